@@ -1,0 +1,13 @@
+/* Internal side of error.h: setting the per-thread error. */
+#pragma once
+#include "ebpf/error.h"
+
+/* Records err (positive errno) with a printf message; returns -err so
+ * callers can `return ebpf_err(...)`. */
+int ebpf_err(int err, const char *op, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Same, and sets errno; returns NULL, for pointer-returning functions. */
+void *ebpf_err_null(int err, const char *op, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Takes ownership of a malloc'd log (may be NULL) for the last error. */
+void ebpf_err_set_log(char *log);

@@ -1,0 +1,213 @@
+/* bpf(2) wrappers and fd hygiene. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "ebpf/sys.h"
+#include "error_internal.h"
+
+int ebpf_sys_bpf(int cmd, union bpf_attr *attr, size_t size)
+{
+    long r = syscall(__NR_bpf, cmd, attr, (unsigned int)size);
+    return r < 0 ? -errno : (int)r;
+}
+
+int ebpf_fd_fixup(int fd)
+{
+    if (fd < 0)
+        return fd;
+    if (fd > 2) {
+        /* Commands that create fds already set O_CLOEXEC in the kernel,
+         * but fds from elsewhere (perf, sockets) may not have it. */
+        int fl = fcntl(fd, F_GETFD);
+        if (fl >= 0 && !(fl & FD_CLOEXEC))
+            fcntl(fd, F_SETFD, fl | FD_CLOEXEC);
+        return fd;
+    }
+    int nfd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+    int err = errno;
+    close(fd);
+    return nfd < 0 ? -err : nfd;
+}
+
+int ebpf_fd_dup(int fd)
+{
+    int nfd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+    return nfd < 0 ? -errno : nfd;
+}
+
+int ebpf_sys_bpf_fd(int cmd, union bpf_attr *attr, size_t size)
+{
+    int fd = ebpf_sys_bpf(cmd, attr, size);
+    return ebpf_fd_fixup(fd);
+}
+
+int ebpf_obj_get(const char *path, uint32_t flags)
+{
+    union bpf_attr a;
+    memset(&a, 0, sizeof(a));
+    a.pathname = ebpf_ptr(path);
+    a.file_flags = flags;
+    int fd = ebpf_sys_bpf_fd(BPF_OBJ_GET, &a, EBPF_ATTR_SIZE(file_flags));
+    if (fd < 0)
+        return ebpf_err(-fd, "open pinned", "open pinned '%s': %s", path, strerror(-fd));
+    return fd;
+}
+
+int ebpf_obj_pin(int fd, const char *path)
+{
+    union bpf_attr a;
+    memset(&a, 0, sizeof(a));
+    a.pathname = ebpf_ptr(path);
+    a.bpf_fd = (uint32_t)fd;
+    int r = ebpf_sys_bpf(BPF_OBJ_PIN, &a, EBPF_ATTR_SIZE(file_flags));
+    if (r < 0)
+        return ebpf_err(-r, "pin", "pin '%s': %s", path, strerror(-r));
+    return 0;
+}
+
+int ebpf_obj_get_info(int fd, void *info, uint32_t *info_len)
+{
+    union bpf_attr a;
+    memset(&a, 0, sizeof(a));
+    a.info.bpf_fd = (uint32_t)fd;
+    a.info.info_len = *info_len;
+    a.info.info = ebpf_ptr(info);
+    int r = ebpf_sys_bpf(BPF_OBJ_GET_INFO_BY_FD, &a, EBPF_ATTR_SIZE(info));
+    if (r < 0)
+        return ebpf_err(-r, "info", "get info of fd %d: %s", fd, strerror(-r));
+    *info_len = a.info.info_len;
+    return 0;
+}
+
+static int fd_by_id(int cmd, uint32_t id, const char *what)
+{
+    union bpf_attr a;
+    memset(&a, 0, sizeof(a));
+    a.map_id = id; /* same slot as prog_id, link_id, btf_id */
+    int fd = ebpf_sys_bpf_fd(cmd, &a, EBPF_ATTR_SIZE(open_flags));
+    if (fd < 0)
+        return ebpf_err(-fd, "open by id", "%s id %u: %s", what, id, strerror(-fd));
+    return fd;
+}
+
+int ebpf_map_fd_by_id(uint32_t id) { return fd_by_id(BPF_MAP_GET_FD_BY_ID, id, "map"); }
+int ebpf_prog_fd_by_id(uint32_t id) { return fd_by_id(BPF_PROG_GET_FD_BY_ID, id, "program"); }
+int ebpf_link_fd_by_id(uint32_t id) { return fd_by_id(BPF_LINK_GET_FD_BY_ID, id, "link"); }
+int ebpf_btf_fd_by_id(uint32_t id) { return fd_by_id(BPF_BTF_GET_FD_BY_ID, id, "btf"); }
+
+int ebpf_obj_next_id(int cmd, uint32_t id, uint32_t *next)
+{
+    union bpf_attr a;
+    memset(&a, 0, sizeof(a));
+    a.start_id = id;
+    int r = ebpf_sys_bpf(cmd, &a, EBPF_ATTR_SIZE(open_flags));
+    if (r < 0)
+        return r == -ENOENT ? r : ebpf_err(-r, "next id", "next id: %s", strerror(-r));
+    *next = a.next_id;
+    return 0;
+}
+
+int ebpf_enable_stats(int type)
+{
+    union bpf_attr a;
+    memset(&a, 0, sizeof(a));
+    a.enable_stats.type = (uint32_t)type;
+    int fd = ebpf_sys_bpf_fd(BPF_ENABLE_STATS, &a, EBPF_ATTR_SIZE(enable_stats));
+    if (fd < 0)
+        return ebpf_err(-fd, "enable stats", "enable stats: %s", strerror(-fd));
+    return fd;
+}
+
+static int parse_cpu_list(const char *s)
+{
+    /* "0-3,5,7-8": the count is max+1 for the possible mask, which is
+     * always a prefix range in practice; be exact anyway. */
+    int max = -1;
+    while (*s && *s != '\n') {
+        int a = 0, b;
+        if (*s < '0' || *s > '9')
+            return -EINVAL;
+        while (*s >= '0' && *s <= '9')
+            a = a * 10 + (*s++ - '0');
+        b = a;
+        if (*s == '-') {
+            s++;
+            b = 0;
+            while (*s >= '0' && *s <= '9')
+                b = b * 10 + (*s++ - '0');
+        }
+        if (b > max)
+            max = b;
+        if (*s == ',')
+            s++;
+    }
+    return max + 1;
+}
+
+int ebpf_num_possible_cpus(void)
+{
+    static int cached; /* benign race: every thread computes the same */
+    if (cached > 0)
+        return cached;
+    char buf[256] = {0};
+    int fd = open("/sys/devices/system/cpu/possible", O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return ebpf_err(errno, "cpus", "open /sys/devices/system/cpu/possible: %s", strerror(errno));
+    ssize_t n = read(fd, buf, sizeof(buf) - 1);
+    close(fd);
+    if (n <= 0)
+        return ebpf_err(EIO, "cpus", "read /sys/devices/system/cpu/possible failed");
+    int c = parse_cpu_list(buf);
+    if (c <= 0)
+        return ebpf_err(EINVAL, "cpus", "cannot parse possible cpus '%s'", buf);
+    cached = c;
+    return c;
+}
+
+int ebpf_memcg_accounting(void)
+{
+    static int cached = -1;
+    if (cached >= 0)
+        return cached;
+    struct rlimit old;
+    if (getrlimit(RLIMIT_MEMLOCK, &old) < 0)
+        return -errno;
+    /* With a zero limit a map create only succeeds when the kernel charges
+     * memcg instead of RLIMIT_MEMLOCK. Lowering is always allowed. */
+    struct rlimit zero = {0, old.rlim_max};
+    if (setrlimit(RLIMIT_MEMLOCK, &zero) < 0)
+        return -errno;
+    union bpf_attr a;
+    memset(&a, 0, sizeof(a));
+    a.map_type = BPF_MAP_TYPE_ARRAY;
+    a.key_size = 4;
+    a.value_size = 4;
+    a.max_entries = 1;
+    int fd = ebpf_sys_bpf_fd(BPF_MAP_CREATE, &a, EBPF_ATTR_SIZE(map_extra));
+    setrlimit(RLIMIT_MEMLOCK, &old);
+    if (fd >= 0) {
+        close(fd);
+        return cached = 1;
+    }
+    if (fd == -EPERM)
+        return cached = 0;
+    return fd;
+}
+
+int ebpf_rlimit_remove_memlock(void)
+{
+    int memcg = ebpf_memcg_accounting();
+    if (memcg < 0)
+        return ebpf_err(-memcg, "rlimit", "detect memlock accounting: %s", strerror(-memcg));
+    if (memcg)
+        return 0;
+    struct rlimit inf = {RLIM_INFINITY, RLIM_INFINITY};
+    if (setrlimit(RLIMIT_MEMLOCK, &inf) < 0)
+        return ebpf_err(errno, "rlimit", "raise RLIMIT_MEMLOCK: %s", strerror(errno));
+    return 1;
+}

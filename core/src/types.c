@@ -1,0 +1,103 @@
+/* Name <-> value tables for the UAPI enums (generated) and flags. */
+#include <linux/bpf.h>
+#include <string.h>
+
+#include "ebpf/types.h"
+#include "uapi_enums.h"
+
+struct name_val { const char *name; int value; };
+
+#define ENTRY(n, v) {n, v},
+static const struct name_val map_types[] = { EBPF_UAPI_MAP_TYPES(ENTRY) };
+static const struct name_val prog_types[] = { EBPF_UAPI_PROG_TYPES(ENTRY) };
+static const struct name_val attach_types[] = { EBPF_UAPI_ATTACH_TYPES(ENTRY) };
+static const struct name_val link_types[] = { EBPF_UAPI_LINK_TYPES(ENTRY) };
+#undef ENTRY
+
+#define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
+
+static int by_name(const struct name_val *t, int n, const char *name)
+{
+    if (!name)
+        return -1;
+    for (int i = 0; i < n; i++)
+        if (strcmp(t[i].name, name) == 0)
+            return t[i].value;
+    return -1;
+}
+
+static const char *by_value(const struct name_val *t, int n, int v)
+{
+    for (int i = 0; i < n; i++)
+        if (t[i].value == v)
+            return t[i].name;
+    return NULL;
+}
+
+static const char *at(const struct name_val *t, int n, int i, int *v)
+{
+    if (i < 0 || i >= n)
+        return NULL;
+    if (v)
+        *v = t[i].value;
+    return t[i].name;
+}
+
+int ebpf_map_type_by_name(const char *s) { return by_name(map_types, N(map_types), s); }
+int ebpf_prog_type_by_name(const char *s) { return by_name(prog_types, N(prog_types), s); }
+int ebpf_attach_type_by_name(const char *s) { return by_name(attach_types, N(attach_types), s); }
+int ebpf_link_type_by_name(const char *s) { return by_name(link_types, N(link_types), s); }
+const char *ebpf_map_type_name(int v) { return by_value(map_types, N(map_types), v); }
+const char *ebpf_prog_type_name(int v) { return by_value(prog_types, N(prog_types), v); }
+const char *ebpf_attach_type_name(int v) { return by_value(attach_types, N(attach_types), v); }
+const char *ebpf_link_type_name(int v) { return by_value(link_types, N(link_types), v); }
+const char *ebpf_map_type_at(int i, int *v) { return at(map_types, N(map_types), i, v); }
+const char *ebpf_prog_type_at(int i, int *v) { return at(prog_types, N(prog_types), i, v); }
+const char *ebpf_attach_type_at(int i, int *v) { return at(attach_types, N(attach_types), i, v); }
+
+struct name_flag { const char *name; unsigned int bit; };
+
+static const struct name_flag map_flags[] = {
+    {"no_prealloc", BPF_F_NO_PREALLOC},
+    {"no_common_lru", BPF_F_NO_COMMON_LRU},
+    {"numa_node", BPF_F_NUMA_NODE},
+    {"rdonly", BPF_F_RDONLY},
+    {"wronly", BPF_F_WRONLY},
+    {"stack_build_id", BPF_F_STACK_BUILD_ID},
+    {"zero_seed", BPF_F_ZERO_SEED},
+    {"rdonly_prog", BPF_F_RDONLY_PROG},
+    {"wronly_prog", BPF_F_WRONLY_PROG},
+    {"clone", BPF_F_CLONE},
+    {"mmapable", BPF_F_MMAPABLE},
+    {"preserve_elems", BPF_F_PRESERVE_ELEMS},
+    {"inner_map", BPF_F_INNER_MAP},
+};
+
+static const struct name_flag prog_flags[] = {
+    {"strict_alignment", BPF_F_STRICT_ALIGNMENT},
+    {"any_alignment", BPF_F_ANY_ALIGNMENT},
+    {"test_rnd_hi32", BPF_F_TEST_RND_HI32},
+    {"test_state_freq", BPF_F_TEST_STATE_FREQ},
+    {"sleepable", BPF_F_SLEEPABLE},
+    {"xdp_has_frags", BPF_F_XDP_HAS_FRAGS},
+};
+
+static unsigned int flag_by_name(const struct name_flag *t, int n, const char *s)
+{
+    for (int i = 0; s && i < n; i++)
+        if (strcmp(t[i].name, s) == 0)
+            return t[i].bit;
+    return 0;
+}
+
+unsigned int ebpf_map_flag_by_name(const char *s) { return flag_by_name(map_flags, N(map_flags), s); }
+unsigned int ebpf_prog_flag_by_name(const char *s) { return flag_by_name(prog_flags, N(prog_flags), s); }
+
+const char *ebpf_map_flag_at(int i, unsigned int *bit)
+{
+    if (i < 0 || i >= N(map_flags))
+        return NULL;
+    if (bit)
+        *bit = map_flags[i].bit;
+    return map_flags[i].name;
+}

@@ -1,0 +1,23 @@
+/* luaopen_ebpf_core: the C module behind `require "ebpf"`. Each area adds
+ * its functions and classes to the module table; no C globals. */
+#include "lcommon.h"
+
+#define EBPF_EXPORT __attribute__((visibility("default")))
+
+/* Areas register here, one line each. */
+static void (*const openers[])(lua_State *) = {
+    ebpf_lua_open_error,
+    ebpf_lua_open_sys,
+    ebpf_lua_open_map,
+    ebpf_lua_open_prog,
+};
+
+EBPF_EXPORT int luaopen_ebpf_core(lua_State *L)
+{
+    lua_newtable(L);
+    for (size_t i = 0; i < sizeof(openers) / sizeof(openers[0]); i++)
+        openers[i](L);
+    lua_pushliteral(L, "0.1.0");
+    lua_setfield(L, -2, "version");
+    return 1;
+}

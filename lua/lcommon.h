@@ -1,0 +1,53 @@
+/* Shared helpers of the Lua binding: the object model (closed-then-opened
+ * userdata, toX guards), strict option tables and the nil,err,errno
+ * convention. */
+#pragma once
+#include <lauxlib.h>
+#include <lua.h>
+#include <stdint.h>
+
+#define EBPF_MAP_MT "ebpf.map"
+#define EBPF_PROG_MT "ebpf.program"
+#define EBPF_ERROR_MT "ebpf.error"
+
+/* Pushes nil, an ebpf.error built from the core's last error, and the
+ * errno; returns 3 so a C function can `return ebpf_lua_fail(L);`. */
+int ebpf_lua_fail(lua_State *L);
+/* Same with an explicit errno and message (no core call involved). */
+int ebpf_lua_fail_msg(lua_State *L, int err, const char *op, const char *fmt, ...);
+/* Pushes an ebpf.error table for the core's last error. */
+void ebpf_lua_push_error(lua_State *L);
+
+/* Raises "invalid field name 'x'" if the table at idx has a string key not
+ * in the NULL-terminated list `allowed`; raises if idx is not a table. */
+void ebpf_lua_check_fields(lua_State *L, int idx, const char *const allowed[]);
+/* Option getters: the field `k` of the table at idx, or the default. */
+lua_Integer ebpf_lua_opt_int(lua_State *L, int idx, const char *k, lua_Integer def);
+const char *ebpf_lua_opt_str(lua_State *L, int idx, const char *k, const char *def);
+int ebpf_lua_opt_bool(lua_State *L, int idx, const char *k, int def);
+/* Flags given as a name, a list of names or an integer; `lookup` maps a
+ * name to its bit (0 = unknown, which raises naming the field). */
+uint32_t ebpf_lua_opt_flags(lua_State *L, int idx, const char *k, unsigned int (*lookup)(const char *));
+
+/* Registers a metatable with methods; __index is set by the caller. */
+void ebpf_lua_new_class(lua_State *L, const char *name, const luaL_Reg *meta, const luaL_Reg *methods);
+/* Creates a table of functions at the top (module field). */
+void ebpf_lua_set_funcs(lua_State *L, const luaL_Reg *funcs);
+
+/* Reads an integer that must fit in [lo, hi], naming `what` on error. */
+lua_Integer ebpf_lua_check_range(lua_State *L, int idx, const char *what, lua_Integer lo, lua_Integer hi);
+
+/* Encodes the Lua value at idx into exactly `size` bytes: a string of that
+ * length, or an integer for sizes 1/2/4/8 (little-endian). Raises with
+ * `what` ("map 'x': key") naming expected and given sizes. */
+void ebpf_lua_to_bytes(lua_State *L, int idx, void *buf, size_t size, const char *what, const char *name);
+/* Pushes `size` bytes as an integer for 1/2/4/8 (unsigned except 8), else
+ * as a string. */
+void ebpf_lua_push_bytes_value(lua_State *L, const void *buf, size_t size);
+
+/* Area openers, each adding its functions/classes to the module table at
+ * the top of the stack. */
+void ebpf_lua_open_error(lua_State *L);
+void ebpf_lua_open_map(lua_State *L);
+void ebpf_lua_open_prog(lua_State *L);
+void ebpf_lua_open_sys(lua_State *L);

@@ -1,0 +1,28 @@
+/* ebpf.map userdata, shared with other binding files (programs take maps
+ * for map-in-map / asm references; BTF installs codecs). */
+#pragma once
+#include <stdint.h>
+
+#include "ebpf/map.h"
+#include "lcommon.h"
+
+/* User value slots of an ebpf.map userdata. */
+#define LMAP_UV_PARENT 1 /* object keeping this map alive (collection) */
+#define LMAP_UV_CODEC 2  /* BTF codec: {key=type, value=type} or nil */
+#define LMAP_NUV 2
+
+typedef struct {
+    struct ebpf_map *m; /* NULL when closed */
+    int type;
+    uint32_t ksz, vsz;  /* key and value size */
+    uint32_t vbuf;      /* bytes of a value buffer (per-CPU: all CPUs) */
+    uint32_t vstride;   /* per-CPU: bytes per CPU slot */
+    int ncpu;           /* per-CPU: possible CPUs */
+    uint8_t percpu, keyless, holds_progs, holds_maps, has_codec, borrowed;
+} lmap;
+
+/* Checks arg idx is an open ebpf.map (raises otherwise). */
+lmap *ebpf_lua_tomap(lua_State *L, int idx);
+/* Pushes a new ebpf.map owning m (m may be NULL: pushes nothing, returns
+ * NULL). The userdata is created before m is attached, so no leak on OOM. */
+lmap *ebpf_lua_push_map(lua_State *L, struct ebpf_map *m);

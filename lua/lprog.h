@@ -1,0 +1,21 @@
+/* ebpf.program userdata, shared with other binding files. */
+#pragma once
+#include "ebpf/prog.h"
+#include "lcommon.h"
+
+#define LPROG_UV_PARENT 1 /* object keeping this program alive */
+#define LPROG_UV_EXTRA 2  /* free slot for attach layers (e.g. section info) */
+#define LPROG_NUV 2
+
+typedef struct {
+    struct ebpf_prog *p; /* NULL when closed */
+} lprog;
+
+lprog *ebpf_lua_toprog(lua_State *L, int idx);
+/* Pushes a new ebpf.program owning p; if p is NULL pushes nothing and
+ * returns NULL. */
+lprog *ebpf_lua_push_prog(lua_State *L, struct ebpf_prog *p);
+/* Gets instruction bytes from the value at idx: a string (length a
+ * multiple of 8) or an object with a tobytes() method (ebpf.asm lists).
+ * Pushes the bytes string and returns its pointer and count. */
+const void *ebpf_lua_insns(lua_State *L, int idx, size_t *cnt);
