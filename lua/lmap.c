@@ -222,6 +222,8 @@ static int do_lookup(lua_State *L, lmap *lm, int self, int kidx, uint64_t flags,
     check_keyed(L, lm, "lookup");
     void *k = scratch(L, lm->ksz, kst);
     void *v = scratch(L, lm->vbuf, vst);
+    /* Zeroed: memory checkers may not model the kernel's write in full. */
+    memset(v, 0, lm->vbuf);
     key_to_bytes(L, self, lm, kidx, k);
     int r = ebpf_map_lookup(lm->m, k, v, flags);
     if (r == -ENOENT) {
@@ -436,6 +438,10 @@ static int iter_fetch(lua_State *L, lmap *lm, liter *it)
     it->n = it->pos = 0;
     if (it->batch) {
         uint32_t count = it->chunk;
+        /* Zeroed so memory checkers that don't model batch commands stay
+         * quiet; small next to the syscall. */
+        memset(it->keys, 0, (size_t)it->chunk * lm->ksz);
+        memset(it->vals, 0, (size_t)it->chunk * lm->vbuf);
         int r = ebpf_map_lookup_batch(lm->m, it->started ? it->tok_in : NULL, it->tok_out, it->keys,
                                       it->vals, &count, 0);
         if (r == 0 || r == -ENOENT) {
@@ -599,6 +605,8 @@ static int batch_read(lua_State *L, int del)
         }
         uint32_t count = chunk;
         unsigned char *k = buf + total * lm->ksz, *v = buf + cap * lm->ksz + total * lm->vbuf;
+        memset(k, 0, (size_t)chunk * lm->ksz); /* see iter_fetch */
+        memset(v, 0, (size_t)chunk * lm->vbuf);
         int r = del ? ebpf_map_lookup_and_delete_batch(lm->m, started ? tin : NULL, tout, k, v, &count, 0)
                     : ebpf_map_lookup_batch(lm->m, started ? tin : NULL, tout, k, v, &count, 0);
         if (r == -ENOENT)

@@ -263,7 +263,7 @@ int ebpf_map_lookup_and_delete(const struct ebpf_map *m, const void *key, void *
 int ebpf_map_next_key(const struct ebpf_map *m, const void *key, void *next_key)
 {
     union bpf_attr a;
-    memset(&a, 0, EBPF_ATTR_SIZE(next_key));
+    memset(&a, 0, EBPF_ATTR_SIZE(flags));
     a.map_fd = (uint32_t)m->fd;
     a.key = ebpf_ptr(key);
     a.next_key = ebpf_ptr(next_key);

@@ -110,7 +110,7 @@ static int load_with_log(const struct ebpf_prog_load_opts *o, uint32_t level, ch
     uint32_t size = LOG_START;
     int fd;
     for (;;) {
-        char *log = malloc(size);
+        char *log = calloc(1, size); /* zeroed: memory checkers cannot see the kernel write */
         if (!log)
             return -ENOMEM;
         log[0] = 0;
@@ -322,7 +322,7 @@ int ebpf_prog_xlated(const struct ebpf_prog *p, void **out, uint32_t *len)
     if (r < 0)
         return r;
     uint32_t n = info.xlated_prog_len;
-    void *buf = malloc(n ? n : 1);
+    void *buf = calloc(1, n ? n : 1); /* zeroed: checkers can't see the kernel write */
     if (!buf)
         return -ENOMEM;
     memset(&info, 0, sizeof(info));
