@@ -86,7 +86,10 @@ function modes.testrun(calls, reps)
   for _ = 1, 1000 do
     if run(prog, pkt) ~= 0 then fail("warm-up retval") end
   end
-  local t = {}
+  -- The raw syscall(2) floor, timed in this process and interleaved with
+  -- the Lua loop in every repetition (as the anchors do for C).
+  local floor_ok, floor = pcall(require, "ebpf_bench_floor")
+  local t, f = {}, {}
   for r = 1, reps do
     local t0 = clock()
     for _ = 1, calls do
@@ -94,10 +97,17 @@ function modes.testrun(calls, reps)
       if rv ~= 0 then fail("retval " .. tostring(rv)) end
     end
     t[r] = (clock() - t0) / calls
+    if floor_ok then f[r] = floor.testrun(prog:fd(), pkt, calls) end
   end
   local med, lo, hi = stats(t)
   print(("W6 testrun %s ns_per_call=%.1f min=%.1f max=%.1f calls=%d reps=%d pkt=64"):format(
     LABEL, med, lo, hi, calls, reps))
+  if floor_ok then
+    local fm, flo, fhi = stats(f)
+    print(("W6 testrun raw_syscall_lua_process ns_per_call=%.1f min=%.1f max=%.1f calls=%d reps=%d pkt=64"):format(
+      fm, flo, fhi, calls, reps))
+    print(("W6 testrun ratio ns_per_call %s/raw_syscall_lua_process=%.2f"):format(LABEL, med / fm))
+  end
 end
 
 local mode = arg[1]

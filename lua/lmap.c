@@ -51,6 +51,7 @@ lmap *ebpf_lua_push_map(lua_State *L, struct ebpf_map *m)
 {
     lmap *lm = lua_newuserdatauv(L, sizeof(lmap), LMAP_NUV);
     memset(lm, 0, sizeof(*lm));
+    lm->magic = LMAP_MAGIC;
     luaL_setmetatable(L, EBPF_MAP_MT);
     if (!m) {
         lua_pop(L, 1);
@@ -241,7 +242,9 @@ static int do_lookup(lua_State *L, lmap *lm, int self, int kidx, uint64_t flags,
 
 static int map_lookup(lua_State *L)
 {
-    lmap *lm = ebpf_lua_tomap(L, 1);
+    lmap *lm = ebpf_lua_checkmagic(L, 1, sizeof(lmap), LMAP_MAGIC, EBPF_MAP_MT);
+    if (!lm->m)
+        return luaL_error(L, "attempt to use a closed map");
     luaL_checkany(L, 2);
     uint64_t flags = lua_isnoneornil(L, 3) ? 0 : update_flags(L, 3);
     return do_lookup(L, lm, 1, 2, flags, 0);
@@ -287,7 +290,9 @@ static int do_update(lua_State *L, lmap *lm, int self, int kidx, int vidx, uint6
 
 static int map_update(lua_State *L)
 {
-    lmap *lm = ebpf_lua_tomap(L, 1);
+    lmap *lm = ebpf_lua_checkmagic(L, 1, sizeof(lmap), LMAP_MAGIC, EBPF_MAP_MT);
+    if (!lm->m)
+        return luaL_error(L, "attempt to use a closed map");
     luaL_checkany(L, 2);
     luaL_checkany(L, 3);
     return do_update(L, lm, 1, 2, 3, update_flags(L, 4), 0);
@@ -311,7 +316,9 @@ static int do_delete(lua_State *L, lmap *lm, int self, int kidx, int raise)
 
 static int map_delete(lua_State *L)
 {
-    lmap *lm = ebpf_lua_tomap(L, 1);
+    lmap *lm = ebpf_lua_checkmagic(L, 1, sizeof(lmap), LMAP_MAGIC, EBPF_MAP_MT);
+    if (!lm->m)
+        return luaL_error(L, "attempt to use a closed map");
     luaL_checkany(L, 2);
     return do_delete(L, lm, 1, 2, 0);
 }
@@ -717,6 +724,7 @@ static int map_clone(lua_State *L)
     lmap *lm = ebpf_lua_tomap(L, 1);
     lmap *c = lua_newuserdatauv(L, sizeof(lmap), LMAP_NUV);
     memset(c, 0, sizeof(*c));
+    c->magic = LMAP_MAGIC;
     luaL_setmetatable(L, EBPF_MAP_MT);
     struct ebpf_map *m = ebpf_map_clone(lm->m);
     if (!m)
@@ -979,6 +987,7 @@ static int map_new(lua_State *L)
     }
     lmap *lm = lua_newuserdatauv(L, sizeof(lmap), LMAP_NUV);
     memset(lm, 0, sizeof(*lm));
+    lm->magic = LMAP_MAGIC;
     luaL_setmetatable(L, EBPF_MAP_MT);
     struct ebpf_map *m = ebpf_map_create(&o);
     if (!m)
@@ -992,6 +1001,7 @@ static int map_open_pinned(lua_State *L)
     const char *path = luaL_checkstring(L, 1);
     lmap *lm = lua_newuserdatauv(L, sizeof(lmap), LMAP_NUV);
     memset(lm, 0, sizeof(*lm));
+    lm->magic = LMAP_MAGIC;
     luaL_setmetatable(L, EBPF_MAP_MT);
     struct ebpf_map *m = ebpf_map_open_pinned(path);
     if (!m)
@@ -1005,6 +1015,7 @@ static int map_from_id(lua_State *L)
     lua_Integer id = ebpf_lua_check_range(L, 1, "map id", 0, 0xffffffffLL);
     lmap *lm = lua_newuserdatauv(L, sizeof(lmap), LMAP_NUV);
     memset(lm, 0, sizeof(*lm));
+    lm->magic = LMAP_MAGIC;
     luaL_setmetatable(L, EBPF_MAP_MT);
     struct ebpf_map *m = ebpf_map_open_id((uint32_t)id);
     if (!m)
@@ -1019,6 +1030,7 @@ static int map_from_fd(lua_State *L)
     int fd = (int)ebpf_lua_check_range(L, 1, "fd", 0, 0x7fffffff);
     lmap *lm = lua_newuserdatauv(L, sizeof(lmap), LMAP_NUV);
     memset(lm, 0, sizeof(*lm));
+    lm->magic = LMAP_MAGIC;
     luaL_setmetatable(L, EBPF_MAP_MT);
     int nfd = ebpf_fd_dup(fd);
     if (nfd < 0)

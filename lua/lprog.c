@@ -22,6 +22,7 @@ lprog *ebpf_lua_toprog(lua_State *L, int idx)
 static lprog *new_closed(lua_State *L)
 {
     lprog *lp = lua_newuserdatauv(L, sizeof(lprog), LPROG_NUV);
+    lp->magic = LPROG_MAGIC;
     lp->p = NULL;
     luaL_setmetatable(L, EBPF_PROG_MT);
     return lp;
@@ -174,7 +175,21 @@ static void *opt_out_buf(lua_State *L, int opts, const char *field, size_t def, 
  * cpu, batch_size. out = {data=..., ctx=...} when outputs were asked. */
 static int prog_run(lua_State *L)
 {
-    lprog *lp = ebpf_lua_toprog(L, 1);
+    lprog *lp = ebpf_lua_checkmagic(L, 1, sizeof(lprog), LPROG_MAGIC, EBPF_PROG_MT);
+    if (!lp->p)
+        return luaL_error(L, "attempt to use a closed program");
+    if (lua_gettop(L) == 2 && lua_type(L, 2) == LUA_TSTRING) {
+        /* Hot path, run(data): nothing to parse, nothing allocated. */
+        struct ebpf_prog_run_opts fast = {0};
+        size_t len;
+        fast.data_in = lua_tolstring(L, 2, &len);
+        fast.data_size_in = (uint32_t)len;
+        if (ebpf_prog_run(lp->p, &fast) < 0)
+            return ebpf_lua_fail(L);
+        lua_pushinteger(L, (lua_Integer)fast.retval);
+        lua_pushinteger(L, (lua_Integer)fast.duration);
+        return 2;
+    }
     struct ebpf_prog_run_opts o;
     memset(&o, 0, sizeof(o));
     size_t dlen = 0;
