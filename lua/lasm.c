@@ -22,6 +22,10 @@ static void push_insn(lua_State *L, const struct ebpf_insn *in)
     lua_setfield(L, -2, "off");
     lua_pushinteger(L, in->imm);
     lua_setfield(L, -2, "imm");
+    if (in->code == (BPF_LD | BPF_IMM | BPF_DW) && !in->wide) {
+        lua_pushboolean(L, 0); /* a lone first slot: keep it one slot */
+        lua_setfield(L, -2, "wide");
+    }
     if (in->wide) {
         lua_pushboolean(L, 1);
         lua_setfield(L, -2, "wide");
