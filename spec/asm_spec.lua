@@ -269,6 +269,12 @@ describe("ebpf.asm builder", function()
     assert.are.equal("store_release((u8 *)(r1 + 0x0), w2)", tostring(a.store_release("u8", r1, 0, r2)))
     local lab = a.insns { a.ja("x"), a.mov(r0, 1), a.label("x"), a.exit() }:assemble()
     assert.are.equal(1, lab[1].off)
+    local dec = a.decode(a.insns { a.mov(r0, 1), a.ld_imm64(r1, 2), a.exit() }:tobytes())
+    assert.are.equal(3, #dec)
+    local codes = {}
+    for i, it in ipairs(dec) do codes[i] = it.code end
+    assert.are.same({ 0xb7, 0x18, 0x95 }, codes)
+    assert.are.equal("r1 = 0x2 ll", tostring(dec[2]))
     local calls = a.insns { a.call_sub("f"), a.call_kfunc(1234, 2), a.exit(), a.label("f"), a.ld_func(r1, "f"),
                             a.exit() }:assemble()
     assert.are.same({ code = 0x85, dst = 0, src = 1, off = 0, imm = 2 }, calls[1])

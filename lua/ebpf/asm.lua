@@ -457,7 +457,19 @@ end
 ---------------------------------------------------------------------------
 
 local List = { __name = "ebpf.asm.insns" }
-List.__index = List
+-- list[i] is the i-th instruction (labels don't count), so ipairs works.
+function List.__index(self, k)
+  if math.type(k) ~= "integer" then return List[k] end
+  local items, idx = rawget(self, "items"), rawget(self, "_idx")
+  if not idx or idx.n ~= #items then -- (re)built after appends
+    idx = { n = #items }
+    for _, it in ipairs(items) do
+      if getmetatable(it) == Insn then idx[#idx + 1] = it end
+    end
+    rawset(self, "_idx", idx)
+  end
+  return idx[k]
+end
 
 local function append(self, x, depth)
   local mt = getmetatable(x)
