@@ -608,7 +608,7 @@ function List:disassemble(opts)
       k = k + 1
       local text, note = core.asm_format(raw[k], slot, opts)
       if it.target ~= nil and type(it.target) == "string" then
-        note = note:gsub("%-> %-?%d+", "-> " .. it.target)
+        note = note:gsub("%-> %-?%d+", "-> " .. it.target:gsub("%%", "%%%%"))
       end
       if it.map then note = map_label(it.map) .. " (" .. note .. ")" end
       if at_label[slot] then note = at_label[slot] .. ":" .. (note ~= "" and " " .. note or "") end
