@@ -19,6 +19,7 @@ typedef struct {
     uint32_t vstride;   /* per-CPU: bytes per CPU slot */
     int ncpu;           /* per-CPU: possible CPUs */
     uint8_t percpu, keyless, holds_progs, holds_maps, has_codec, borrowed;
+    uint8_t bytes_keys; /* keys are structs (lpm_trie): always strings */
 } lmap;
 
 /* Checks arg idx is an open ebpf.map (raises otherwise). */

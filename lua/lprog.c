@@ -170,7 +170,7 @@ static void *opt_out_buf(lua_State *L, int opts, const char *field, size_t def, 
 }
 
 /* run(data [, opts]) -> retval, duration_ns [, out]
- * opts: repeat, ctx, data_out (true|size), ctx_out (true|size), flags,
+ * opts: repeat_count, ctx, data_out (true|size), ctx_out (true|size), flags,
  * cpu, batch_size. out = {data=..., ctx=...} when outputs were asked. */
 static int prog_run(lua_State *L)
 {
@@ -183,10 +183,11 @@ static int prog_run(lua_State *L)
     o.data_size_in = (uint32_t)dlen;
     int want_out = 0;
     if (!lua_isnoneornil(L, 3)) {
-        static const char *const fields[] = {"repeat", "ctx", "data_out", "ctx_out", "flags", "cpu",
-                                             "batch_size", NULL};
+        static const char *const fields[] = {"repeat_count", "repeat", "ctx", "data_out", "ctx_out",
+                                             "flags", "cpu", "batch_size", NULL};
         ebpf_lua_check_fields(L, 3, fields);
-        o.repeat = (uint32_t)ebpf_lua_opt_int(L, 3, "repeat", 0);
+        /* `repeat` is a Lua keyword, hence repeat_count (["repeat"] works too). */
+        o.repeat = (uint32_t)ebpf_lua_opt_int(L, 3, "repeat_count", ebpf_lua_opt_int(L, 3, "repeat", 0));
         o.flags = (uint32_t)ebpf_lua_opt_int(L, 3, "flags", 0);
         lua_Integer cpu = ebpf_lua_opt_int(L, 3, "cpu", -1);
         if (cpu >= 0) {
