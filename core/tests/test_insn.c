@@ -40,7 +40,8 @@ static void expect(struct ebpf_insn in, unsigned flags, const char *want)
     struct ebpf_insn back;
     int slots = ebpf_insn_decode(bytes, k, &back);
     CHECK(slots * 8 == (int)k, "code 0x%02x: %d slots for %zu bytes", in.code, slots, k);
-    CHECK(memcmp(&back, &in, sizeof(in)) == 0 || (back.code == in.code && back.imm == in.imm && back.off == in.off),
+    CHECK(back.code == in.code && back.dst == in.dst && back.src == in.src && back.off == in.off &&
+              back.imm == in.imm && back.wide == in.wide && back.hi_regs == in.hi_regs && back.hi_off == in.hi_off,
           "code 0x%02x: decode(encode) differs", in.code);
 }
 
