@@ -1,6 +1,7 @@
 /* ebpf.asm's C side: decoding/encoding instruction bytes to/from tables,
  * the disassembler and the helper table. The builder DSL itself is pure
  * Lua (lua/ebpf/asm.lua). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -131,7 +132,7 @@ static unsigned opt_flags(lua_State *L, int idx)
     unsigned flags = 0;
     if (lua_isnoneornil(L, idx))
         return 0;
-    static const char *const fields[] = {"alu32", "addresses", "comments", NULL};
+    static const char *const fields[] = {"alu32", "addresses", "comments", "notes", "base", NULL};
     ebpf_lua_check_fields(L, idx, fields);
     if (!ebpf_lua_opt_bool(L, idx, "alu32", 1))
         flags |= EBPF_DISASM_NO_ALU32;
@@ -166,15 +167,49 @@ static int asm_valid(lua_State *L)
     return 1;
 }
 
-/* disassemble(bytes [, opts]) -> string */
+/* opts.notes[idx]: extra comment text. Only raw reads of strings here:
+ * nothing may raise inside the core's callback. */
+struct notes_ctx {
+    lua_State *L;
+    int idx;
+};
+
+static int note_cb(void *ctx, size_t idx, const struct ebpf_insn *in, char *buf, size_t n)
+{
+    (void)in;
+    struct notes_ctx *c = ctx;
+    int k = 0;
+    if (lua_rawgeti(c->L, c->idx, (lua_Integer)idx) == LUA_TSTRING)
+        k = snprintf(buf, n, "%s", lua_tostring(c->L, -1));
+    lua_pop(c->L, 1);
+    return k;
+}
+
+/* disassemble(bytes [, opts]) -> string; opts: alu32, addresses, comments,
+ * notes = { [slot] = "text" }, base = first slot index. */
 static int asm_disassemble(lua_State *L)
 {
     size_t len;
     const char *s = luaL_checklstring(L, 1, &len);
-    unsigned flags = opt_flags(L, 2);
+    struct ebpf_disasm_opts o = {.flags = opt_flags(L, 2)};
+    struct notes_ctx nc = {L, 0};
     if (len % 8)
         return luaL_error(L, "instruction bytes must be a multiple of 8, got %d", (int)len);
-    char *text = ebpf_disasm(s, len, flags);
+    if (lua_istable(L, 2)) {
+        lua_Integer base = ebpf_lua_opt_int(L, 2, "base", 0);
+        if (base < 0)
+            return luaL_error(L, "field 'base' must be >= 0");
+        o.base = (size_t)base;
+        lua_getfield(L, 2, "notes");
+        if (lua_istable(L, -1)) {
+            nc.idx = lua_gettop(L);
+            o.note = note_cb;
+            o.ctx = &nc;
+        } else if (!lua_isnil(L, -1)) {
+            return luaL_error(L, "field 'notes' must be a table, got %s", luaL_typename(L, -1));
+        }
+    }
+    char *text = ebpf_disasm_opts(s, len, &o);
     if (!text)
         return luaL_error(L, "%s", ebpf_error_message());
     lua_pushstring(L, text);

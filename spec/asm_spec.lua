@@ -312,6 +312,16 @@ describe("ebpf.asm builder", function()
     assert.has_error(function() a.disassemble("", { colour = true }) end, "invalid field name 'colour'")
   end)
 
+  it("adds caller notes and a base index to the text", function()
+    local p = a { a.mov(r0, 0), a.call("ktime_get_ns"), a.exit() }
+    local want = "   10: r0 = 0x0 ; CO-RE: x\n   11: call 0x5 ; bpf_ktime_get_ns sym\n   12: exit\n"
+    local opts = { base = 10, notes = { [10] = "CO-RE: x", [11] = "sym" } }
+    assert.are.equal(want, a.disassemble(p:tobytes(), opts))
+    assert.are.equal(want, p:disassemble(opts))
+    assert.has_error(function() a.disassemble(p:tobytes(), { notes = 1 }) end,
+      "field 'notes' must be a table, got number")
+  end)
+
   it("knows the helpers of linux/bpf.h", function()
     assert.are.equal(1, a.helper_id("map_lookup_elem"))
     assert.are.equal(1, a.helper_id("bpf_map_lookup_elem"))

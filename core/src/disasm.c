@@ -11,19 +11,36 @@
 #include "ebpf/insn.h"
 #include "error_internal.h"
 
-/* A bounded string builder: snprintf semantics over several appends. */
+/* A string builder with snprintf semantics over several appends: bounded
+ * (caller's buffer) or growing (malloc'd; `failed` on out of memory). */
 struct out {
     char *buf;
     size_t n, len;
+    int grow, failed;
 };
 
 __attribute__((format(printf, 2, 3))) static void put(struct out *o, const char *fmt, ...)
 {
-    va_list ap;
+    va_list ap, ap2;
     va_start(ap, fmt);
+    va_copy(ap2, ap);
     size_t room = o->len < o->n ? o->n - o->len : 0;
     int k = vsnprintf(room ? o->buf + o->len : NULL, room, fmt, ap);
     va_end(ap);
+    if (k > 0 && o->grow && !o->failed && o->len + (size_t)k + 1 > o->n) {
+        size_t cap = o->n ? o->n : 256;
+        while (cap < o->len + (size_t)k + 1)
+            cap *= 2;
+        char *nb = realloc(o->buf, cap);
+        if (!nb) {
+            o->failed = 1;
+        } else {
+            o->buf = nb;
+            o->n = cap;
+            vsnprintf(o->buf + o->len, cap - o->len, fmt, ap2);
+        }
+    }
+    va_end(ap2);
     if (k > 0)
         o->len += (size_t)k;
 }
@@ -268,7 +285,7 @@ static void fmt(struct out *o, const struct ebpf_insn *in, unsigned flags)
 
 int ebpf_insn_format(const struct ebpf_insn *in, unsigned flags, char *buf, size_t n)
 {
-    struct out o = {buf, n, 0};
+    struct out o = {buf, n, 0, 0, 0};
     if (n)
         buf[0] = 0;
     fmt(&o, in, flags);
@@ -321,7 +338,7 @@ static void comment(struct out *o, const struct ebpf_insn *in, size_t idx)
 
 int ebpf_insn_comment(const struct ebpf_insn *in, size_t idx, char *buf, size_t n)
 {
-    struct out o = {buf, n, 0};
+    struct out o = {buf, n, 0, 0, 0};
     if (n)
         buf[0] = 0;
     comment(&o, in, idx);
@@ -330,48 +347,53 @@ int ebpf_insn_comment(const struct ebpf_insn *in, size_t idx, char *buf, size_t 
 
 char *ebpf_disasm(const void *buf, size_t len, unsigned flags)
 {
+    struct ebpf_disasm_opts o = {.flags = flags};
+    return ebpf_disasm_opts(buf, len, &o);
+}
+
+char *ebpf_disasm_opts(const void *buf, size_t len, const struct ebpf_disasm_opts *opts)
+{
+    unsigned flags = opts->flags;
     if (len % 8) {
         ebpf_err(EINVAL, "disassemble", "instruction bytes must be a multiple of 8, got %zu", len);
         errno = EINVAL;
         return NULL;
     }
-    /* Two passes over the same code: measure, then write. */
-    char *res = NULL;
-    size_t cap = 0;
-    for (int pass = 0; pass < 2; pass++) {
-        struct out o = {res, cap, 0};
-        const uint8_t *p = buf;
-        for (size_t at = 0; at < len;) {
-            struct ebpf_insn in;
-            size_t idx = at / 8;
-            if (!(flags & EBPF_DISASM_NO_ADDR))
-                put(&o, "%5zu: ", idx);
-            if (len - at < 8u * (size_t)ebpf_insn_slots(p[at])) { /* cut ld_imm64 */
-                put(&o, "<unknown>");
-                if (!(flags & EBPF_DISASM_NO_COMMENTS))
-                    put(&o, " ; ld_imm64 cut at the end");
-                put(&o, "\n");
-                break;
-            }
-            int k = ebpf_insn_decode(p + at, len - at, &in);
-            fmt(&o, &in, flags);
-            if (!(flags & EBPF_DISASM_NO_COMMENTS)) {
-                char c[128];
-                struct out co = {c, sizeof(c), 0};
-                comment(&co, &in, idx);
-                if (co.len)
-                    put(&o, " ; %s", c);
-            }
+    struct out o = {malloc(256), 256, 0, 1, 0};
+    if (!o.buf)
+        return ebpf_err_null(ENOMEM, "disassemble", "out of memory");
+    o.buf[0] = 0; /* a valid string even for no instructions */
+    const uint8_t *p = buf;
+    for (size_t at = 0; at < len;) {
+        struct ebpf_insn in;
+        size_t idx = opts->base + at / 8;
+        if (!(flags & EBPF_DISASM_NO_ADDR))
+            put(&o, "%5zu: ", idx);
+        if (len - at < 8u * (size_t)ebpf_insn_slots(p[at])) { /* cut ld_imm64 */
+            put(&o, "<unknown>");
+            if (!(flags & EBPF_DISASM_NO_COMMENTS))
+                put(&o, " ; ld_imm64 cut at the end");
             put(&o, "\n");
-            at += (size_t)k * 8;
+            break;
         }
-        if (pass == 0) {
-            cap = o.len + 1;
-            res = malloc(cap);
-            if (!res)
-                return ebpf_err_null(ENOMEM, "disassemble", "out of memory for %zu bytes", cap);
-            res[0] = 0;
+        int k = ebpf_insn_decode(p + at, len - at, &in);
+        fmt(&o, &in, flags);
+        if (!(flags & EBPF_DISASM_NO_COMMENTS)) {
+            char c[128] = "", extra[256] = "";
+            struct out co = {c, sizeof(c), 0, 0, 0};
+            comment(&co, &in, idx);
+            if (opts->note)
+                opts->note(opts->ctx, idx, &in, extra, sizeof(extra));
+            extra[sizeof(extra) - 1] = 0;
+            if (c[0] || extra[0])
+                put(&o, " ; %s%s%s", c, c[0] && extra[0] ? " " : "", extra);
         }
+        put(&o, "\n");
+        at += (size_t)k * 8;
     }
-    return res;
+    if (o.failed) {
+        free(o.buf);
+        return ebpf_err_null(ENOMEM, "disassemble", "out of memory");
+    }
+    return o.buf;
 }

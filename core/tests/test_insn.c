@@ -131,6 +131,13 @@ static void test_invalid(void)
     CHECK(!ebpf_insn_valid(&in), "ld_imm64 src 7 accepted");
 }
 
+static int add_note(void *ctx, size_t idx, const struct ebpf_insn *in, char *buf, size_t n)
+{
+    (void)ctx;
+    (void)in;
+    return snprintf(buf, n, "note %zu", idx);
+}
+
 static void test_stream(void)
 {
     /* r1 = map fd 3 ll; call 1; if r0 == 0 goto +1; r0 = 1; exit; with an
@@ -171,6 +178,17 @@ static void test_stream(void)
     }
     text = ebpf_disasm(prog, 16, EBPF_DISASM_NO_ADDR | EBPF_DISASM_NO_COMMENTS);
     CHECK(text && strcmp(text, "ld_pseudo r1, 0x1, 0x3\n") == 0, "flags: %s", text ? text : "(null)");
+    free(text);
+
+    /* Notes from the caller and a base index. */
+    struct ebpf_disasm_opts o = {.flags = EBPF_DISASM_NO_ALU32, .base = 100, .note = add_note};
+    text = ebpf_disasm_opts(prog + 16, 24, &o);
+    CHECK(text && strcmp(text, "  100: call 0x1 ; bpf_map_lookup_elem note 100\n"
+                               "  101: if r0 == 0x0 goto +0x1 ; -> 103 note 101\n"
+                               "  102: r0 = 0x1 ; note 102\n") == 0, "notes: %s", text ? text : "(null)");
+    free(text);
+    text = ebpf_disasm(prog, 0, 0);
+    CHECK(text && text[0] == 0, "empty stream");
     free(text);
 
     /* A cut ld_imm64 and a length that is not a multiple of 8. */

@@ -586,7 +586,7 @@ local function opts_check(opts)
   if opts == nil then return {} end
   if type(opts) ~= "table" then error("options must be a table", 3) end
   for k in pairs(opts) do
-    if k ~= "alu32" and k ~= "addresses" and k ~= "comments" then
+    if k ~= "alu32" and k ~= "addresses" and k ~= "comments" and k ~= "notes" and k ~= "base" then
       error(("invalid field name '%s'"):format(tostring(k)), 3)
     end
   end
@@ -612,9 +612,11 @@ function List:disassemble(opts)
       end
       if it.map then note = map_label(it.map) .. " (" .. note .. ")" end
       if at_label[slot] then note = at_label[slot] .. ":" .. (note ~= "" and " " .. note or "") end
+      local extra = opts.notes and opts.notes[slot + (opts.base or 0)]
+      if type(extra) == "string" then note = note .. (note ~= "" and " " or "") .. extra end
       local line = text
       if opts.comments ~= false and note ~= "" then line = line .. " ; " .. note end
-      if opts.addresses ~= false then line = ("%5d: %s"):format(slot, line) end
+      if opts.addresses ~= false then line = ("%5d: %s"):format(slot + (opts.base or 0), line) end
       lines[#lines + 1] = line
       slot = slot + (raw[k].wide and 2 or 1)
     end
@@ -655,7 +657,8 @@ end
 
 --- disassemble(bytes_or_list [, opts]) -> text, one instruction a line:
 -- "  idx: text ; comment". opts: alu32 = false for llvm-objdump's default
--- dialect (rN in sub-64-bit loads/stores), addresses = false, comments = false.
+-- dialect (rN in sub-64-bit loads/stores), addresses = false, comments = false,
+-- notes = { [idx] = "extra comment" }, base = index of the first slot.
 function M.disassemble(x, opts)
   if getmetatable(x) == List then return x:disassemble(opts) end
   if type(x) ~= "string" then error("disassemble: bytes or an instruction list expected, got " .. type(x), 2) end

@@ -92,6 +92,19 @@ EBPF_API int ebpf_insn_comment(const struct ebpf_insn *in, size_t idx, char *buf
  * ld_imm64 at the end is shown as "<unknown>". */
 EBPF_API char *ebpf_disasm(const void *buf, size_t len, unsigned flags);
 
+/* Callers that know more (map names, CO-RE relocations, symbols) add their
+ * own notes: `note` is called for each instruction with its slot index and
+ * writes (snprintf-like) extra comment text, appended after the built-in
+ * one; `base` is added to the printed indices (a function inside a
+ * section). */
+struct ebpf_disasm_opts {
+    unsigned flags;
+    size_t base;
+    int (*note)(void *ctx, size_t idx, const struct ebpf_insn *in, char *buf, size_t n);
+    void *ctx;
+};
+EBPF_API char *ebpf_disasm_opts(const void *buf, size_t len, const struct ebpf_disasm_opts *opts);
+
 /* Helper functions, from __BPF_FUNC_MAPPER of the system's <linux/bpf.h>:
  * name without the "bpf_" prefix ("map_lookup_elem") for an id, NULL if
  * unknown; id for a name (with or without "bpf_"), -1 if unknown; the

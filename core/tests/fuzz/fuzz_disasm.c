@@ -7,6 +7,16 @@
 
 #include "ebpf/insn.h"
 
+static int long_note(void *ctx, size_t idx, const struct ebpf_insn *in, char *buf, size_t n)
+{
+    (void)ctx;
+    (void)in;
+    if (idx % 3)
+        return 0;
+    memset(buf, 'n', n); /* not terminated: the disassembler must cope */
+    return (int)n;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     /* Whole streams (the disassembler refuses lengths not a multiple of 8). */
@@ -16,6 +26,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort();
         free(text);
     }
+    /* A caller note that fills its buffer to the brim. */
+    struct ebpf_disasm_opts o = {.flags = size ? data[0] & 7 : 0, .base = size, .note = long_note};
+    char *text = ebpf_disasm_opts(data, size, &o);
+    free(text);
+
     /* Instruction by instruction: decode, format, comment, re-encode. */
     size_t at = 0;
     while (at + 8 <= size) {
