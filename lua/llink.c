@@ -87,7 +87,7 @@ static uint64_t opt_u64(lua_State *L, int idx, const char *k)
 static int check_fd(lua_State *L, int idx, const char *what)
 {
     idx = lua_absindex(L, idx);
-    if (lua_isinteger(L, idx))
+    if (lua_type(L, idx) == LUA_TNUMBER)
         return (int)ebpf_lua_check_range(L, idx, what, 0, 0x7fffffff);
     if (lua_type(L, idx) == LUA_TUSERDATA || lua_type(L, idx) == LUA_TTABLE) {
         static const char *const meths[] = {"getfd", "fd"};
@@ -96,9 +96,11 @@ static int check_fd(lua_State *L, int idx, const char *what)
             if (lua_isfunction(L, -1)) {
                 lua_pushvalue(L, idx);
                 lua_call(L, 1, 1);
-                int fd = (int)luaL_checkinteger(L, -1);
+                lua_Integer fd = luaL_checkinteger(L, -1);
                 lua_pop(L, 1);
-                return fd;
+                if (fd < 0)
+                    luaL_error(L, "%s: the object has no open fd", what);
+                return (int)fd;
             }
             lua_pop(L, 1);
         }
@@ -561,7 +563,7 @@ static int direction(lua_State *L, int o)
 }
 
 /* relative position: true (first/last), a program or a link */
-static int relative_fd(lua_State *L, int o, const char *k, int *set)
+static int relative_fd(lua_State *L, int o, const char *k, int *set, int *is_link)
 {
     lua_getfield(L, o, k);
     int fd = -1;
@@ -570,8 +572,10 @@ static int relative_fd(lua_State *L, int o, const char *k, int *set)
         *set = 1;
         if (luaL_testudata(L, -1, EBPF_PROG_MT))
             fd = ebpf_prog_fd(checkprog(L, -1));
-        else if (luaL_testudata(L, -1, EBPF_LINK_MT))
+        else if (luaL_testudata(L, -1, EBPF_LINK_MT)) {
             fd = ebpf_link_fd(tolink(L, -1)->l);
+            *is_link = 1;
+        }
         else if (!lua_isboolean(L, -1))
             luaL_error(L, "field '%s' must be true, an ebpf.program or an ebpf.link", k);
     }
@@ -590,13 +594,14 @@ static int l_tcx(lua_State *L)
     to.relative_fd = -1;
     to.egress = direction(L, o);
     if (o) {
-        int b, a;
-        int fb = relative_fd(L, o, "before", &b), fa = relative_fd(L, o, "after", &a);
+        int b, a, lb = 0, la = 0;
+        int fb = relative_fd(L, o, "before", &b, &lb), fa = relative_fd(L, o, "after", &a, &la);
         if (b && a)
             return luaL_error(L, "tcx: 'before' and 'after' are exclusive");
         to.before = b;
         to.after = a;
         to.relative_fd = b ? fb : fa;
+        to.relative_is_link = b ? lb : la;
         to.expected_revision = opt_u64(L, o, "expected_revision");
     }
     if (ifi < 0)

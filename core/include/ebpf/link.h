@@ -220,6 +220,7 @@ struct ebpf_tcx_opts {
     int egress;
     int before, after;      /* order relative to relative_fd (prog or link fd) */
     int relative_fd;        /* -1: first (before) / last (after) */
+    int relative_is_link;   /* relative_fd is a link, not a program */
     uint64_t expected_revision;
 };
 EBPF_API struct ebpf_link *ebpf_link_tcx(const struct ebpf_prog *p, int ifindex, const struct ebpf_tcx_opts *o);

@@ -18,6 +18,7 @@
 #define EBPF_F_BEFORE (1U << 3)
 #define EBPF_F_AFTER (1U << 4)
 #define EBPF_F_ID (1U << 5)
+#define EBPF_F_LINK (1U << 13)
 
 /* BPF_LINK_CREATE's attr with every union member up to 6.x. */
 struct link_create_attr {

@@ -25,8 +25,11 @@ struct ebpf_link *ebpf_link_tcx(const struct ebpf_prog *p, int ifindex, const st
         lc.flags |= EBPF_F_BEFORE;
     if (o->after)
         lc.flags |= EBPF_F_AFTER;
-    if ((o->before || o->after) && o->relative_fd >= 0)
+    if ((o->before || o->after) && o->relative_fd >= 0) {
         lc.u.tcx.relative_fd = (uint32_t)o->relative_fd;
+        if (o->relative_is_link)
+            lc.flags |= EBPF_F_LINK;
+    }
     lc.u.tcx.expected_revision = o->expected_revision;
     int fd = link_create_raw(&lc, LC_SIZE(u.tcx.expected_revision));
     if (fd < 0) {
