@@ -144,6 +144,12 @@ static int parse_def(struct ebpf_spec *s, const struct ebtf *b, uint32_t def_id,
     }
     if (!m->has_explicit_type)
         return FAIL(EINVAL, "object '%s': map '%s': no type", s->name, m->name);
+    /* map-in-map and prog arrays hold 4-byte ids/fds */
+    if ((m->type == BPF_MAP_TYPE_ARRAY_OF_MAPS || m->type == BPF_MAP_TYPE_HASH_OF_MAPS ||
+         m->type == BPF_MAP_TYPE_PROG_ARRAY) && m->value_size == 0)
+        m->value_size = 4;
+    if ((m->type == BPF_MAP_TYPE_ARRAY_OF_MAPS || m->type == BPF_MAP_TYPE_PROG_ARRAY) && m->key_size == 0)
+        m->key_size = 4;
     return 0;
 }
 

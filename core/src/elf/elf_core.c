@@ -48,6 +48,13 @@ static bool is_enum(const struct btf_type *t)
     return t && (ebtf_kind(t) == BTF_KIND_ENUM || ebtf_kind(t) == BTF_KIND_ENUM64);
 }
 
+/* Enumerator names match up to their ___flavour suffixes. */
+static bool enum_name_eq(const char *a, const char *b)
+{
+    size_t la = ebtf_essential_len(a), lb = ebtf_essential_len(b);
+    return la == lb && memcmp(a, b, la) == 0;
+}
+
 static int parse_access(const char *s, int *raw, int *n)
 {
     *n = 0;
@@ -250,8 +257,8 @@ static bool types_match(const struct ebtf *lb, uint32_t lid, const struct ebtf *
                                                                        : ebtf_enums64(l)[i].name_off);
             bool found = false;
             for (int k = 0; k < ebtf_vlen(t) && !found; k++)
-                found = strcmp(n, ebtf_str(tb, ebtf_kind(t) == BTF_KIND_ENUM ? ebtf_enums(t)[k].name_off
-                                                                             : ebtf_enums64(t)[k].name_off)) == 0;
+                found = enum_name_eq(n, ebtf_str(tb, ebtf_kind(t) == BTF_KIND_ENUM ? ebtf_enums(t)[k].name_off
+                                                                             : ebtf_enums64(t)[k].name_off));
             if (!found)
                 return false;
         }
@@ -357,13 +364,13 @@ static int try_cand(void *c, uint32_t id)
         for (int i = 0; i < ebtf_vlen(t) && !hit; i++) {
             if (k == BTF_KIND_ENUM) {
                 const struct btf_enum *e = &ebtf_enums(t)[i];
-                if (strcmp(ebtf_str(x->tb, e->name_off), want) == 0) {
+                if (enum_name_eq(ebtf_str(x->tb, e->name_off), want)) {
                     hit = true;
                     v = BTF_INFO_KFLAG(t->info) ? (uint64_t)(int64_t)e->val : (uint64_t)(uint32_t)e->val;
                 }
             } else {
                 const struct btf_enum64 *e = &ebtf_enums64(t)[i];
-                if (strcmp(ebtf_str(x->tb, e->name_off), want) == 0) {
+                if (enum_name_eq(ebtf_str(x->tb, e->name_off), want)) {
                     hit = true;
                     v = (uint64_t)e->val_hi32 << 32 | e->val_lo32;
                 }

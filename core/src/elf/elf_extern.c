@@ -180,24 +180,36 @@ int eext_kconfig(const struct ebpf_spec *s, const struct ebtf *kbtf, unsigned ch
     return r;
 }
 
-static int kallsyms_addr(const char *name, uint64_t *addr)
+int eext_kallsyms(const struct ebpf_spec *s, struct eext_val *ev)
 {
+    size_t want = 0;
+    for (size_t i = 0; i < s->next; i++)
+        want += s->exts[i].kind == EEXT_KSYM && !s->exts[i].typed;
+    if (!want)
+        return 0;
+    /* one pass over kallsyms for every untyped ksym (the file is slow) */
     FILE *f = fopen("/proc/kallsyms", "re");
     if (!f)
-        return -errno;
+        return ebpf_err(errno, "load", "object '%s': /proc/kallsyms: %s", s->name, strerror(errno));
+    setvbuf(f, NULL, _IOFBF, 1 << 17); /* big reads: kallsyms is costly per call */
     char line[512];
-    int r = -ENOENT;
-    while (fgets(line, sizeof(line), f)) {
-        unsigned long long a;
-        char type, sym[256];
-        if (sscanf(line, "%llx %c %255s", &a, &type, sym) == 3 && strcmp(sym, name) == 0) {
-            *addr = a;
-            r = 0;
-            break;
+    while (want && fgets(line, sizeof(line), f)) {
+        char *sp1 = strchr(line, ' ');
+        if (!sp1 || !sp1[1] || sp1[2] != ' ')
+            continue;
+        char *name = sp1 + 3, *end = name + strcspn(name, " \t\n");
+        *end = 0;
+        for (size_t i = 0; i < s->next; i++) {
+            const struct eext *e = &s->exts[i];
+            if (e->kind != EEXT_KSYM || e->typed || ev[i].found || strcmp(e->name, name) != 0)
+                continue;
+            ev[i].found = true;
+            ev[i].addr = strtoull(line, NULL, 16);
+            want--;
         }
     }
     fclose(f);
-    return r;
+    return 0;
 }
 
 int eext_ksym(const struct eext *e, const struct ebtf *kbtf, struct ebtf *const *mods, size_t nmods,
@@ -205,11 +217,8 @@ int eext_ksym(const struct eext *e, const struct ebtf *kbtf, struct ebtf *const 
 {
     memset(out, 0, sizeof(*out));
     out->mod_fd = -1;
-    if (e->kind == EEXT_KSYM && !e->typed) {
-        int r = kallsyms_addr(e->name, &out->addr);
-        out->found = r == 0;
-        return r == -ENOENT ? 0 : r;
-    }
+    if (e->kind == EEXT_KSYM && !e->typed)
+        return 0; /* eext_kallsyms */
     int kind = e->kind == EEXT_KFUNC ? BTF_KIND_FUNC : BTF_KIND_VAR;
     if (kbtf) {
         uint32_t id = ebtf_find_first(kbtf, e->name, kind);

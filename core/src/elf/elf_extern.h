@@ -17,5 +17,7 @@ struct eext_val {
 uint32_t eext_kernel_version(void);
 /* Fills the .kconfig image (zeroed by the caller). 0 or -errno. */
 int eext_kconfig(const struct ebpf_spec *s, const struct ebtf *kbtf, unsigned char *img);
+/* Resolves every untyped ksym from /proc/kallsyms in one pass. */
+int eext_kallsyms(const struct ebpf_spec *s, struct eext_val *ev);
 int eext_ksym(const struct eext *e, const struct ebtf *kbtf, struct ebtf *const *mods, size_t nmods,
               struct eext_val *out);

@@ -771,10 +771,19 @@ struct ebpf_collection *ebpf_collection_load(const struct ebpf_spec *s, const st
         if ((r = eext_kconfig(s, need_k ? kernel_btf(&L) : NULL, L.kconfig)) < 0)
             goto fail;
     }
+    if ((r = eext_kallsyms(s, L.ev)) < 0)
+        goto fail;
     for (size_t i = 0; i < s->next; i++) {
         const struct eext *e = &s->exts[i];
         if (e->kind == EEXT_KCONFIG)
             continue;
+        if (e->kind == EEXT_KSYM && !e->typed) {
+            if (!L.ev[i].found && !e->weak) {
+                r = ebpf_err(ENOENT, "load", "object '%s': ksym '%s' not found in /proc/kallsyms", s->name, e->name);
+                goto fail;
+            }
+            continue;
+        }
         const struct ebtf *k = (e->kind == EEXT_KFUNC || e->typed) ? kernel_btf(&L) : NULL;
         if (k)
             kernel_mods(&L);
