@@ -84,7 +84,8 @@ describe("prog:attach()", function()
   it("explains what a section cannot say, and rejects unknown options", function()
     local coll = load()
     assert.has_error(function() coll.programs.pass_all:attach() end,
-      "program 'pass_all' (section 'xdp'): xdp needs an interface; pass it to attach, e.g. prog:attach{ ifname = 'eth0' }")
+      "program 'pass_all' (section 'xdp'): xdp needs an interface; pass it to attach, "
+        .. "e.g. prog:attach{ ifname = 'eth0' }")
     assert.has_error(function() coll.programs.on_openat:attach { cookei = 1 } end, "invalid field name 'cookei'")
   end)
 

@@ -128,11 +128,10 @@ describe("kprobe", function()
 end)
 
 describe("BTF tracing", function()
-  local pid_and_open = function(m) return { pid = U.pid() } end
 
   it("fentry and fexit count do_sys_openat2 calls", function()
     local m = U.array()
-    local fe, err = tracing_prog("tracing", "trace_fentry", "do_sys_openat2", m, pid_and_open(m))
+    local fe, err = tracing_prog("tracing", "trace_fentry", "do_sys_openat2", m, { pid = U.pid() })
     if skip(fe ~= nil, "fentry: " .. tostring(err)) then return end
     local fx = assert(tracing_prog("tracing", "trace_fexit", "do_sys_openat2", m,
       { pid = U.pid(), key = 1 }))
@@ -171,7 +170,8 @@ describe("BTF tracing", function()
     local lsms = helpers.sh("cat /sys/kernel/security/lsm 2>/dev/null || true")
     local m = U.array()
     local p, err = tracing_prog("lsm", "lsm_mac", "file_open", m, { pid = U.pid(), ret = -1, ret_out = 0 })
-    if skip(p ~= nil and lsms:find("bpf", 1, true), "BPF LSM: " .. tostring(err) .. " (active LSMs: " .. lsms .. ")") then
+    local why = "BPF LSM: " .. tostring(err) .. " (active LSMs: " .. lsms .. ")"
+    if skip(p ~= nil and lsms:find("bpf", 1, true), why) then
       return
     end
     local l = assert(link.tracing(p))

@@ -133,7 +133,9 @@ describe("cgroup", function()
   lazy_teardown(function() os.execute("rmdir " .. CG .. " 2>/dev/null") end)
 
   local function send_from_cgroup(n)
-    local outp = helpers.sh(([[unshare -n sh -c 'ip link set lo up; echo $$ > %s/cgroup.procs; exec env EBPF_BUILD=%s lua5.4 spec/link_scripts/net.lua udp_send 127.0.0.1 4246 %d']]):format(CG, helpers.build, n))
+    local outp = helpers.sh(([[unshare -n sh -c 'ip link set lo up; echo $$ > %s/cgroup.procs;
+      exec env EBPF_BUILD=%s lua5.4 spec/link_scripts/net.lua udp_send 127.0.0.1 4246 %d']]):format(
+      CG, helpers.build, n))
     return tonumber(outp:match("sent=(%d+)"))
   end
 

@@ -260,7 +260,8 @@ describe("usdt", function()
     -- semaphore off: the binary skips the probe entirely
     assert.equal("0\n", helpers.sh(USDT_BIN .. " 10"))
     local specs = assert(ebpf.map { type = "array", key_size = 4, value_size = 208, max_entries = 4 })
-    local l = assert(link.usdt(p, { path = USDT_BIN, provider = "ebpftest", name = "hit", spec_map = specs, cookie = 99 }))
+    local l = assert(link.usdt(p, { path = USDT_BIN, provider = "ebpftest", name = "hit", spec_map = specs,
+                                    cookie = 99 }))
     assert.matches("usdt .*ebpftest:hit %(1 site%)", tostring(l))
     assert.equal(1, l.count)
     assert.equal("10\n", helpers.sh(USDT_BIN .. " 10")) -- semaphore seen set 10 times
@@ -383,7 +384,7 @@ describe("links", function()
     assert.matches("update", tostring(err), 1, true)
     assert(l:update(p3, p2))
     assert.equal(p3.id, l:info().prog_id)
-    p3 = nil
+    p1, p2, p3 = nil, nil, nil -- luacheck: ignore
     collectgarbage("collect")
     assert.equal("tracing", l:program().type) -- the link holds the new program
     l:close()
@@ -418,7 +419,7 @@ describe("links", function()
     }
     for i = 1, 1000 do
       local l = assert(kinds[i % #kinds + 1]())
-      if i % 10 == 0 then l = nil else l:close() end -- some left to the GC
+      if i % 10 ~= 0 then l:close() end -- every tenth is left to the GC
     end
     collectgarbage("collect")
     collectgarbage("collect")

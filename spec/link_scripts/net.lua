@@ -13,6 +13,16 @@ local U = require "link_util"
 local link = ebpf.core.link
 
 local function out(k, v) io.write(k, "=", tostring(v), "\n") io.flush() end
+local function tc_filters()
+  local f = io.popen("tc filter show dev vA ingress | grep -c 'direct-action'")
+  local n = f:read("a"):gsub("%s", "")
+  f:close()
+  return n
+end
+local function peer_send(peer_ns, port, n)
+  assert(os.execute(("ip netns exec %s lua5.4 spec/link_scripts/net.lua udp_send 10.199.0.1 %d %d >/dev/null"):format(
+    peer_ns, port, n)))
+end
 local function sh(cmd) assert(os.execute(cmd), cmd) end
 
 local function udp_receiver(ip, port)
@@ -70,9 +80,9 @@ function cases.veth(kind, action, peer_ns)
   elseif kind == "tc" then l = assert(link.tc(p, "vA"))
   end
   out("link", tostring(l))
-  if kind == "tc" then out("filters", (io.popen("tc filter show dev vA ingress | grep -c 'direct-action'"):read("a"):gsub("%s", ""))) end
+  if kind == "tc" then out("filters", tc_filters()) end
   local r = udp_receiver("10.199.0.1", port)
-  sh(("ip netns exec %s lua5.4 spec/link_scripts/net.lua udp_send 10.199.0.1 %d %d >/dev/null"):format(peer_ns, port, n))
+  peer_send(peer_ns, port, n)
   out("received", #drain(r, action == "drop" and 0 or n))
   out("counted", m[0])
   if kind == "xdp" or kind == "tcx" then
@@ -80,8 +90,8 @@ function cases.veth(kind, action, peer_ns)
     out("info_ifindex", info.ifindex == socket.dns and 0 or info.ifindex)
   end
   l:close()
-  if kind == "tc" then out("filters_after", (io.popen("tc filter show dev vA ingress | grep -c 'direct-action'"):read("a"):gsub("%s", ""))) end
-  sh(("ip netns exec %s lua5.4 spec/link_scripts/net.lua udp_send 10.199.0.1 %d %d >/dev/null"):format(peer_ns, port, n))
+  if kind == "tc" then out("filters_after", tc_filters()) end
+  peer_send(peer_ns, port, n)
   out("received_after", #drain(r, n))
   out("counted_after", m[0])
   r:close()
@@ -100,7 +110,7 @@ function cases.tcx_order(peer_ns)
   local la = assert(link.tcx(pa, "vA"))
   local r = udp_receiver("10.199.0.1", port)
   local function burst(n)
-    sh(("ip netns exec %s lua5.4 spec/link_scripts/net.lua udp_send 10.199.0.1 %d %d >/dev/null"):format(peer_ns, port, n))
+    peer_send(peer_ns, port, n)
     return #drain(r, n)
   end
   local lb = assert(link.tcx(pb, "vA", { before = la }))
@@ -197,7 +207,8 @@ function cases.sk_lookup()
     { 0x05, 0, 0, 0, 0 },                       -- goto pass
     { 0xb7, 0, 0, 0, 1 }, { 0x95 },             -- pass: SK_PASS
   }
-  local p = assert(ebpf.program { type = "sk_lookup", expected_attach_type = "sk_lookup", insns = insns, name = "steer" })
+  local p = assert(ebpf.program { type = "sk_lookup", expected_attach_type = "sk_lookup", insns = insns,
+                                  name = "steer" })
   local l = assert(link.netns(p))
   out("link", tostring(l))
   out("info", l:info().type .. " " .. l:info().attach_type)
