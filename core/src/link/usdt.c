@@ -306,6 +306,11 @@ struct ebpf_link *ebpf_link_usdt(const struct ebpf_prog *p, const struct ebpf_us
     if (o->spec_map_fd >= 0) {
         g->spec_map_fd = ebpf_fd_dup(o->spec_map_fd);
         g->spec_ids = calloc(n ? n : 1, sizeof(uint32_t));
+        if (g->spec_map_fd < 0 || !g->spec_ids) {
+            free(notes);
+            ebpf_link_close(g);
+            return ebpf_err_null(ENOMEM, "attach", "usdt %s:%s: out of memory", o->provider, o->name);
+        }
     }
     size_t sites = 0;
     int err = 0;
