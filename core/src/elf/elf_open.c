@@ -372,6 +372,7 @@ static int collect_funcs(struct parse *P)
         p->info = ebpf_sec_info_find(p->section, &p->target);
         p->type = p->info ? p->info->prog_type : BPF_PROG_TYPE_UNSPEC;
         p->eat = p->info ? p->info->expected_attach_type : 0;
+        p->eat_set = p->info && p->info->has_attach_type;
         p->flags = (p->info && p->info->sleepable ? BPF_F_SLEEPABLE : 0) |
                    (p->info && p->info->frags ? EBPF_BPF_F_XDP_HAS_FRAGS : 0);
         p->autoload = p->info != NULL;
