@@ -280,9 +280,7 @@ describe("CO-RE", function()
   end
 
   it("relocates every kind against kernel BTF and reads real task fields", function()
-    local spec = assert(ebpf.open(td("core")))
-    spec.programs.core_fail.autoload = false
-    local coll = assert(spec:load())
+    local coll = assert(ebpf.load(td("core")))
     assert.equal(0, (coll.programs.core_all:run(nil, { ctx = string.rep("\0", 16) })))
     local o = coll.vars.out
     local pid, ppid = stat_pid()
@@ -311,7 +309,7 @@ describe("CO-RE", function()
   end)
 
   it("fails an executed failing relocation naming it", function()
-    local coll, err = ebpf.load(td("core"))
+    local coll, err = ebpf.load(td("core_fail"))
     assert.is_nil(coll)
     assert.matches("core_fail", err.message)
     assert.matches("CO%-RE relocation failed", err.message)
