@@ -397,3 +397,53 @@ describe("anchor object (W5)", function()
     coll:close()
   end)
 end)
+
+describe("ebpf.compile", function()
+  it("compiles inline C into a spec that loads and runs", function()
+    local spec, err = ebpf.compile([[
+      #include <linux/bpf.h>
+      #include <bpf/bpf_helpers.h>
+      const volatile int answer = 1;
+      SEC("socket") int ret_answer(struct __sk_buff *skb) { return answer; }
+      char LICENSE[] SEC("license") = "GPL";
+    ]], { vmlinux = false })
+    assert.is_not_nil(spec, tostring(err))
+    spec.vars.answer = 42
+    local coll = assert(spec:load())
+    assert.equal(42, (coll.programs.ret_answer:run(pkt)))
+    coll:close()
+  end)
+
+  it("compiles CO-RE code against a generated vmlinux.h", function()
+    local spec, err = ebpf.compile([[
+      #include "vmlinux.h"
+      #include <bpf/bpf_helpers.h>
+      #include <bpf/bpf_core_read.h>
+      int seen;
+      SEC("raw_tp/sys_enter") int who(void *ctx) {
+        struct task_struct *t = (void *)bpf_get_current_task();
+        seen = BPF_CORE_READ(t, tgid);
+        return 0;
+      }
+      char LICENSE[] SEC("license") = "GPL";
+    ]])
+    assert.is_not_nil(spec, tostring(err))
+    local coll = assert(spec:load())
+    coll.programs.who:run(nil, { ctx = string.rep("\0", 16) })
+    local f = assert(io.open("/proc/self/stat"))
+    local pid = tonumber(f:read("a"):match("^(%d+)"))
+    f:close()
+    assert.equal(pid, coll.vars.seen)
+    coll:close()
+  end)
+
+  it("reports compiler errors and a missing clang clearly", function()
+    local spec, err = ebpf.compile("int x = ;\n", { vmlinux = false })
+    assert.is_nil(spec)
+    assert.matches("clang failed", err)
+    spec, err = ebpf.compile("int x;\n", { clang = "/nonexistent/clang" })
+    assert.is_nil(spec)
+    assert.matches("install the Debian package 'clang'", err)
+    assert.has_error(function() ebpf.compile("x", { cflag = "-O2" }) end, "invalid field name 'cflag'")
+  end)
+end)
