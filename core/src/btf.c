@@ -41,7 +41,7 @@ int ebpf_btf_kind_by_name(const char *name)
     return -1;
 }
 
-long btf_extra_size(uint32_t info)
+static inline long extra_size(uint32_t info)
 {
     uint32_t vlen = BTF_INFO_VLEN(info);
     switch (BTF_INFO_KIND(info)) {
@@ -61,6 +61,8 @@ long btf_extra_size(uint32_t info)
     default: return -1;
     }
 }
+
+long btf_extra_size(uint32_t info) { return extra_size(info); }
 
 /* ---- name hash: 8-byte chunks, last one zero-padded ---- */
 
@@ -131,47 +133,123 @@ static inline uint32_t total_strs(const struct ebpf_btf *b) { return b->start_st
 
 /* ---- name index ---- */
 
-static int index_init(struct ebpf_btf *b, uint32_t want)
+static inline void index_put(struct ebpf_btf *b, uint32_t i, uint32_t h)
+{
+    uint32_t *slot = &b->buckets[h & (b->nbuckets - 1)];
+    b->idx[i].next = *slot;
+    *slot = i + 1;
+}
+
+static uint32_t pow2_at_least(uint32_t want)
 {
     uint32_t n = 64;
     while (n < want && n < (1u << 30))
         n <<= 1;
-    free(b->buckets);
-    b->buckets = calloc(n, sizeof(uint32_t));
-    if (!b->buckets)
-        return -ENOMEM;
-    b->nbuckets = n;
+    return n;
+}
+
+/* The parse's index: buckets and idx in one anonymous mapping; when large,
+ * 2 MiB aligned with transparent huge pages so that filling it costs a
+ * couple of faults instead of hundreds. */
+static int index_alloc_parse(struct ebpf_btf *b, uint32_t cap, uint32_t nbuckets)
+{
+    size_t bsz = (size_t)nbuckets * sizeof(uint32_t);
+    size_t total = bsz + (size_t)cap * sizeof(struct btf_idx);
+    const size_t huge = 2u << 20;
+    char *p;
+    size_t mapsz;
+    if (total >= huge / 2) {
+        mapsz = (total + huge - 1) & ~(huge - 1);
+        char *raw = mmap(NULL, mapsz + huge, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (raw == MAP_FAILED)
+            return -ENOMEM;
+        p = (char *)(((uintptr_t)raw + huge - 1) & ~(uintptr_t)(huge - 1));
+        if (p > raw)
+            munmap(raw, (size_t)(p - raw));
+        size_t tail = (size_t)(raw + mapsz + huge - (p + mapsz));
+        if (tail)
+            munmap(p + mapsz, tail);
+#ifdef MADV_HUGEPAGE
+        madvise(p, mapsz, MADV_HUGEPAGE);
+#endif
+    } else {
+        mapsz = total;
+        p = mmap(NULL, mapsz, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (p == MAP_FAILED)
+            return -ENOMEM;
+    }
+    b->idx_map = p;
+    b->idx_map_size = mapsz;
+    b->buckets = (uint32_t *)p;
+    b->nbuckets = nbuckets;
+    b->idx = (struct btf_idx *)(p + bsz);
+    b->idx_cap = cap;
     return 0;
 }
 
-static inline void index_put(struct ebpf_btf *b, uint32_t i, uint32_t h)
+static void index_free(struct ebpf_btf *b)
 {
-    uint32_t *slot = &b->buckets[h & (b->nbuckets - 1)];
-    b->next[i] = *slot;
-    *slot = i + 1;
+    if (b->idx_map) {
+        munmap(b->idx_map, b->idx_map_size);
+    } else {
+        free(b->idx);
+        free(b->buckets);
+    }
+    b->idx_map = NULL;
+    b->idx = NULL;
+    b->buckets = NULL;
+    b->idx_cap = b->nbuckets = 0;
+}
+
+static int rehash(struct ebpf_btf *b, uint32_t want)
+{
+    uint32_t n = pow2_at_least(want);
+    uint32_t *nb = calloc(n, sizeof(uint32_t));
+    if (!nb)
+        return -ENOMEM;
+    if (!b->idx_map)
+        free(b->buckets);
+    b->buckets = nb;
+    b->nbuckets = n;
+    for (uint32_t j = 0; j < b->nr; j++) {
+        const struct btf_type *tj = (const struct btf_type *)(b->types + b->idx[j].off);
+        const char *s = ebpf_btf_str(b, tj->name_off);
+        if (tj->name_off && s && *s)
+            index_put(b, j, btf_name_hash(s, NULL));
+    }
+    return 0;
+}
+
+int btf_index_to_heap(struct ebpf_btf *b, uint32_t cap)
+{
+    if (!b->idx_map && b->idx && b->idx_cap >= cap)
+        return 0;
+    if (cap < b->nr)
+        cap = b->nr;
+    struct btf_idx *ni = malloc((size_t)(cap ? cap : 1) * sizeof(*ni));
+    if (!ni)
+        return -ENOMEM;
+    if (b->nr)
+        memcpy(ni, b->idx, (size_t)b->nr * sizeof(*ni));
+    if (b->idx_map) {
+        munmap(b->idx_map, b->idx_map_size);
+        b->idx_map = NULL;
+        b->buckets = NULL;
+    } else {
+        free(b->idx);
+    }
+    b->idx = ni;
+    b->idx_cap = cap;
+    return rehash(b, b->nr + 64);
 }
 
 int btf_index_add(struct ebpf_btf *b, uint32_t i)
 {
-    const struct btf_type *t = (const struct btf_type *)(b->types + b->offs[i]);
-    if (i >= b->offs_cap)
+    if (i >= b->idx_cap || i >= b->nr)
         return -EINVAL;
-    if (!b->buckets || b->nr > b->nbuckets) {
-        /* Rehash everything into a bigger table. */
-        if (index_init(b, b->nr * 2) < 0)
-            return -ENOMEM;
-        uint32_t *nx = realloc(b->next, (size_t)b->offs_cap * sizeof(uint32_t));
-        if (!nx)
-            return -ENOMEM;
-        b->next = nx;
-        for (uint32_t j = 0; j < b->nr; j++) {
-            const struct btf_type *tj = (const struct btf_type *)(b->types + b->offs[j]);
-            const char *s = ebpf_btf_str(b, tj->name_off);
-            if (tj->name_off && s && *s)
-                index_put(b, j, btf_name_hash(s, NULL));
-        }
-        return 0;
-    }
+    if (!b->buckets || b->nr > b->nbuckets * 2)
+        return rehash(b, b->nr * 2);
+    const struct btf_type *t = (const struct btf_type *)(b->types + b->idx[i].off);
     const char *s = ebpf_btf_str(b, t->name_off);
     if (t->name_off && s && *s)
         index_put(b, i, btf_name_hash(s, NULL));
@@ -186,9 +264,7 @@ static void btf_release(struct ebpf_btf *b)
         free(b->blob);
     else if (b->storage == BTF_STORE_MMAP)
         munmap(b->blob, b->blob_size);
-    free(b->offs);
-    free(b->buckets);
-    free(b->next);
+    index_free(b);
     free(b->wtypes);
     free(b->wstrs);
     free(b->sbuckets);
@@ -259,10 +335,8 @@ struct ebpf_btf *btf_parse_blob(void *blob, size_t size, enum btf_storage storag
 
     /* Upper bound on the count: the smallest record is 12 bytes. */
     uint32_t cap = hdr.type_len / sizeof(struct btf_type) + 1;
-    b->offs = malloc((size_t)cap * sizeof(uint32_t));
-    b->next = malloc((size_t)cap * sizeof(uint32_t));
-    b->offs_cap = cap;
-    if (!b->offs || !b->next || index_init(b, cap / 8) < 0) {
+    /* Buckets: chains of ~2 keep the table cache-resident while filling. */
+    if (index_alloc_parse(b, cap, pow2_at_least(cap / 8)) < 0) {
         ebpf_err(ENOMEM, "parse", "btf %s: out of memory", what);
         goto fail;
     }
@@ -280,7 +354,7 @@ struct ebpf_btf *btf_parse_blob(void *blob, size_t size, enum btf_storage storag
             FAIL("btf %s: type %u truncated", what, id);
         const struct btf_type *t = (const struct btf_type *)(b->types + off);
         uint32_t kind = BTF_INFO_KIND(t->info), vlen = BTF_INFO_VLEN(t->info);
-        long extra = btf_extra_size(t->info);
+        long extra = extra_size(t->info);
         if (kind == BTF_KIND_UNKN || extra < 0)
             FAIL("btf %s: type %u has unknown kind %u", what, id, kind);
         if ((uint64_t)off + sizeof(*t) + (uint64_t)extra > hdr.type_len)
@@ -394,7 +468,7 @@ struct ebpf_btf *btf_parse_blob(void *blob, size_t size, enum btf_storage storag
             break;
         }
         }
-        b->offs[n] = off;
+        b->idx[n].off = off;
         /* Index named types: the hash reads the string in place. */
         if (t->name_off && t->name_off >= b->start_str) {
             const char *s = sbase + t->name_off;
@@ -630,11 +704,11 @@ static int64_t find_own(const struct ebpf_btf *b, const char *name, int kind, ui
     if (!b->buckets || !b->nr)
         return -ENOENT;
     uint32_t best = 0;
-    for (uint32_t e = b->buckets[h & (b->nbuckets - 1)]; e; e = b->next[e - 1]) {
+    for (uint32_t e = b->buckets[h & (b->nbuckets - 1)]; e; e = b->idx[e - 1].next) {
         uint32_t i = e - 1, id = b->start_id + i;
         if (id <= after || (best && id >= best))
             continue;
-        const struct btf_type *t = (const struct btf_type *)(b->types + b->offs[i]);
+        const struct btf_type *t = (const struct btf_type *)(b->types + b->idx[i].off);
         if (kind >= 0 && (int)btf_kind_of(t) != kind)
             continue;
         const char *s = ebpf_btf_str(b, t->name_off);

@@ -64,13 +64,8 @@ int btf_make_writable(struct ebpf_btf *b)
     b->wstrs_cap = scap;
     b->types = wt;
     b->strs = ws;
-    if (!b->offs_cap) {
-        b->offs = malloc(64 * sizeof(uint32_t));
-        b->next = malloc(64 * sizeof(uint32_t));
-        if (!b->offs || !b->next)
-            return ebpf_err(ENOMEM, "btf", "btf: out of memory");
-        b->offs_cap = 64;
-    }
+    if (btf_index_to_heap(b, b->nr + 64) < 0)
+        return ebpf_err(ENOMEM, "btf", "btf: out of memory");
     b->writable = true;
     invalidate(b);
     return 0;
@@ -155,17 +150,13 @@ int64_t btf_append(struct ebpf_btf *b, const struct btf_type *t, const void *ext
         return r;
     if ((uint64_t)b->start_id + b->nr >= BTF_MAX_TYPE)
         return ebpf_err(E2BIG, "btf", "btf: too many types");
-    if (b->nr >= b->offs_cap) {
-        uint32_t nc = b->offs_cap * 2;
-        uint32_t *no = realloc(b->offs, (size_t)nc * sizeof(uint32_t));
-        if (!no)
+    if (b->nr >= b->idx_cap) {
+        uint32_t nc = b->idx_cap * 2;
+        struct btf_idx *ni = realloc(b->idx, (size_t)nc * sizeof(*ni));
+        if (!ni)
             return ebpf_err(ENOMEM, "btf", "btf: out of memory");
-        b->offs = no;
-        uint32_t *nn = realloc(b->next, (size_t)nc * sizeof(uint32_t));
-        if (!nn)
-            return ebpf_err(ENOMEM, "btf", "btf: out of memory");
-        b->next = nn;
-        b->offs_cap = nc;
+        b->idx = ni;
+        b->idx_cap = nc;
     }
     size_t need = b->types_len + sizeof(*t) + extra_len;
     if (need > UINT32_MAX / 2 || grow(&b->wtypes, &b->wtypes_cap, need) < 0)
@@ -174,7 +165,7 @@ int64_t btf_append(struct ebpf_btf *b, const struct btf_type *t, const void *ext
     memcpy(b->wtypes + b->types_len, t, sizeof(*t));
     if (extra_len)
         memcpy(b->wtypes + b->types_len + sizeof(*t), extra, extra_len);
-    b->offs[b->nr] = b->types_len;
+    b->idx[b->nr].off = b->types_len;
     b->types_len += (uint32_t)(sizeof(*t) + extra_len);
     b->nr++;
     if (btf_index_add(b, b->nr - 1) < 0)
@@ -245,7 +236,7 @@ static struct btf_type *last_of(struct ebpf_btf *b, uint32_t k1, uint32_t k2, co
         ebpf_err(EINVAL, "btf", "btf: no %s to add to", what);
         return NULL;
     }
-    struct btf_type *t = (struct btf_type *)(b->wtypes + b->offs[b->nr - 1]);
+    struct btf_type *t = (struct btf_type *)(b->wtypes + b->idx[b->nr - 1].off);
     uint32_t k = btf_kind_of(t);
     if (k != k1 && k != k2) {
         ebpf_err(EINVAL, "btf", "btf: the last added type is not a %s", what);
@@ -265,7 +256,7 @@ static int append_extra(struct ebpf_btf *b, const void *rec, size_t len)
     b->types = b->wtypes;
     memcpy(b->wtypes + b->types_len, rec, len);
     b->types_len += (uint32_t)len;
-    struct btf_type *t = (struct btf_type *)(b->wtypes + b->offs[b->nr - 1]);
+    struct btf_type *t = (struct btf_type *)(b->wtypes + b->idx[b->nr - 1].off);
     t->info = (t->info & ~0xffffu) | ((btf_vlen_of(t) + 1) & 0xffff);
     invalidate(b);
     return 0;
@@ -281,7 +272,7 @@ int ebpf_btf_add_member(struct ebpf_btf *b, const char *name, uint32_t type, uin
     int64_t no = ebpf_btf_add_str(b, name);
     if (no < 0)
         return (int)no;
-    struct btf_type *t = (struct btf_type *)(b->wtypes + b->offs[b->nr - 1]);
+    struct btf_type *t = (struct btf_type *)(b->wtypes + b->idx[b->nr - 1].off);
     if (bitfield_size && !btf_kflag_of(t)) {
         /* Switch the struct to the kflag encoding for bitfields. */
         struct btf_member *m = (struct btf_member *)(t + 1);
@@ -434,7 +425,7 @@ struct btf_type *ebpf_btf_type_mut(struct ebpf_btf *b, uint32_t id)
     if (btf_make_writable(b) < 0)
         return NULL;
     invalidate(b);
-    return (struct btf_type *)(b->wtypes + b->offs[id - b->start_id]);
+    return (struct btf_type *)(b->wtypes + b->idx[id - b->start_id].off);
 }
 
 /* ---- raw blob ---- */

@@ -28,14 +28,16 @@ struct ebpf_btf {
     const char *strs;    /* own strings */
     uint32_t strs_len;
 
-    uint32_t *offs;      /* offs[i]: offset of own type start_id+i in types */
-    uint32_t offs_cap;
-
-    /* Name index: buckets[h & mask] = 1 + own index of the chain head,
-     * next[i] = 1 + next own index (0 ends). */
+    /* idx[i].off: offset of own type start_id+i in types; idx[i].next and
+     * buckets[h & mask] hold 1 + own index of the next / first type of a
+     * name-hash chain (0 ends). Offsets and links share one array so the
+     * parse touches as few pages as possible. */
+    struct btf_idx { uint32_t off, next; } *idx;
+    uint32_t idx_cap;
     uint32_t *buckets;
-    uint32_t *next;
     uint32_t nbuckets;   /* power of two */
+    void *idx_map;       /* parse: one mmap holding buckets + idx */
+    size_t idx_map_size;
 
     /* Writable mode (builder): types and strings in growable buffers. */
     bool writable;
@@ -70,7 +72,7 @@ static inline const struct btf_type *btf_t(const struct ebpf_btf *b, uint32_t id
     }
     if (id == 0 || id - b->start_id >= b->nr)
         return NULL;
-    return (const struct btf_type *)(b->types + b->offs[id - b->start_id]);
+    return (const struct btf_type *)(b->types + b->idx[id - b->start_id].off);
 }
 static inline uint32_t btf_kind_of(const struct btf_type *t) { return BTF_INFO_KIND(t->info); }
 static inline uint32_t btf_vlen_of(const struct btf_type *t) { return BTF_INFO_VLEN(t->info); }
@@ -108,3 +110,6 @@ int btf_decl_sb(const struct ebpf_btf *b, uint32_t id, const char *name, struct 
                 void *ctx);
 /* Max hops through reference chains before declaring a cycle. */
 #define BTF_MAX_CHAIN 64
+/* Moves the index from the parse mmap to malloc'd arrays with room for
+ * at least cap types (builder). 0 or -ENOMEM. */
+int btf_index_to_heap(struct ebpf_btf *b, uint32_t cap);

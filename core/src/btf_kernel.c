@@ -28,7 +28,7 @@ static struct ebpf_btf *load_kernel_file(const char *path, const struct ebpf_btf
         size = (size_t)st.st_size;
         /* sysfs BTF is mmappable (read-only) on 6.16+; the pages are the
          * kernel's own, so this costs neither a copy nor RSS. */
-        blob = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
+        blob = mmap(NULL, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
     }
     if (blob != MAP_FAILED) {
         close(fd);

@@ -343,7 +343,9 @@ int ebpf_btf_decl(const struct ebpf_btf *b, uint32_t id, const char *name, char 
     int r;
     if (id && !t)
         return ebpf_err(EINVAL, "decl", "btf: bad type id %u", id);
-    uint32_t k = t ? btf_kind_of(t) : 0;
+    /* With a declarator name: a declaration of that type; without: the
+     * definition form of named entities (typedef, func, var). */
+    uint32_t k = t && !name ? btf_kind_of(t) : 0;
     if (k == BTF_KIND_FUNC) {
         r = btf_decl_sb(b, t->type, ebpf_btf_name(b, id), &sb, default_base, (void *)b);
     } else if (k == BTF_KIND_VAR) {

@@ -164,8 +164,10 @@ EBPF_API int64_t ebpf_btf_sizeof(const struct ebpf_btf *btf, uint32_t id);
 /* Natural alignment in bytes (1 for packed structs), or -errno. */
 EBPF_API int64_t ebpf_btf_alignof(const struct ebpf_btf *btf, uint32_t id);
 
-/* The C declaration of id with an optional declarator name, e.g.
- * "struct task_struct", "int (*)(void *, long)", "char name[16]".
+/* The C declaration of id with declarator name, e.g. "char comm[16]",
+ * "int (*cb)(void *, long)", or with name NULL the type itself:
+ * "struct task_struct", "typedef int pid_t", "long int f(void *)" (func),
+ * "int x" (var).
  * Writes at most len bytes (NUL-terminated); returns the full length
  * (like snprintf) or -errno. */
 EBPF_API int ebpf_btf_decl(const struct ebpf_btf *btf, uint32_t id, const char *name, char *buf, size_t len);
