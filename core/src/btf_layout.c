@@ -243,6 +243,7 @@ static int decl_rec(const struct ebpf_btf *b, uint32_t id, const char *name, str
     struct btf_sb d = {0};
     sb_puts(&d, name ? name : "");
     bool prefixed = false; /* declarator starts with a '*' or qualifier */
+    unsigned quals = 0;    /* qualifiers that end up on the base type */
     int r = 0;
     for (int i = 0; i < nbase && r == 0; i++) {
         const struct btf_type *t = btf_t(b, chain[i]);
@@ -250,6 +251,17 @@ static int decl_rec(const struct ebpf_btf *b, uint32_t id, const char *name, str
         if (k == BTF_KIND_TYPE_TAG)
             continue;
         if (is_modifier(k)) {
+            int j = i + 1;
+            while (j < nbase && is_modifier(btf_kind_of(btf_t(b, chain[j]))))
+                j++;
+            uint32_t nk = j < nbase ? btf_kind_of(btf_t(b, chain[j])) : BTF_KIND_UNKN;
+            if (nk == BTF_KIND_ARRAY) {
+                /* A qualified array is an array of qualified elements. */
+                quals |= 1u << k;
+                continue;
+            }
+            if (nk == BTF_KIND_FUNC_PROTO)
+                continue; /* qualified function types mean nothing */
             /* Qualifies the pointer below it: "*const p". */
             const char *q = k == BTF_KIND_CONST ? "const" : k == BTF_KIND_VOLATILE ? "volatile" : "restrict";
             struct btf_sb nd = {0};
@@ -287,15 +299,14 @@ static int decl_rec(const struct ebpf_btf *b, uint32_t id, const char *name, str
         }
     }
     if (r == 0) {
-        for (int i = n - 1; i >= nbase; i--) {
-            uint32_t k = btf_kind_of(btf_t(b, chain[i]));
-            if (k == BTF_KIND_CONST)
-                sb_puts(out, "const ");
-            else if (k == BTF_KIND_VOLATILE)
-                sb_puts(out, "volatile ");
-            else if (k == BTF_KIND_RESTRICT)
-                sb_puts(out, "restrict ");
-        }
+        for (int i = n - 1; i >= nbase; i--)
+            quals |= 1u << btf_kind_of(btf_t(b, chain[i]));
+        if (quals & (1u << BTF_KIND_CONST))
+            sb_puts(out, "const ");
+        if (quals & (1u << BTF_KIND_VOLATILE))
+            sb_puts(out, "volatile ");
+        if (quals & (1u << BTF_KIND_RESTRICT))
+            sb_puts(out, "restrict ");
         (base ? base : default_base)(ctx, out, cur);
         if (d.len) {
             if (d.s[0] != '[')

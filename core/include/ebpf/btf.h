@@ -180,6 +180,7 @@ typedef int (*ebpf_btf_write_fn)(void *ctx, const char *data, size_t len);
 enum {
     EBPF_BTF_DUMP_NO_PRESERVE = 1 << 0,  /* no preserve_access_index pragma */
     EBPF_BTF_DUMP_NO_GUARD = 1 << 1,     /* no #ifndef __VMLINUX_H__ guard */
+    EBPF_BTF_DUMP_SINGLE = 1 << 2,       /* only the definition of id, no deps */
 };
 /* Writes C definitions: every type (id 0) or id and its dependencies,
  * ordered so that it compiles (forward declarations for cycles). Returns
@@ -198,8 +199,8 @@ EBPF_API int ebpf_btf_format_value(const struct ebpf_btf *btf, uint32_t id, cons
                                    char *buf, size_t len);
 /* Reads an integer field: nbytes (1..16, only the low 64 bits are kept) at
  * bit offset bit_off within data, bitfield of bits (0: whole bytes),
- * sign-extended when is_signed. Little- and big-endian hosts. Returns 0 or
- * -EINVAL if out of bounds. */
+ * sign-extended when is_signed. Storage is little-endian (x86, arm64 and
+ * BPF's usual byte order). Returns 0 or -EINVAL if out of bounds. */
 EBPF_API int ebpf_btf_read_bits(const void *data, size_t size, uint32_t bit_off, uint32_t nbytes,
                                 uint32_t bits, bool is_signed, uint64_t *out);
 /* Writes an integer field, the inverse of ebpf_btf_read_bits. */
