@@ -133,10 +133,14 @@ static inline uint32_t total_strs(const struct ebpf_btf *b) { return b->start_st
 
 /* ---- name index ---- */
 
+/* idx[].next: low 21 bits link (1 + index, ids < 2^20), high 11 bits the
+ * entry's own hash tag so that chain walks rarely touch type records. */
+#define LINK_MASK ((1u << 21) - 1)
+
 static inline void index_put(struct ebpf_btf *b, uint32_t i, uint32_t h)
 {
     uint32_t *slot = &b->buckets[h & (b->nbuckets - 1)];
-    b->idx[i].next = *slot;
+    b->idx[i].next = (h & ~LINK_MASK) | *slot; /* high hash bits: a tag */
     *slot = i + 1;
 }
 
@@ -350,6 +354,8 @@ struct ebpf_btf *btf_parse_blob(void *blob, size_t size, enum btf_storage storag
 #define NAME_OK(o) ((o) < nstr)
     while (off < hdr.type_len) {
         uint32_t id = b->start_id + n;
+        if (id > BTF_MAX_TYPE)
+            FAIL("btf %s: too many types", what);
         if (hdr.type_len - off < sizeof(struct btf_type))
             FAIL("btf %s: type %u truncated", what, id);
         const struct btf_type *t = (const struct btf_type *)(b->types + off);
@@ -501,10 +507,29 @@ fail:
 #undef NAME_OK
 }
 
+static int elf_btf_section(int fd, const void *image, size_t image_size, const char *path, void **out,
+                           size_t *size);
+
 struct ebpf_btf *ebpf_btf_new(const void *data, size_t size, const struct ebpf_btf *base)
 {
     if (!data && size)
         return ebpf_err_null(EINVAL, "parse", "btf: NULL data");
+    if (size >= 4 && !memcmp(data, "\177ELF", 4)) {
+        /* An ELF object in memory: its .BTF section. libelf may write to
+         * the image (it converts in place), so it works on a copy. */
+        void *img = malloc(size), *sec = NULL;
+        size_t ssz = 0;
+        if (!img)
+            return ebpf_err_null(ENOMEM, "parse", "btf: out of memory");
+        memcpy(img, data, size);
+        int r = elf_btf_section(-1, img, size, "(ELF image)", &sec, &ssz);
+        free(img);
+        if (r < 0) {
+            errno = -r;
+            return NULL;
+        }
+        return btf_parse_blob(sec, ssz, BTF_STORE_MALLOC, base, "(ELF image)");
+    }
     void *copy = malloc(size ? size : 1);
     if (!copy)
         return ebpf_err_null(ENOMEM, "parse", "btf: out of memory");
@@ -513,12 +538,13 @@ struct ebpf_btf *ebpf_btf_new(const void *data, size_t size, const struct ebpf_b
     return btf_parse_blob(copy, size, BTF_STORE_MALLOC, base, "blob");
 }
 
-/* The .BTF section of an ELF file, copied into *out. */
-static int elf_btf_section(int fd, const char *path, void **out, size_t *size)
+/* The .BTF section of an ELF file (fd >= 0) or image, copied into *out. */
+static int elf_btf_section(int fd, const void *image, size_t image_size, const char *path, void **out,
+                           size_t *size)
 {
     if (elf_version(EV_CURRENT) == EV_NONE)
         return ebpf_err(EINVAL, "open", "btf '%s': libelf init failed", path);
-    Elf *e = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+    Elf *e = fd >= 0 ? elf_begin(fd, ELF_C_READ_MMAP, NULL) : elf_memory((char *)image, image_size);
     if (!e)
         return ebpf_err(EINVAL, "open", "btf '%s': not ELF: %s", path, elf_errmsg(-1));
     size_t shstrndx;
@@ -591,6 +617,8 @@ static int read_all(int fd, void **out, size_t *size)
 
 struct ebpf_btf *ebpf_btf_open_file(const char *path, const struct ebpf_btf *base)
 {
+    if (!strncmp(path, "/sys/kernel/btf/", 16))
+        return btf_load_kernel_file(path, base); /* mmapped, no copy */
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return ebpf_err_null(errno, "open", "btf '%s': %s", path, strerror(errno));
@@ -600,7 +628,7 @@ struct ebpf_btf *ebpf_btf_open_file(const char *path, const struct ebpf_btf *bas
     size_t size = 0;
     int r;
     if (got == 4 && !memcmp(magic, "\177ELF", 4)) {
-        r = elf_btf_section(fd, path, &data, &size);
+        r = elf_btf_section(fd, NULL, 0, path, &data, &size);
     } else {
         r = read_all(fd, &data, &size);
         if (r < 0)
@@ -704,8 +732,10 @@ static int64_t find_own(const struct ebpf_btf *b, const char *name, int kind, ui
     if (!b->buckets || !b->nr)
         return -ENOENT;
     uint32_t best = 0;
-    for (uint32_t e = b->buckets[h & (b->nbuckets - 1)]; e; e = b->idx[e - 1].next) {
+    for (uint32_t e = b->buckets[h & (b->nbuckets - 1)]; e; e = b->idx[e - 1].next & LINK_MASK) {
         uint32_t i = e - 1, id = b->start_id + i;
+        if ((b->idx[i].next & ~LINK_MASK) != (h & ~LINK_MASK))
+            continue;
         if (id <= after || (best && id >= best))
             continue;
         const struct btf_type *t = (const struct btf_type *)(b->types + b->idx[i].off);

@@ -113,3 +113,5 @@ int btf_decl_sb(const struct ebpf_btf *b, uint32_t id, const char *name, struct 
 /* Moves the index from the parse mmap to malloc'd arrays with room for
  * at least cap types (builder). 0 or -ENOMEM. */
 int btf_index_to_heap(struct ebpf_btf *b, uint32_t cap);
+/* Kernel BTF file: mmapped where possible, else read once. */
+struct ebpf_btf *btf_load_kernel_file(const char *path, const struct ebpf_btf *base);

@@ -16,7 +16,7 @@
 
 #define VMLINUX_PATH "/sys/kernel/btf/vmlinux"
 
-static struct ebpf_btf *load_kernel_file(const char *path, const struct ebpf_btf *base)
+struct ebpf_btf *btf_load_kernel_file(const char *path, const struct ebpf_btf *base)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
@@ -76,7 +76,7 @@ const struct ebpf_btf *ebpf_btf_kernel(void)
 {
     pthread_mutex_lock(&kernel_lock);
     if (!kernel_btf) {
-        struct ebpf_btf *b = load_kernel_file(VMLINUX_PATH, NULL);
+        struct ebpf_btf *b = btf_load_kernel_file(VMLINUX_PATH, NULL);
         if (b) {
             b->cached = true;
             b->is_kernel = true;
@@ -94,7 +94,7 @@ const struct ebpf_btf *ebpf_btf_kernel(void)
 
 struct ebpf_btf *ebpf_btf_kernel_from(const char *path)
 {
-    struct ebpf_btf *b = load_kernel_file(path, NULL);
+    struct ebpf_btf *b = btf_load_kernel_file(path, NULL);
     if (b)
         b->is_kernel = true;
     return b;
@@ -119,7 +119,7 @@ struct ebpf_btf *ebpf_btf_module(const char *name)
         return NULL;
     char path[128];
     snprintf(path, sizeof(path), "/sys/kernel/btf/%s", name);
-    struct ebpf_btf *b = load_kernel_file(path, base);
+    struct ebpf_btf *b = btf_load_kernel_file(path, base);
     if (b) {
         b->is_kernel = true;
         snprintf(b->kname, sizeof(b->kname), "%s", name);

@@ -26,7 +26,8 @@ struct ebpf_btf_ext;
 
 /* ---- parsing and lifetime ---- */
 
-/* Parses a raw BTF blob (copied). base: NULL, or the base of a split BTF
+/* Parses a raw BTF blob (copied), or the .BTF section of an ELF image.
+ * base: NULL, or the base of a split BTF
  * (kernel module BTF on vmlinux); it must outlive the result. Malformed
  * input gives NULL + errno (EINVAL, ENOTSUP for unknown kinds, ...) and a
  * message naming the problem (ebpf_error_message()). */
