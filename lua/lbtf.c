@@ -1286,11 +1286,10 @@ static int l_kernel(lua_State *L)
     return 1;
 }
 
+/* Bytes (raw BTF, ELF) always hold NUL bytes; paths never do. */
 static bool looks_like_blob(const char *s, size_t n)
 {
-    return n >= 4 && ((unsigned char)s[0] == 0x9f && (unsigned char)s[1] == 0xeb) ? true
-           : n >= 2 && (unsigned char)s[0] == 0xeb && (unsigned char)s[1] == 0x9f ? true
-           : n >= 4 && !memcmp(s, "\177ELF", 4);
+    return memchr(s, 0, n) != NULL;
 }
 
 /* ebpf.btf.load(path_or_bytes [, base]) */

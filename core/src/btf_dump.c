@@ -202,7 +202,7 @@ static void put_decl(struct dump *d, struct btf_sb *sb, uint32_t id, const char 
 
 static uint32_t align_of(struct dump *d, uint32_t id)
 {
-    int64_t a = ebpf_btf_alignof(d->b, id);
+    int64_t a = btf_align_natural(d->b, id);
     return a > 0 ? (uint32_t)a : 1;
 }
 

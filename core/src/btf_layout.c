@@ -133,7 +133,7 @@ int64_t ebpf_btf_sizeof(const struct ebpf_btf *b, uint32_t id)
     return ebpf_err(ELOOP, "sizeof", "btf: type %u: reference cycle or chain too deep", id);
 }
 
-static int64_t align_rec(const struct ebpf_btf *b, uint32_t id, int depth)
+static int64_t align_rec(const struct ebpf_btf *b, uint32_t id, int depth, bool infer)
 {
     if (depth > BTF_MAX_CHAIN)
         return ebpf_err(ELOOP, "alignof", "btf: type %u: reference cycle or nesting too deep", id);
@@ -151,23 +151,39 @@ static int64_t align_rec(const struct ebpf_btf *b, uint32_t id, int depth)
         return 8;
     case BTF_KIND_TYPEDEF: case BTF_KIND_VOLATILE: case BTF_KIND_CONST: case BTF_KIND_RESTRICT:
     case BTF_KIND_TYPE_TAG: case BTF_KIND_VAR:
-        return align_rec(b, t->type, depth + 1);
+        return align_rec(b, t->type, depth + 1, infer);
     case BTF_KIND_ARRAY:
-        return align_rec(b, ((const struct btf_array *)(t + 1))->type, depth + 1);
+        return align_rec(b, ((const struct btf_array *)(t + 1))->type, depth + 1, infer);
     case BTF_KIND_STRUCT: case BTF_KIND_UNION: {
         int64_t max = 1;
         const struct btf_member *m = (const struct btf_member *)(t + 1);
-        bool packed = false;
+        bool packed = false, is_union = btf_kind_of(t) == BTF_KIND_UNION;
+        uint64_t cur = 0; /* end of the previous member, in bits */
         for (uint32_t i = 0; i < btf_vlen_of(t); i++) {
-            int64_t a = align_rec(b, m[i].type, depth + 1);
+            int64_t a = align_rec(b, m[i].type, depth + 1, infer);
             if (a < 0)
                 return a;
             uint32_t bo = btf_kflag_of(t) ? BTF_MEMBER_BIT_OFFSET(m[i].offset) : m[i].offset;
             uint32_t bs = btf_kflag_of(t) ? BTF_MEMBER_BITFIELD_SIZE(m[i].offset) : 0;
             if (!bs && bo % (uint32_t)(a * 8))
                 packed = true;
+            if (infer && !bs && !is_union && bo % 8 == 0) {
+                /* A member placed past its natural slot was over-aligned
+                 * (__aligned(N)): the smallest such N explains the gap. */
+                uint64_t nat = (cur + (uint64_t)a * 8 - 1) / ((uint64_t)a * 8) * ((uint64_t)a * 8);
+                if (bo > nat)
+                    for (uint64_t x = (uint64_t)a * 2; x <= 4096; x *= 2)
+                        if ((cur + x * 8 - 1) / (x * 8) * (x * 8) == bo) {
+                            a = (int64_t)x;
+                            break;
+                        }
+            }
             if (a > max)
                 max = a;
+            int64_t msz = bs ? 0 : ebpf_btf_sizeof(b, m[i].type);
+            uint64_t end = (uint64_t)bo + (bs ? bs : (msz > 0 ? (uint64_t)msz * 8 : 0));
+            if (end > cur)
+                cur = end;
         }
         if (packed || t->size % max)
             return 1;
@@ -179,7 +195,9 @@ static int64_t align_rec(const struct ebpf_btf *b, uint32_t id, int depth)
     }
 }
 
-int64_t ebpf_btf_alignof(const struct ebpf_btf *b, uint32_t id) { return align_rec(b, id, 0); }
+int64_t ebpf_btf_alignof(const struct ebpf_btf *b, uint32_t id) { return align_rec(b, id, 0, true); }
+
+int64_t btf_align_natural(const struct ebpf_btf *b, uint32_t id) { return align_rec(b, id, 0, false); }
 
 /* ---- C declarations ---- */
 
@@ -194,6 +212,7 @@ static bool declarator_kind(uint32_t k)
 static int decl_rec(const struct ebpf_btf *b, uint32_t id, const char *name, struct btf_sb *out, btf_base_fn base,
                     void *ctx, int depth);
 
+/* depth -1: the prototype of a named function, printed with param names. */
 static int proto_params(const struct ebpf_btf *b, const struct btf_type *t, struct btf_sb *d, btf_base_fn base,
                         void *ctx, int depth)
 {
@@ -209,7 +228,8 @@ static int proto_params(const struct ebpf_btf *b, const struct btf_type *t, stru
             sb_puts(d, "...");
             continue;
         }
-        int r = decl_rec(b, p[i].type, "", d, base, ctx, depth + 1);
+        const char *pn = depth < 0 ? ebpf_btf_str(b, p[i].name_off) : "";
+        int r = decl_rec(b, p[i].type, pn ? pn : "", d, base, ctx, depth < 0 ? 1 : depth + 1);
         if (r < 0)
             return r;
     }
@@ -222,6 +242,8 @@ static int decl_rec(const struct ebpf_btf *b, uint32_t id, const char *name, str
 {
     if (depth > 8)
         return ebpf_err(ELOOP, "decl", "btf: type %u: declaration nested too deeply", id);
+    int dd = depth < 0 ? 0 : depth; /* -1: a function's own prototype */
+    (void)dd;
     uint32_t chain[BTF_MAX_CHAIN];
     int n = 0;
     uint32_t cur = id;
@@ -295,7 +317,7 @@ static int decl_rec(const struct ebpf_btf *b, uint32_t id, const char *name, str
             if (k == BTF_KIND_ARRAY)
                 sb_printf(&d, "[%u]", ((const struct btf_array *)(t + 1))->nelems);
             else
-                r = proto_params(b, t, &d, base, ctx, depth);
+                r = proto_params(b, t, &d, base, ctx, depth < 0 && i == 0 ? -1 : (depth < 0 ? 1 : depth));
         }
     }
     if (r == 0) {
@@ -358,7 +380,7 @@ int ebpf_btf_decl(const struct ebpf_btf *b, uint32_t id, const char *name, char 
      * definition form of named entities (typedef, func, var). */
     uint32_t k = t && !name ? btf_kind_of(t) : 0;
     if (k == BTF_KIND_FUNC) {
-        r = btf_decl_sb(b, t->type, ebpf_btf_name(b, id), &sb, default_base, (void *)b);
+        r = decl_rec(b, t->type, ebpf_btf_name(b, id), &sb, default_base, (void *)b, -1);
     } else if (k == BTF_KIND_VAR) {
         r = btf_decl_sb(b, t->type, ebpf_btf_name(b, id), &sb, default_base, (void *)b);
     } else if (k == BTF_KIND_TYPEDEF) {
