@@ -291,8 +291,8 @@ static int progspec_index(lua_State *L)
     else if (!strcmp(k, "section")) lua_pushstring(L, p->section);
     else if (!strcmp(k, "type")) lua_pushstring(L, type_name_or(ebpf_prog_type_name(p->type)));
     else if (!strcmp(k, "attach_type")) {
-        const char *n = p->eat ? ebpf_attach_type_name(p->eat) : NULL;
-        if (p->eat && !n)
+        const char *n = p->eat_set ? ebpf_attach_type_name(p->eat) : NULL;
+        if (p->eat_set && !n)
             lua_pushinteger(L, p->eat);
         else if (n)
             lua_pushstring(L, n);
@@ -331,6 +331,7 @@ static int progspec_newindex(lua_State *L)
         if (t < 0)
             return luaL_error(L, "unknown attach type '%s'", lua_tostring(L, 3));
         p->eat = t;
+        p->eat_set = true;
     } else {
         return luaL_error(L, "invalid field name '%s' (settable: autoload, type, attach_type)", k);
     }
@@ -485,7 +486,15 @@ static int codec_decode(lua_State *L)
 {
     lcodec *c = luaL_checkudata(L, 1, CODEC_MT);
     size_t len;
-    const char *bytes = luaL_checklstring(L, 2, &len);
+    const char *bytes;
+    uint64_t iv;
+    if (lua_type(L, 2) == LUA_TNUMBER) { /* lmap hands 1/2/4/8-byte values over as integers */
+        iv = (uint64_t)luaL_checkinteger(L, 2);
+        bytes = (const char *)&iv;
+        len = c->size <= 8 ? c->size : 8;
+    } else {
+        bytes = luaL_checklstring(L, 2, &len);
+    }
     lua_getiuservalue(L, 1, 1);
     lspec *ls = tospec(L, -1);
     if (len < c->size)
@@ -762,7 +771,7 @@ static int section_info(lua_State *L)
     lua_createtable(L, 0, 6);
     lua_pushstring(L, type_name_or(ebpf_prog_type_name(si->prog_type)));
     lua_setfield(L, -2, "type");
-    if (si->expected_attach_type) {
+    if (si->has_attach_type) {
         const char *n = ebpf_attach_type_name(si->expected_attach_type);
         if (n) lua_pushstring(L, n); else lua_pushinteger(L, si->expected_attach_type);
         lua_setfield(L, -2, "attach_type");

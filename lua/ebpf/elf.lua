@@ -58,9 +58,15 @@ local function run(cmd)
   return ok, out, code
 end
 
-local function find_clang()
-  for _, c in ipairs { os.getenv("EBPF_CLANG"), "clang-19", "clang-18", "clang-17", "clang-16", "clang-15", "clang-14", "clang" } do
-    if c and c ~= "" and run("command -v " .. shell_quote(c) .. " >/dev/null") then return c end
+local function find_clang(explicit)
+  if explicit then
+    return run("command -v " .. shell_quote(explicit) .. " >/dev/null") and explicit or nil
+  end
+  local list = { "clang-19", "clang-18", "clang-17", "clang-16", "clang-15", "clang-14", "clang" }
+  local env = os.getenv("EBPF_CLANG")
+  if env and env ~= "" then table.insert(list, 1, env) end
+  for _, c in ipairs(list) do
+    if run("command -v " .. shell_quote(c) .. " >/dev/null") then return c end
   end
 end
 
@@ -78,7 +84,7 @@ end
 --- vmlinux.h generated from the running kernel's BTF (cached per kernel
 -- build id): by the library's own C dumper when ebpf.btf provides one.
 function M.vmlinux_h()
-  local btfmod = package.loaded["ebpf.btf"]
+  local btfmod = package.loaded["ebpf.btf"] or core.btf
   local kernel_id
   do
     local f = io.open("/proc/sys/kernel/osrelease") ; local rel = f and f:read("l") or "unknown"
@@ -98,7 +104,12 @@ function M.vmlinux_h()
     if kernel and kernel.dump_c then text = kernel:dump_c() end
   end
   if not text then
-    return nil, "cannot generate vmlinux.h: the C dumper of ebpf.btf is not available"
+    -- until the library's C dumper is present: bpftool, if installed
+    local ok, out = run("PATH=$PATH:/usr/sbin bpftool btf dump file /sys/kernel/btf/vmlinux format c")
+    if ok and out:find("#ifndef __VMLINUX_H__", 1, true) then text = out end
+  end
+  if not text then
+    return nil, "cannot generate vmlinux.h: no C dumper (ebpf.btf) and no bpftool"
   end
   os.execute("mkdir -p " .. shell_quote(dir))
   local tmp = path .. ".tmp" .. tostring(os.time())
@@ -110,18 +121,20 @@ function M.vmlinux_h()
   return path
 end
 
-local compile_fields = { cflags = true, name = true, vmlinux = true, keep = true }
+local compile_fields = { cflags = true, name = true, vmlinux = true, keep = true, clang = true }
 
 --- Compiles BPF C (a source string or a .c path) with clang and opens it.
--- opts: cflags (string or list), name, vmlinux (false: no vmlinux.h).
+-- opts: cflags (string or list), name, vmlinux (false: no vmlinux.h),
+-- clang (the compiler to run; default: clang-19 ... clang on PATH).
 function M.compile(src, opts)
   opts = opts or {}
   for k in pairs(opts) do
     if not compile_fields[k] then error("invalid field name '" .. tostring(k) .. "'", 2) end
   end
-  local clang = find_clang()
+  local clang = find_clang(opts.clang)
   if not clang then
-    return nil, "ebpf.compile: clang not found: install the Debian package 'clang' (or clang-19) to compile BPF C"
+    return nil, "ebpf.compile: " .. (opts.clang and ("'" .. opts.clang .. "' not found") or "clang not found") ..
+      ": install the Debian package 'clang' (or clang-19) to compile BPF C"
   end
   local tmpdir = os.tmpname()
   os.remove(tmpdir)
@@ -150,8 +163,10 @@ function M.compile(src, opts)
     cflags = table.concat(q, " ")
   end
   local obj = tmpdir .. "/prog.bpf.o"
+  local um = io.popen("uname -m")
   local arch = ({ x86_64 = "x86", aarch64 = "arm64", s390x = "s390", ppc64le = "powerpc", riscv64 = "riscv" })[
-    (io.popen("uname -m"):read("l") or "")] or "x86"
+    (um:read("l") or "")] or "x86"
+  um:close()
   local cmd = table.concat({ clang, "-O2", "-g", "-target bpf", "-D__TARGET_ARCH_" .. arch,
     "-idirafter /usr/include/x86_64-linux-gnu", table.concat(incs, " "), cflags,
     "-c", shell_quote(path), "-o", shell_quote(obj) }, " ")

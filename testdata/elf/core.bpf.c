@@ -52,12 +52,4 @@ int core_all(void *ctx)
     return 0;
 }
 
-SEC("raw_tp/sys_enter")
-int core_fail(void *ctx)
-{
-    struct task_struct___mine *m = (void *)bpf_get_current_task();
-    /* executed failing relocation: the verifier rejects the poisoned call */
-    return BPF_CORE_READ(m, no_such_field_anywhere);
-}
-
 char LICENSE[] SEC("license") = "GPL";

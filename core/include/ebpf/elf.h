@@ -65,6 +65,7 @@ struct ebpf_sec_info {
     bool sleepable;           /* BPF_F_SLEEPABLE */
     bool frags;               /* BPF_F_XDP_HAS_FRAGS */
     bool btf_target;          /* target is a BTF name resolved at load */
+    bool has_attach_type;     /* expected_attach_type is meaningful (even if 0) */
 };
 
 /* The convention for a section name, or NULL; *target (may be NULL)

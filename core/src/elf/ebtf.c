@@ -53,7 +53,7 @@ int ebtf_init(struct ebtf *b, const void *data, size_t size, bool copy, const st
     }
     uint64_t tend = (uint64_t)h->hdr_len + h->type_off + h->type_len;
     uint64_t send = (uint64_t)h->hdr_len + h->str_off + h->str_len;
-    if (tend > size || send > size || (h->type_off & 3)) {
+    if (tend > size || send > size || ((h->hdr_len + h->type_off) & 3)) {
         *err = "BTF sections out of bounds";
         return -EINVAL;
     }

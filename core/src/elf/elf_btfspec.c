@@ -267,6 +267,38 @@ static void data_types(struct ebpf_spec *s, const struct ebtf *b)
     }
 }
 
+/* Natural alignment of a type (ints/enums/pointers by size, arrays by
+ * element, records by their largest member). */
+static uint32_t type_align(const struct ebtf *b, uint32_t id, int depth)
+{
+    const struct btf_type *t = ebtf_skip_mods(b, id, &id);
+    if (!t || depth > 16)
+        return 1;
+    switch (ebtf_kind(t)) {
+    case BTF_KIND_INT: case BTF_KIND_ENUM: case BTF_KIND_ENUM64: case BTF_KIND_FLOAT:
+        return t->size >= 8 ? 8 : t->size ? t->size : 1;
+    case BTF_KIND_PTR:
+        return 8;
+    case BTF_KIND_ARRAY:
+        return type_align(b, ebtf_array(t)->type, depth + 1);
+    case BTF_KIND_STRUCT: case BTF_KIND_UNION: {
+        uint32_t a = 1;
+        for (int i = 0; i < ebtf_vlen(t); i++) {
+            uint32_t m = type_align(b, ebtf_members(t)[i].type, depth + 1);
+            a = m > a ? m : a;
+        }
+        return a;
+    }
+    default:
+        return 1;
+    }
+}
+
+static uint32_t kc_align(const struct ebtf *b, const struct eext *e)
+{
+    return type_align(b, ebtf_type(b, e->btf_id)->type, 0);
+}
+
 static int externs(struct ebpf_spec *s, const struct ebtf *b)
 {
     uint32_t kc = find_datasec(b, ".kconfig"), ks = find_datasec(b, ".ksyms");
@@ -299,11 +331,7 @@ static int externs(struct ebpf_spec *s, const struct ebtf *b)
                         int64_t sz = ebtf_size(b, v->type);
                         if (sz <= 0 || sz > 4096)
                             return FAIL(EINVAL, "object '%s': kconfig '%s' has a bad type", s->name, e->name);
-                        uint32_t al = sz >= 8 ? 8 : sz >= 4 ? 4 : sz >= 2 ? 2 : 1;
-                        kconfig_size = (kconfig_size + al - 1) & ~(al - 1);
-                        e->off = kconfig_size;
                         e->size = (uint32_t)sz;
-                        kconfig_size += (uint32_t)sz;
                     }
                 }
             }
@@ -316,6 +344,35 @@ static int externs(struct ebpf_spec *s, const struct ebtf *b)
             }
         }
     }
+    /* Layout like libbpf (largest alignment first, then smallest size, then by name), so the
+     * translated programs match libbpf's byte for byte. */
+    size_t nk = 0;
+    for (size_t i = 0; i < s->next; i++)
+        nk += s->exts[i].kind == EEXT_KCONFIG;
+    struct eext **order = calloc(nk ? nk : 1, sizeof(*order));
+    if (!order)
+        return -ENOMEM;
+    nk = 0;
+    for (size_t i = 0; i < s->next; i++)
+        if (s->exts[i].kind == EEXT_KCONFIG)
+            order[nk++] = &s->exts[i];
+    for (size_t i = 1; i < nk; i++) /* insertion sort: few externs */
+        for (size_t j = i; j > 0; j--) {
+            uint32_t a1 = kc_align(b, order[j - 1]), a2 = kc_align(b, order[j]);
+            uint32_t s1 = order[j - 1]->size, s2 = order[j]->size;
+            if (a1 > a2 || (a1 == a2 && (s1 < s2 || (s1 == s2 && strcmp(order[j - 1]->name, order[j]->name) <= 0))))
+                break;
+            struct eext *t = order[j - 1];
+            order[j - 1] = order[j];
+            order[j] = t;
+        }
+    for (size_t i = 0; i < nk; i++) {
+        uint32_t al = kc_align(b, order[i]);
+        kconfig_size = (kconfig_size + al - 1) & ~(al - 1);
+        order[i]->off = kconfig_size;
+        kconfig_size += order[i]->size;
+    }
+    free(order);
     if (kconfig_size) {
         struct ebpf_map_spec *m = emap_new(".kconfig");
         if (!m)

@@ -119,6 +119,7 @@ struct ebpf_prog_spec {
     int type, eat;
     uint32_t flags;
     bool autoload;
+    bool eat_set;      /* expected attach type meaningful (even if 0) */
 };
 
 struct ebpf_spec {

@@ -8,6 +8,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "ebpf/btf.h"
 #include "ebpf/sys.h"
 #include "ebtf.h"
 #include "elf_core.h"
@@ -148,6 +149,20 @@ static int load_btf(struct ld *L)
     a.btf = ebpf_ptr(raw);
     a.btf_size = (uint32_t)s->btf_size;
     int fd = ebpf_sys_bpf_fd(BPF_BTF_LOAD, &a, EBPF_ATTR_SIZE(btf_log_level));
+    if (fd < 0) {
+        /* an older kernel: rewrite the kinds it lacks (ids kept) and retry */
+        struct ebpf_btf *eb = ebpf_btf_new(raw, s->btf_size, NULL);
+        size_t ssz = 0;
+        void *san = eb ? ebpf_btf_sanitized_raw(eb, &ssz) : NULL;
+        ebpf_btf_free(eb);
+        if (san) {
+            a.btf = ebpf_ptr(san);
+            a.btf_size = (uint32_t)ssz;
+            fd = ebpf_sys_bpf_fd(BPF_BTF_LOAD, &a, EBPF_ATTR_SIZE(btf_log_level));
+            free(san);
+        }
+        ebpf_error_clear();
+    }
     free(raw);
     /* A kernel refusing the object's BTF still loads programs, without
      * func/line info (as libbpf does). */

@@ -187,12 +187,16 @@ static int scan_sections(struct parse *P)
             P->strtab = (int)sh.sh_link;
         } else if (strcmp(name, "license") == 0 && d) {
             size_t l = d->d_size < sizeof(s->license) - 1 ? d->d_size : sizeof(s->license) - 1;
-            memcpy(s->license, d->d_buf, l);
+            if (l && d->d_buf)
+                memcpy(s->license, d->d_buf, l);
             s->license[l] = 0;
         } else if (strcmp(name, "version") == 0 && d) {
             if (d->d_size != 4)
                 return FAIL(EINVAL, "object '%s': section 'version' must be 4 bytes", s->name);
             memcpy(&s->kern_version, d->d_buf, 4);
+        } else if ((strcmp(name, ".BTF") == 0 && s->btf) || (strcmp(name, ".BTF.ext") == 0 && s->btf_ext) ||
+                   (strcmp(name, "maps") == 0 && P->legacy_sec >= 0) || (strcmp(name, ".maps") == 0 && P->maps_sec >= 0)) {
+            return FAIL(EINVAL, "object '%s': duplicate section '%s'", s->name, name);
         } else if (strcmp(name, ".BTF") == 0 && d) {
             if (copy_data(d, &s->btf, &s->btf_size) < 0)
                 return -ENOMEM;
@@ -334,7 +338,8 @@ static int collect_funcs(struct parse *P)
                 return r;
         }
     }
-    qsort(s->funcs, s->nfunc, sizeof(*s->funcs), cmp_func);
+    if (s->nfunc)
+        qsort(s->funcs, s->nfunc, sizeof(*s->funcs), cmp_func);
     for (size_t f = 0; f < s->nfunc; f++) {
         struct efunc *fn = &s->funcs[f];
         uint32_t end = s->secs[fn->sec].ninsn;
@@ -372,6 +377,7 @@ static int collect_funcs(struct parse *P)
         p->info = ebpf_sec_info_find(p->section, &p->target);
         p->type = p->info ? p->info->prog_type : BPF_PROG_TYPE_UNSPEC;
         p->eat = p->info ? p->info->expected_attach_type : 0;
+        p->eat_set = p->info && p->info->has_attach_type;
         p->flags = (p->info && p->info->sleepable ? BPF_F_SLEEPABLE : 0) |
                    (p->info && p->info->frags ? EBPF_BPF_F_XDP_HAS_FRAGS : 0);
         p->autoload = p->info != NULL;
@@ -550,14 +556,14 @@ static int relocations(struct parse *P)
         Elf_Data *d = elf_getdata(scn, NULL);
         if (!d)
             continue;
-        if (t == P->maps_sec) {
-            P->maps_rel = d;
-            continue;
-        }
+        if (t == P->maps_sec)
+            continue; /* handled with the BTF maps */
         if (s->secs[t].kind != ESEC_PROG)
             continue; /* .BTF, .BTF.ext, debug info */
         size_t n = d->d_size / sizeof(Elf64_Rel);
         struct esec *sec = &s->secs[t];
+        if (sec->rel)
+            return FAIL(EINVAL, "object '%s': two relocation sections for '%s'", s->name, sec->name);
         sec->rel = xcalloc(n, sizeof(struct erel));
         if (!sec->rel)
             return -ENOMEM;
@@ -570,7 +576,8 @@ static int relocations(struct parse *P)
                 return r;
             sec->nrel++;
         }
-        qsort(sec->rel, sec->nrel, sizeof(*sec->rel), cmp_rel);
+        if (sec->nrel)
+            qsort(sec->rel, sec->nrel, sizeof(*sec->rel), cmp_rel);
         for (size_t k = 1; k < sec->nrel; k++)
             if (sec->rel[k].insn == sec->rel[k - 1].insn)
                 return FAIL(EINVAL, "object '%s': two relocations on insn %u of '%s'", s->name, sec->rel[k].insn,

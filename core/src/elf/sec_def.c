@@ -91,7 +91,7 @@ static const struct {
     T("flow_dissector", FLOW_DISSECTOR, BPF_FLOW_DISSECTOR, NETNS, 0),
     T("cgroup_skb/ingress", CGROUP_SKB, BPF_CGROUP_INET_INGRESS, CGROUP, 0),
     T("cgroup_skb/egress", CGROUP_SKB, BPF_CGROUP_INET_EGRESS, CGROUP, 0),
-    T("cgroup/skb", CGROUP_SKB, 0, CGROUP, 0),
+    T("cgroup/skb", CGROUP_SKB, -1, CGROUP, 0),
     T("cgroup/sock_create", CGROUP_SOCK, BPF_CGROUP_INET_SOCK_CREATE, CGROUP, 0),
     T("cgroup/sock_release", CGROUP_SOCK, BPF_CGROUP_INET_SOCK_RELEASE, CGROUP, 0),
     T("cgroup/sock", CGROUP_SOCK, BPF_CGROUP_INET_SOCK_CREATE, CGROUP, 0),
@@ -139,11 +139,12 @@ static void init_infos(void)
     for (size_t i = 0; i < NDEF; i++) {
         infos[i].prefix = table[i].prefix;
         infos[i].prog_type = table[i].type;
-        infos[i].expected_attach_type = table[i].eat;
+        infos[i].expected_attach_type = table[i].eat < 0 ? 0 : table[i].eat;
         infos[i].kind = (enum ebpf_attach_kind)table[i].kind;
         infos[i].sleepable = table[i].flags & F_SLEEP;
         infos[i].frags = table[i].flags & F_FRAGS;
         infos[i].btf_target = table[i].flags & F_BTF;
+        infos[i].has_attach_type = table[i].eat > 0 || (table[i].eat == 0 && table[i].type == BPF_PROG_TYPE_CGROUP_SKB);
     }
     __atomic_store_n(&infos_ready, 1, __ATOMIC_RELEASE);
 }
