@@ -205,4 +205,38 @@ describe("BTF tracing", function()
     assert.equal(1, m[0])
     opens(1)
   end)
+
+  -- BTF for raw programs: int NAME([void *ctx]) functions, loaded.
+  local function btf_with(funcs)
+    local b = ebpf.btf.new()
+    local int = b:add_int("int", 4, "signed")
+    local vp = b:add_ptr(0)
+    local ids = {}
+    for _, f in ipairs(funcs) do
+      local proto = b:add_func_proto(int, f.ctx and { { name = "ctx", type = vp } } or {})
+      ids[#ids + 1] = b:add_func(f.name, proto, "global").id
+    end
+    assert(b:load())
+    return b, ids
+  end
+
+  it("freplace replaces a global function of another program", function()
+    -- target (xdp): main calls get_val() which returns 2
+    local tb, tids = btf_with { { name = "main", ctx = true }, { name = "get_val" } }
+    local target = assert(ebpf.program { type = "xdp", name = "target", btf = tb,
+      func_info = string.pack("<I4I4I4I4", 0, tids[1], 2, tids[2]), func_info_rec_size = 8,
+      insns = helpers.insns { { 0x85, 0, 1, 0, 1 }, { 0x95 }, { 0xb7, 0, 0, 0, 2 }, { 0x95 } } })
+    local pkt = string.rep("\0", 64)
+    assert.equal(2, (target:run(pkt)))
+    local eb, eids = btf_with { { name = "new_get_val" } }
+    local ext, err = ebpf.program { type = "ext", name = "ext", btf = eb, attach_prog = target,
+      attach_btf_id = tids[2], func_info = string.pack("<I4I4", 0, eids[1]), func_info_rec_size = 8,
+      insns = helpers.return_imm(7) }
+    if skip(ext ~= nil, "freplace: " .. tostring(err)) then return end
+    local l = assert(link.freplace(ext))
+    assert.matches("freplace", tostring(l), 1, true)
+    assert.equal(7, (target:run(pkt)))
+    l:close()
+    assert.equal(2, (target:run(pkt)))
+  end)
 end)
