@@ -76,6 +76,18 @@ describe("kprobe", function()
     assert.equal(11, m[0])
   end)
 
+  it("passes a bpf cookie (5.15+)", function()
+    if skip(has_kprobes(), "kernel without kprobes") then return end
+    if kernel_version() < 515 then pending("bpf cookies need 5.15") return end
+    local m = U.array()
+    local p = assert(ebpf.program { type = "kprobe", insns = U.usdt_prog(m, {}, 1), name = "cookie" })
+    local l = assert(link.kprobe(p, { func = "do_sys_openat2", cookie = 0xc0ffee }))
+    opens(1)
+    l:close()
+    assert.is_true(m[0] >= 1)
+    assert.equal(0xc0ffee, m[1])
+  end)
+
   it("kretprobe through tracefs kprobe_events with maxactive, removed on close", function()
     if skip(has_kprobes(), "kernel without kprobes") then return end
     local m = U.array()
