@@ -298,7 +298,8 @@ static int l_uretprobe(lua_State *L) { return uprobe_common(L, 1); }
 static int l_uprobe_multi(lua_State *L)
 {
     struct ebpf_prog *p = checkprog(L, 1);
-    static const char *const f[] = {"path", "syms", "offsets", "ref_ctr_offsets", "cookies", "pid", "retprobe", NULL};
+    static const char *const f[] = {"path", "syms", "pattern", "offsets", "ref_ctr_offsets", "cookies", "pid",
+                                    "retprobe", NULL};
     luaL_checktype(L, 2, LUA_TTABLE);
     int o = opt_table(L, 2, f);
     struct ebpf_uprobe_multi_opts uo;
@@ -312,8 +313,9 @@ static int l_uprobe_multi(lua_State *L)
     uo.cookies = seq_field(L, o, "cookies", 0, &uo.cnt);
     uo.pid = (int)ebpf_lua_opt_int(L, o, "pid", -1);
     uo.retprobe = ebpf_lua_opt_bool(L, o, "retprobe", 0);
-    if (!uo.syms && !uo.offsets)
-        return luaL_error(L, "uprobe_multi: 'syms' or 'offsets' is required");
+    uo.pattern = ebpf_lua_opt_str(L, o, "pattern", NULL);
+    if (!uo.syms && !uo.offsets && !uo.pattern)
+        return luaL_error(L, "uprobe_multi: 'syms', 'pattern' or 'offsets' is required");
     llink *ll = new_closed(L, 1);
     return finish(L, ll, ebpf_link_uprobe_multi(p, &uo));
 }

@@ -103,9 +103,15 @@ local function umulti(ret)
   return function(p, t, o)
     local path, sym = (t or ""):match("^(.*):([^:]+)$")
     path = o.path or path
-    local syms = o.syms or (sym and { sym })
-    if not path or not syms then need(p, "uprobe.multi needs a path and functions", "{ path = ..., syms = {...} }") end
-    return M.uprobe_multi(p, { path = path, syms = syms, retprobe = ret, pid = o.pid, cookies = o.cookies })
+    local syms, pattern = o.syms, o.pattern
+    if not syms and not pattern and sym then
+      if sym:find("[*?%[]") then pattern = sym else syms = { sym } end
+    end
+    if not path or not (syms or pattern) then
+      need(p, "uprobe.multi needs a path and functions", "{ path = ..., syms = {...} }")
+    end
+    return M.uprobe_multi(p, { path = path, syms = syms, pattern = pattern, retprobe = ret, pid = o.pid,
+                               cookies = o.cookies })
   end
 end
 attachers.uprobe_multi, attachers.uretprobe_multi = umulti(false), umulti(true)

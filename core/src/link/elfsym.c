@@ -2,6 +2,7 @@
  * turning a (versioned) function symbol or address into a file offset. */
 #include <errno.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <gelf.h>
 #include <libelf.h>
 #include <stdio.h>
@@ -310,3 +311,64 @@ int ebpf_link_elf_symbol_offset(const char *path, const char *symbol, uint64_t *
     return ebpf_link_elf_vaddr_offset(path, vaddr, off);
 }
 
+
+/* File offsets of every defined function symbol matching a glob
+ * (uprobe.multi patterns); duplicates (.symtab and .dynsym) once. */
+int link_elf_glob_offsets(const char *path, const char *pattern, uint64_t **out, size_t *cnt)
+{
+    struct elf_file ef;
+    int r = elf_open_file(path, &ef);
+    if (r < 0)
+        return r;
+    uint64_t *v = NULL;
+    size_t n = 0, cap = 0;
+    Elf_Scn *scn = NULL;
+    while ((scn = elf_nextscn(ef.e, scn))) {
+        GElf_Shdr sh;
+        if (!gelf_getshdr(scn, &sh) || (sh.sh_type != SHT_SYMTAB && sh.sh_type != SHT_DYNSYM) || !sh.sh_entsize)
+            continue;
+        Elf_Data *d = elf_getdata(scn, NULL);
+        size_t syms = d ? d->d_size / sh.sh_entsize : 0;
+        for (size_t i = 0; i < syms; i++) {
+            GElf_Sym s;
+            if (!gelf_getsym(d, (int)i, &s))
+                continue;
+            int type = GELF_ST_TYPE(s.st_info);
+            if ((type != STT_FUNC && type != STT_GNU_IFUNC) || s.st_shndx == SHN_UNDEF || !s.st_value)
+                continue;
+            const char *nm = elf_strptr(ef.e, sh.sh_link, s.st_name);
+            if (!nm || fnmatch(pattern, nm, 0) != 0)
+                continue;
+            size_t j;
+            for (j = 0; j < n && v[j] != s.st_value; j++)
+                ;
+            if (j < n)
+                continue;
+            if (n == cap) {
+                cap = cap ? cap * 2 : 16;
+                uint64_t *nv = realloc(v, cap * sizeof(*v));
+                if (!nv) {
+                    free(v);
+                    elf_close_file(&ef);
+                    return ebpf_err(ENOMEM, "attach", "uprobe: out of memory");
+                }
+                v = nv;
+            }
+            v[n++] = s.st_value; /* vaddr for now */
+        }
+    }
+    elf_close_file(&ef);
+    if (!n) {
+        free(v);
+        return ebpf_err(ENOENT, "attach", "uprobe: no function matches '%s' in .symtab/.dynsym of '%s'", pattern, path);
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (ebpf_link_elf_vaddr_offset(path, v[i], &v[i]) < 0) {
+            free(v);
+            return -ebpf_error_errno();
+        }
+    }
+    *out = v;
+    *cnt = n;
+    return 0;
+}

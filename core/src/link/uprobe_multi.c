@@ -8,19 +8,32 @@
 
 #include "link_internal.h"
 
+int link_elf_glob_offsets(const char *path, const char *pattern, uint64_t **out, size_t *cnt); /* elfsym.c */
+
 struct ebpf_link *ebpf_link_uprobe_multi(const struct ebpf_prog *p, const struct ebpf_uprobe_multi_opts *o)
 {
     char path[PATH_MAX];
     if (ebpf_link_resolve_binary(o->path, path, sizeof(path)) < 0)
         return NULL;
-    char what[PATH_MAX + 100];
-    snprintf(what, sizeof(what), "uprobe.multi%s %s (%zu targets)", o->retprobe ? " (return)" : "", path, o->cnt);
-    if (!o->cnt)
-        return ebpf_err_null(EINVAL, "attach", "%s: no targets", what);
-    uint64_t *offs = calloc(o->cnt, sizeof(uint64_t));
-    if (!offs)
-        return ebpf_err_null(ENOMEM, "attach", "%s: out of memory", what);
-    for (size_t i = 0; i < o->cnt; i++) {
+    char what[PATH_MAX + 200];
+    uint64_t *offs = NULL;
+    size_t cnt = o->cnt;
+    if (o->pattern) {
+        if (link_elf_glob_offsets(path, o->pattern, &offs, &cnt) < 0) {
+            errno = ebpf_error_errno();
+            return NULL;
+        }
+        snprintf(what, sizeof(what), "uprobe.multi%s %s:%s (%zu targets)", o->retprobe ? " (return)" : "", path,
+                 o->pattern, cnt);
+    } else {
+        snprintf(what, sizeof(what), "uprobe.multi%s %s (%zu targets)", o->retprobe ? " (return)" : "", path, cnt);
+        if (!cnt)
+            return ebpf_err_null(EINVAL, "attach", "%s: no targets", what);
+        offs = calloc(cnt, sizeof(uint64_t));
+        if (!offs)
+            return ebpf_err_null(ENOMEM, "attach", "%s: out of memory", what);
+    }
+    for (size_t i = 0; i < cnt && !o->pattern; i++) {
         if (o->syms) {
             if (ebpf_link_elf_symbol_offset(path, o->syms[i], &offs[i]) < 0) {
                 free(offs);
@@ -39,7 +52,9 @@ struct ebpf_link *ebpf_link_uprobe_multi(const struct ebpf_prog *p, const struct
     lc.u.umulti.offsets = ebpf_ptr(offs);
     lc.u.umulti.ref_ctr_offsets = ebpf_ptr(o->ref_ctr_offsets);
     lc.u.umulti.cookies = ebpf_ptr(o->cookies);
-    lc.u.umulti.cnt = (uint32_t)o->cnt;
+    lc.u.umulti.cookies = o->pattern ? 0 : lc.u.umulti.cookies; /* cookies pair with explicit targets */
+    lc.u.umulti.ref_ctr_offsets = o->pattern ? 0 : lc.u.umulti.ref_ctr_offsets;
+    lc.u.umulti.cnt = (uint32_t)cnt;
     lc.u.umulti.flags = o->retprobe ? 1 /* BPF_F_UPROBE_MULTI_RETURN */ : 0;
     lc.u.umulti.pid = o->pid > 0 ? (uint32_t)o->pid : 0;
     int fd = link_create_raw(&lc, LC_SIZE(u.umulti.pid));
