@@ -65,4 +65,7 @@ void ebpf_lua_open_error(lua_State *L);
 void ebpf_lua_open_map(lua_State *L);
 void ebpf_lua_open_prog(lua_State *L);
 void ebpf_lua_open_sys(lua_State *L);
+void ebpf_lua_open_link(lua_State *L);
+void ebpf_lua_open_btf(lua_State *L);
+void ebpf_lua_open_elf(lua_State *L);
 void ebpf_lua_open_asm(lua_State *L);
