@@ -170,8 +170,11 @@ static int helper_id(lua_State *L)
     return 1;
 }
 
+void ebpf_lua_open_info(lua_State *L); /* linfo.c: object info for the CLI */
+
 void ebpf_lua_open_features(lua_State *L)
 {
+    ebpf_lua_open_info(L);
     static const luaL_Reg funcs[] = {
         {"feature_probe", feature_probe},
         {"feature_names", feature_names},

@@ -22,8 +22,8 @@ static pthread_mutex_t feat_mutex = PTHREAD_MUTEX_INITIALIZER;
 static unsigned long probe_count;
 
 const char feat_eperm_reason[] =
-    "permission denied (needs root or CAP_BPF+CAP_PERFMON/CAP_NET_ADMIN; lockdown or "
-    "kernel.unprivileged_bpf_disabled may also refuse; before 5.11 a low RLIMIT_MEMLOCK gives EPERM too)";
+    "permission denied (needs root or CAP_BPF with CAP_PERFMON/CAP_NET_ADMIN; lockdown or a "
+    "security policy may refuse this type; before 5.11 a low RLIMIT_MEMLOCK also gives EPERM)";
 
 void feat_lock(void) { pthread_mutex_lock(&feat_mutex); }
 void feat_unlock(void) { pthread_mutex_unlock(&feat_mutex); }
