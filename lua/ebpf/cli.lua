@@ -533,14 +533,16 @@ commands.disasm = {
 
 -- Lua string literal for arbitrary bytes: printable ASCII stays, the rest
 -- becomes \ddd (always three digits, so a following digit is safe); lines
--- are split with \z, which the Lua lexer skips.
+-- are split with \z, which the Lua lexer skips along with the whitespace
+-- that follows (so a line never starts with a literal space).
 local function lua_bytes_literal(s)
   local parts, line = {}, {}
   local width = 0
   for i = 1, #s do
     local b = s:byte(i)
     local piece
-    if b >= 32 and b < 127 and b ~= 34 and b ~= 92 then
+    -- A space right after \z would be skipped with the line break.
+    if b > 32 and b < 127 and b ~= 34 and b ~= 92 or (b == 32 and width > 0) then
       piece = string.char(b)
     else
       piece = ("\\%03d"):format(b)

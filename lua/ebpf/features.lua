@@ -93,7 +93,9 @@ end
 -- `{kernel=, prog_types=, map_types=, map_flags=, btf_kinds=, links=,
 -- misc=, helpers=, kfuncs=}` where each entry is
 -- `{status="supported"|"unsupported"|"inconclusive", reason=...}`, and
--- `helpers[prog_type][helper]` is a status string.
+-- `helpers[prog_type][helper]` is a status string (trace_printk,
+-- trace_vprintk and probe_write_user are left "inconclusive": probing them
+-- makes the kernel log warnings; ask `features.helper()` for them).
 -- opts: `helpers` (default true; about 7000 quick loads, ~0.3 s),
 -- `kfuncs` (list of kfunc names to probe for syscall programs).
 function M.report(opts)
@@ -111,12 +113,15 @@ function M.report(opts)
     misc = entries("misc"),
   }
   if opts.helpers ~= false then
+    -- Probing these makes the kernel print warnings (or set up trace
+    -- buffers) just for asking; features.helper() still probes them.
+    local noisy = { trace_printk = true, trace_vprintk = true, probe_write_user = true }
     r.helpers = {}
     local helpers = core.feature_names("helper")
     for _, pt in ipairs(core.feature_names("prog_type")) do
       local t = {}
       for _, h in ipairs(helpers) do
-        t[h] = (core.feature_probe("helper", pt, h))
+        t[h] = noisy[h] and "inconclusive" or (core.feature_probe("helper", pt, h))
       end
       r.helpers[pt] = t
     end
