@@ -1,0 +1,257 @@
+-- The `ebpf` command, run as a process (bin/ebpf) like a user would, with
+-- bpftool as the oracle for what it lists and dumps.
+local helpers = require "spec.helpers"
+local ebpf = require "ebpf"
+local json_decode = require "spec.json_decode"
+
+local function q(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
+
+-- Runs bin/ebpf with args; returns exit status, stdout, stderr.
+local function ebpf_cmd(args)
+  local errf = os.tmpname()
+  local cmd = ("EBPF_BUILD=%s bin/ebpf %s 2>%s"):format(q(helpers.build), args, q(errf))
+  local p = assert(io.popen(cmd))
+  local out = p:read("a")
+  local _, _, code = p:close()
+  local f = assert(io.open(errf))
+  local err = f:read("a")
+  f:close()
+  os.remove(errf)
+  return code, out, err
+end
+
+local function bpftool_json(args)
+  local ok, out = pcall(helpers.sh, "bpftool -j " .. args)
+  if not ok then return nil end
+  return json_decode(out)
+end
+
+local function by_id(list)
+  local t = {}
+  for _, x in ipairs(list) do t[x.id] = x end
+  return t
+end
+
+describe("ebpf command", function()
+  it("lists programs as bpftool does (id, name, type, tag)", function()
+    local p <close> = assert(ebpf.program { type = "socket_filter", name = "cli_prog", insns = helpers.return_imm(0) })
+    local code, out, err = ebpf_cmd("prog list --json")
+    assert.are.equal(0, code, err)
+    local ours = by_id(json_decode(out))
+    local bt = bpftool_json("prog show id " .. p.id)
+    if helpers.skip_unless(bt, "bpftool not available") then return end
+    local mine = ours[p.id]
+    assert.is_not_nil(mine)
+    assert.are.equal(bt.name, mine.name)
+    assert.are.equal(bt.type, mine.type)
+    assert.are.equal(bt.tag, mine.tag)
+    assert.are.equal(bt.bytes_xlated, mine.xlated_size)
+    assert.are.equal("cli_prog", mine.name)
+    -- text output: one aligned row with the same id and name
+    code, out = ebpf_cmd("prog list")
+    assert.are.equal(0, code)
+    assert.matches("\n" .. p.id .. "%s+socket_filter%s+cli_prog%s", out)
+    code, out = ebpf_cmd("prog show " .. p.id .. " --json")
+    assert.are.equal(0, code)
+    assert.are.equal(p.id, json_decode(out).id)
+  end)
+
+  it("lists maps as bpftool does (id, name, type, sizes)", function()
+    local m <close> = assert(ebpf.map { type = "hash", key_size = 4, value_size = 8, max_entries = 16, name = "cli_map" })
+    local id = m:info().id
+    local code, out, err = ebpf_cmd("map list --json")
+    assert.are.equal(0, code, err)
+    local mine = by_id(json_decode(out))[id]
+    local bt = bpftool_json("map show id " .. id)
+    if helpers.skip_unless(bt, "bpftool not available") then return end
+    assert.are.equal(bt.name, mine.name)
+    assert.are.equal(bt.type, mine.type)
+    assert.are.equal(bt.bytes_key, mine.key_size)
+    assert.are.equal(bt.bytes_value, mine.value_size)
+    assert.are.equal(bt.max_entries, mine.max_entries)
+    code, out = ebpf_cmd("map show " .. id)
+    assert.are.equal(0, code)
+    assert.matches("name:%s+cli_map", out)
+  end)
+
+  it("dumps map entries with the bytes bpftool reads", function()
+    local m <close> = assert(ebpf.map { type = "hash", key_size = 4, value_size = 8, max_entries = 16, name = "cli_dump" })
+    m[1] = 42
+    m[0x01020304] = 0x1122334455667788
+    local id = m:info().id
+    local code, out, err = ebpf_cmd("map dump " .. id .. " --json")
+    assert.are.equal(0, code, err)
+    local ours = json_decode(out)
+    assert.are.equal(2, #ours)
+    local bt = bpftool_json("map dump id " .. id)
+    if helpers.skip_unless(bt, "bpftool not available") then return end
+    local function keyed(list)
+      local t = {}
+      for _, e in ipairs(list) do t[table.concat(e.key, ",")] = table.concat(e.value, ",") end
+      return t
+    end
+    assert.are.same(keyed(bt), keyed(ours))
+    assert.are.equal("0x2a,0x00,0x00,0x00,0x00,0x00,0x00,0x00", keyed(ours)["0x01,0x00,0x00,0x00"])
+    code, out = ebpf_cmd("map dump " .. id)
+    assert.are.equal(0, code)
+    assert.matches("key: 04 03 02 01  value: 88 77 66 55 44 33 22 11", out, 1, true)
+    assert.matches("Found 2 elements", out, 1, true)
+  end)
+
+  it("dumps per-CPU values one slot per CPU", function()
+    local m <close> = assert(ebpf.map { type = "percpu_array", key_size = 4, value_size = 4, max_entries = 1 })
+    local id = m:info().id
+    local code, out = ebpf_cmd("map dump " .. id .. " --json")
+    assert.are.equal(0, code)
+    local e = json_decode(out)[1]
+    assert.are.equal(ebpf.possible_cpus(), #e.values)
+    assert.are.equal(0, e.values[1].cpu)
+  end)
+
+  it("lists BTF objects as bpftool does and dumps raw kernel BTF", function()
+    local code, out, err = ebpf_cmd("btf list --json")
+    assert.are.equal(0, code, err)
+    local ours = by_id(json_decode(out))
+    local bt = bpftool_json("btf list")
+    if helpers.skip_unless(bt, "bpftool not available") then return end
+    for _, b in ipairs(bt) do
+      if ours[b.id] then
+        assert.are.equal(b.name or "", ours[b.id].name)
+        assert.are.equal(b.size, ours[b.id].size)
+        assert.are.equal(b.kernel, ours[b.id].kernel)
+      end
+    end
+    local vmlinux_id
+    for id, b in pairs(ours) do if b.name == "vmlinux" then vmlinux_id = id end end
+    if helpers.skip_unless(vmlinux_id, "no kernel BTF", true) then return end
+    code, out = ebpf_cmd("btf dump " .. vmlinux_id .. " --format raw")
+    assert.are.equal(0, code)
+    local f = assert(io.open("/sys/kernel/btf/vmlinux", "rb"))
+    local want = f:read("a")
+    f:close()
+    assert.is_true(out == want, "raw BTF differs from /sys/kernel/btf/vmlinux")
+  end)
+
+  it("lists links with the ids and types bpftool sees", function()
+    local code, out, err = ebpf_cmd("link list --json")
+    assert.are.equal(0, code, err)
+    local ours = json_decode(out)
+    local bt = bpftool_json("link list")
+    if helpers.skip_unless(bt, "bpftool not available") then return end
+    -- Links of other processes may come and go; those in both must agree.
+    local theirs = by_id(bt)
+    for _, l in ipairs(ours) do
+      local b = theirs[l.id]
+      if b then
+        assert.are.equal(b.prog_id, l.prog_id)
+        assert.are.equal(b.type, l.type)
+      end
+    end
+  end)
+
+  it("prints the feature report, as JSON equal to ebpf.features.report()", function()
+    local code, out, err = ebpf_cmd("features --json --no-helpers --kfunc bpf_task_acquire")
+    assert.are.equal(0, code, err)
+    local r = json_decode(out)
+    local want = ebpf.features.report { helpers = false }
+    for _, section in ipairs { "prog_types", "map_types", "links", "btf_kinds", "misc" } do
+      for name, e in pairs(want[section]) do
+        assert.are.equal(e.status, r[section][name].status, section .. "." .. name)
+      end
+    end
+    assert.are.equal("supported", r.kfuncs.bpf_task_acquire.status)
+    code, out = ebpf_cmd("features")
+    assert.are.equal(0, code)
+    assert.matches("\nprog types\n", out, 1, true)
+    assert.matches("  xdp: %d+", out)
+  end)
+
+  it("fails with usage errors (status 2) and runtime errors (status 1) on stderr", function()
+    local code, out, err = ebpf_cmd("frobnicate")
+    assert.are.equal(2, code)
+    assert.are.equal("", out)
+    assert.matches("unknown command 'frobnicate'", err, 1, true)
+    code, out, err = ebpf_cmd("map show notanumber")
+    assert.are.equal(2, code)
+    assert.matches("map id must be", err, 1, true)
+    code, out, err = ebpf_cmd("prog show 4000000000")
+    assert.are.equal(1, code)
+    assert.are.equal("", out)
+    assert.matches("ENOENT", err, 1, true)
+    code, _, err = ebpf_cmd("prog list --jsn")
+    assert.are.equal(2, code)
+    assert.matches("unknown option --jsn", err, 1, true)
+  end)
+
+  it("has --help for every command", function()
+    for _, c in ipairs { "prog", "map", "link", "btf", "features", "run", "disasm", "embed" } do
+      local code, out = ebpf_cmd(c .. " --help")
+      assert.are.equal(0, code, c)
+      assert.matches("^usage: ebpf " .. c, out)
+    end
+    local code, out = ebpf_cmd("--help")
+    assert.are.equal(0, code)
+    assert.matches("commands:", out, 1, true)
+  end)
+
+  it("runs a script with the module loaded and its arguments", function()
+    local script = os.tmpname()
+    local f = assert(io.open(script, "w"))
+    f:write([[
+local ebpf = require "ebpf"
+local m = assert(ebpf.map { type = "array", key_size = 4, value_size = 4, max_entries = 1 })
+m[0] = tonumber(arg[1]) * 2
+print("value", m[0], select("#", ...), arg[0] ~= nil)
+]])
+    f:close()
+    local code, out, err = ebpf_cmd("run " .. script .. " 21 --flag")
+    assert.are.equal(0, code, err)
+    assert.are.equal("value\t42\t2\ttrue\n", out)
+    f = assert(io.open(script, "w"))
+    f:write("error('boom from script')\n")
+    f:close()
+    code, out, err = ebpf_cmd("run " .. script)
+    os.remove(script)
+    assert.are.equal(1, code)
+    assert.matches("boom from script", err, 1, true)
+    -- tracefs is mounted for the script when the kernel has it
+    local mounts = io.open("/proc/mounts"):read("a")
+    if io.open("/sys/kernel/tracing") then
+      assert.matches(" /sys/kernel/tracing tracefs ", mounts, 1, true)
+    end
+  end)
+
+  it("embeds an object into a Lua module carrying the exact bytes", function()
+    local obj = helpers.testdata("misc/minimal.bpf.o")
+    local dir = os.tmpname()
+    os.remove(dir)
+    assert(os.execute("mkdir -p " .. q(dir)))
+    local code, _, err = ebpf_cmd(("embed %s --name cli_embedded -o %s/cli_embedded.lua"):format(q(obj), q(dir)))
+    assert.are.equal(0, code, err)
+    local chunk = assert(loadfile(dir .. "/cli_embedded.lua"))
+    local mod = chunk()
+    local f = assert(io.open(obj, "rb"))
+    local want = f:read("a")
+    f:close()
+    assert.is_true(mod.object == want)
+    assert.are.equal("cli_embedded", mod.name)
+    assert.is_function(mod.load)
+    -- stdout variant is the same module
+    local code2, out = ebpf_cmd(("embed %s --name cli_embedded"):format(q(obj)))
+    assert.are.equal(0, code2)
+    local f2 = assert(io.open(dir .. "/cli_embedded.lua"))
+    assert.are.equal(f2:read("a"), out)
+    f2:close()
+    os.execute("rm -rf " .. q(dir))
+    if ebpf.load then
+      local coll = assert(mod.load())
+      coll:close()
+    end
+    -- not an ELF file
+    code, _, err = ebpf_cmd("embed /etc/hostname --name x")
+    assert.are.equal(1, code)
+    assert.matches("not an ELF object", err, 1, true)
+    code, _, err = ebpf_cmd(("embed %s --name 'bad name'"):format(q(obj)))
+    assert.are.equal(2, code)
+  end)
+end)
