@@ -51,4 +51,5 @@ void ebpf_lua_open_error(lua_State *L);
 void ebpf_lua_open_map(lua_State *L);
 void ebpf_lua_open_prog(lua_State *L);
 void ebpf_lua_open_sys(lua_State *L);
+void ebpf_lua_open_asm(lua_State *L);
 void ebpf_lua_open_features(lua_State *L);

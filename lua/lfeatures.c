@@ -63,7 +63,7 @@ static int feature_probe(lua_State *L)
                 return luaL_error(L, "unknown helper id %d", id);
         } else {
             const char *n = luaL_checkstring(L, 3);
-            id = ebpf_helper_by_name(n);
+            id = ebpf_helper_id(n);
             if (id <= 0)
                 return luaL_error(L, "unknown helper '%s'", n);
         }
@@ -119,6 +119,15 @@ static const char *map_flag_at(int i, int *v)
         *v = (int)bit;
     return n;
 }
+static const char *helper_at(int i, int *v)
+{
+    /* Ids 1..count-1 (0 is "unspec"). */
+    if (i < 0 || i + 1 >= ebpf_helper_count())
+        return NULL;
+    if (v)
+        *v = i + 1;
+    return ebpf_helper_name(i + 1);
+}
 static const char *misc_at(int i, int *v) { (void)v; return ebpf_feature_misc_at(i); }
 static const char *link_at(int i, int *v) { (void)v; return ebpf_feature_link_at(i); }
 
@@ -128,7 +137,7 @@ static int feature_names(lua_State *L)
     static const char *const kinds[] = {"prog_type", "map_type", "map_flag", "helper", "btf_kind",
                                         "misc", "link", NULL};
     static const char *(*const at[])(int, int *) = {
-        ebpf_feature_prog_type_at, ebpf_feature_map_type_at, map_flag_at, ebpf_helper_at,
+        ebpf_feature_prog_type_at, ebpf_feature_map_type_at, map_flag_at, helper_at,
         ebpf_btf_kind_at, misc_at, link_at,
     };
     int kind = luaL_checkoption(L, 1, NULL, kinds);
@@ -162,7 +171,7 @@ static int helper_name(lua_State *L)
 
 static int helper_id(lua_State *L)
 {
-    int id = ebpf_helper_by_name(luaL_checkstring(L, 1));
+    int id = ebpf_helper_id(luaL_checkstring(L, 1));
     if (id < 0)
         lua_pushnil(L);
     else

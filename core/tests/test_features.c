@@ -28,16 +28,9 @@ static void *probe_all(void *arg)
 
 int main(void)
 {
-    /* Helper table: ids and names from the UAPI mapper, both ways. */
-    CHECK(strcmp(ebpf_helper_name(BPF_FUNC_map_lookup_elem), "map_lookup_elem") == 0);
-    CHECK(ebpf_helper_by_name("ringbuf_output") == BPF_FUNC_ringbuf_output);
-    CHECK(ebpf_helper_by_name("bpf_ringbuf_output") == BPF_FUNC_ringbuf_output);
-    CHECK(ebpf_helper_by_name("nope") == -1);
-    CHECK(ebpf_helper_name(__BPF_FUNC_MAX_ID) == NULL);
-    int id, n = 0;
-    for (const char *h; (h = ebpf_helper_at(n, &id)); n++)
-        CHECK(id == n && ebpf_helper_by_name(h) == id);
-    CHECK(n == __BPF_FUNC_MAX_ID);
+    /* Helper ids (table of ebpf/insn.h) are what the probes take. */
+    CHECK(ebpf_helper_count() == __BPF_FUNC_MAX_ID);
+    CHECK(ebpf_helper_id("bpf_ringbuf_output") == BPF_FUNC_ringbuf_output);
 
     CHECK(strcmp(ebpf_feature_status_name(EBPF_FEATURE_INCONCLUSIVE), "inconclusive") == 0);
     CHECK(ebpf_feature_status_name(7) == NULL);

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "ebpf/error.h"
+#include "ebpf/insn.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -71,11 +72,8 @@ EBPF_API const char *ebpf_btf_kind_at(int i, int *kind);
  * a repeated probe leaves it unchanged). */
 EBPF_API unsigned long ebpf_features_probe_count(void);
 
-/* Helper functions by id and name ("map_lookup_elem"), from the
- * __BPF_FUNC_MAPPER table of <linux/bpf.h>. */
-EBPF_API const char *ebpf_helper_name(int id);
-EBPF_API int ebpf_helper_by_name(const char *name);
-EBPF_API const char *ebpf_helper_at(int i, int *id);
+/* Helper names and ids: ebpf_helper_name(), ebpf_helper_id() and
+ * ebpf_helper_count() of ebpf/insn.h. */
 
 #ifdef __cplusplus
 }

@@ -582,16 +582,12 @@ int ebpf_feature_helper(int type, int id, const char **reason)
         return ebpf_err(EINVAL, "probe", "feature probe: unknown helper id %d", id);
     feat_lock();
     if (!helper_cache) {
-        int max = 0, v;
-        for (int i = 0; ebpf_helper_at(i, &v); i++)
-            if (v + 1 > max)
-                max = v + 1;
-        helper_cache = calloc((size_t)MAX_TYPES * (size_t)max, sizeof(*helper_cache));
+        nhelpers = ebpf_helper_count();
+        helper_cache = calloc((size_t)MAX_TYPES * (size_t)nhelpers, sizeof(*helper_cache));
         if (!helper_cache) {
             feat_unlock();
             return ebpf_err(ENOMEM, "probe", "feature probe: out of memory");
         }
-        nhelpers = max;
     }
     struct feat_result *c = &helper_cache[type * nhelpers + id];
     int st = feat_get(c, reason);
