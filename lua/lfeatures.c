@@ -159,26 +159,6 @@ static int feature_probe_count(lua_State *L)
     return 1;
 }
 
-static int helper_name(lua_State *L)
-{
-    const char *n = ebpf_helper_name((int)luaL_checkinteger(L, 1));
-    if (n)
-        lua_pushstring(L, n);
-    else
-        lua_pushnil(L);
-    return 1;
-}
-
-static int helper_id(lua_State *L)
-{
-    int id = ebpf_helper_id(luaL_checkstring(L, 1));
-    if (id < 0)
-        lua_pushnil(L);
-    else
-        lua_pushinteger(L, id);
-    return 1;
-}
-
 void ebpf_lua_open_info(lua_State *L); /* linfo.c: object info for the CLI */
 
 void ebpf_lua_open_features(lua_State *L)
@@ -188,8 +168,6 @@ void ebpf_lua_open_features(lua_State *L)
         {"feature_probe", feature_probe},
         {"feature_names", feature_names},
         {"feature_probe_count", feature_probe_count},
-        {"helper_name", helper_name},
-        {"helper_id", helper_id},
         {NULL, NULL},
     };
     luaL_setfuncs(L, funcs, 0);

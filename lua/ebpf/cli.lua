@@ -508,7 +508,7 @@ commands.disasm = {
   run = function(_, pos, out)
     local path = pos[1] or usage_error("ebpf disasm needs an object file")
     local eb = lib()
-    if not (eb.elf and eb.asm and eb.elf.open and eb.asm.disasm) then
+    if not (eb.elf and eb.asm and eb.elf.open and eb.asm.disassemble) then
       fail("ebpf disasm needs the ebpf.elf and ebpf.asm modules, which are not available")
     end
     local spec, err = eb.elf.open(path)
@@ -522,7 +522,9 @@ commands.disasm = {
         found = true
         local p = spec.programs[name]
         out(("%s (section %s):\n"):format(name, p.section or "?"))
-        out(eb.asm.disasm(p.insns or p:insns()) .. "\n")
+        local insns = p.insns
+        if type(insns) == "function" then insns = p:insns() end
+        out(eb.asm.disassemble(insns))
       end
     end
     if not found then fail(("no program '%s' in %s"):format(pos[2], path)) end

@@ -136,7 +136,7 @@ function M.report(opts)
   return r
 end
 
---- Helper name for an id and id for a name.
+--- Helper name for an id and id for a name (the asm area's table).
 M.helper_name = core.helper_name
 M.helper_id = core.helper_id
 
