@@ -3,6 +3,7 @@
 local helpers = require "spec.helpers"
 local ebpf = require "ebpf"
 local json_decode = require "spec.json_decode"
+local btf_mod = ebpf.btf or ebpf.core.btf
 
 local function q(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
 
@@ -96,6 +97,57 @@ describe("ebpf command", function()
     assert.are.equal(0, code)
     assert.matches("key: 04 03 02 01  value: 88 77 66 55 44 33 22 11", out, 1, true)
     assert.matches("Found 2 elements", out, 1, true)
+  end)
+
+  it("decodes map entries through the map's BTF", function()
+    if helpers.skip_unless(btf_mod and btf_mod.new, "ebpf.btf not available") then return end
+    local b = btf_mod.new()
+    local u32 = b:add_int("u32", 4)
+    local u64 = b:add_int("u64", 8)
+    local pair = b:add_struct("pair", 16, { { name = "a", type = u32, offset = 0 }, { name = "b", type = u64, offset = 8 } })
+    local m <close> = assert(ebpf.map { type = "hash", max_entries = 4, name = "cli_btf",
+      btf = b, key_type = u32, value_type = pair })
+    m[7] = { a = 5, b = 1 << 40 }
+    local id = m:info().id
+    local code, out, err = ebpf_cmd("map dump " .. id .. " --json")
+    assert.are.equal(0, code, err)
+    local e = json_decode(out)[1]
+    assert.are.equal(7, e.formatted.key)
+    assert.are.same({ a = 5, b = 1 << 40 }, e.formatted.value)
+    -- the raw bytes are there too, as bpftool reads them
+    local bt = bpftool_json("map dump id " .. id)
+    if bt then assert.are.same(bt[1].value, e.value) end
+    code, out = ebpf_cmd("map dump " .. id)
+    assert.are.equal(0, code)
+    assert.matches('= 7 -> {"a":5,"b":1099511627776}', out, 1, true)
+  end)
+
+  it("writes a vmlinux.h that clang compiles", function()
+    if helpers.skip_unless(btf_mod and btf_mod.load, "ebpf.btf not available") then return end
+    if helpers.skip_unless(io.open("/sys/kernel/btf/vmlinux"), "no kernel BTF", true) then return end
+    local dir = os.tmpname()
+    os.remove(dir)
+    assert(os.execute("mkdir -p " .. q(dir)))
+    local code, out, err = ebpf_cmd("btf dump /sys/kernel/btf/vmlinux --format c")
+    assert.are.equal(0, code, err)
+    local f = assert(io.open(dir .. "/vmlinux.h", "w"))
+    f:write(out)
+    f:close()
+    f = assert(io.open(dir .. "/t.bpf.c", "w"))
+    f:write('#include "vmlinux.h"\nint pid_of(struct task_struct *t) { return t->pid; }\n' ..
+      'unsigned long sz = sizeof(struct sk_buff) + sizeof(union bpf_attr);\n')
+    f:close()
+    helpers.sh(("clang-19 -O2 -target bpf -c %s/t.bpf.c -o %s/t.o"):format(q(dir), q(dir)))
+    os.execute("rm -rf " .. q(dir))
+    -- by id: the same text as from the file
+    local list = json_decode(select(2, ebpf_cmd("btf list --json")))
+    for _, bo in ipairs(list) do
+      if bo.name == "vmlinux" then
+        local code2, out2 = ebpf_cmd("btf dump " .. bo.id)
+        assert.are.equal(0, code2)
+        assert.is_true(out2 == out, "dump by id differs from dump of the file")
+      end
+    end
   end)
 
   it("dumps per-CPU values one slot per CPU", function()

@@ -204,13 +204,33 @@ local function as_bytes(v, size)
   return string.pack(size == 8 and "<i8" or ("<I" .. size), v)
 end
 
-local function dump_entries(m, info)
-  -- BTF-decoded values when the BTF library can attach a codec.
-  local decoded = false
+-- The BTF module: ebpf.btf, or the C module's table before init.lua exports it.
+local function btf_mod()
   local eb = lib()
-  if eb.btf and eb.btf.map_codec and info.btf_id ~= 0 then
-    decoded = pcall(eb.btf.map_codec, m)
-  end
+  return eb.btf or eb.core.btf
+end
+
+-- Key and value BTF types of a map with BTF, or nil (no BTF, or no
+-- ebpf.btf module); decoding is best effort and never fails the dump.
+local function map_types(info)
+  local btf = btf_mod()
+  if not (btf and btf.from_id) or info.btf_id == 0 or info.btf_value_type_id == 0 then return nil end
+  local ok, b = pcall(btf.from_id, info.btf_id)
+  if not ok or not b then return nil end
+  local kt = info.btf_key_type_id ~= 0 and b:type(info.btf_key_type_id) or nil
+  local vt = b:type(info.btf_value_type_id)
+  return { btf = b, key = kt, value = vt }
+end
+
+local function decode(t, bytes)
+  if not t then return nil end
+  local ok, v = pcall(t.decode, t, bytes)
+  return ok and v or nil
+end
+
+local function dump_entries(m, info)
+  local eb = lib()
+  local types = map_types(info)
   local entries = {}
   local ncpu = eb.possible_cpus and eb.possible_cpus() or 1
   local percpu = info.type:find("percpu") ~= nil
@@ -228,16 +248,21 @@ local function dump_entries(m, info)
       else
         e.value = vb
       end
-      if decoded then
-        e.decoded_key = k
-        e.decoded_value = m[k]
+      if types then
+        e.decoded_key = decode(types.key, kb)
+        if percpu then
+          e.decoded_value = {}
+          for c, v in ipairs(e.values) do e.decoded_value[c] = decode(types.value, v) end
+        else
+          e.decoded_value = decode(types.value, vb)
+        end
       end
     else
       e.error = tostring(err)
     end
     entries[#entries + 1] = e
   end
-  return entries, decoded
+  return entries, types ~= nil
 end
 
 local function bytes_json(s)
@@ -380,21 +405,28 @@ commands.btf = {
       local what = pos[2] or usage_error("btf dump needs an id or a file")
       local format = o.format or "c"
       if format ~= "c" and format ~= "raw" then usage_error("--format must be 'c' or 'raw'") end
-      local bytes
-      if what:match("^%d+$") then
-        local b, err = core.btf_bytes(tonumber(what))
-        if not b then fail(err) end
-        bytes = b
+      local by_id = what:match("^%d+$") ~= nil
+      if format == "raw" then
+        if by_id then
+          local b, err = core.btf_bytes(tonumber(what))
+          if not b then fail(err) end
+          return out(b)
+        end
+        return out(read_file(what))
+      end
+      local btf = btf_mod()
+      if not (btf and btf.load) then
+        fail("btf dump --format c needs the ebpf.btf module, which is not available")
+      end
+      local b, err
+      if by_id then
+        b, err = btf.from_id(tonumber(what))
       else
-        bytes = read_file(what)
+        b, err = btf.load(what)
       end
-      if format == "raw" then return out(bytes) end
-      local btf = lib().btf
-      if not (btf and btf.dump_c) then
-        fail("btf dump --format c needs the ebpf.btf module (with dump_c), which is not available")
-      end
-      local text, err = btf.dump_c(bytes)
-      if not text then fail(err) end
+      if not b then fail(err) end
+      local text, derr = b:dump_c()
+      if not text then fail(derr) end
       return out(text)
     end
     usage_error("expected 'list' or 'dump ID|FILE'")
