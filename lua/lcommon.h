@@ -55,3 +55,4 @@ void ebpf_lua_open_asm(lua_State *L);
 void ebpf_lua_open_features(lua_State *L);
 void ebpf_lua_open_btf(lua_State *L);
 void ebpf_lua_open_elf(lua_State *L);
+void ebpf_lua_open_link(lua_State *L);
