@@ -185,20 +185,34 @@ describe("ebpf command", function()
   end)
 
   it("lists links with the ids and types bpftool sees", function()
+    local linkmod = ebpf.link or ebpf.core.link
+    if helpers.skip_unless(linkmod and linkmod.raw_tracepoint, "ebpf.link not available") then return end
+    local p <close> = assert(ebpf.program { type = "raw_tracepoint", name = "cli_rawtp", insns = helpers.return_imm(0) })
+    local l <close> = assert(linkmod.raw_tracepoint(p, "sys_enter"))
     local code, out, err = ebpf_cmd("link list --json")
     assert.are.equal(0, code, err)
     local ours = json_decode(out)
     local bt = bpftool_json("link list")
     if helpers.skip_unless(bt, "bpftool not available") then return end
-    -- Links of other processes may come and go; those in both must agree.
+    -- Links of other processes may come and go; those in both must agree,
+    -- and ours must be there.
     local theirs = by_id(bt)
-    for _, l in ipairs(ours) do
-      local b = theirs[l.id]
+    local found
+    for _, x in ipairs(ours) do
+      local b = theirs[x.id]
       if b then
-        assert.are.equal(b.prog_id, l.prog_id)
-        assert.are.equal(b.type, l.type)
+        assert.are.equal(b.prog_id, x.prog_id)
+        assert.are.equal(b.type, x.type)
       end
+      if x.prog_id == p.id then found = x end
     end
+    assert.is_not_nil(found)
+    assert.are.equal("raw_tracepoint", found.type)
+    assert.are.equal("sys_enter", found.tp_name)
+    assert.are.equal("sys_enter", theirs[found.id].tp_name)
+    code, out = ebpf_cmd("link list")
+    assert.are.equal(0, code)
+    assert.matches(found.id .. "%s+raw_tracepoint%s+" .. p.id .. "%s+sys_enter", out)
   end)
 
   it("prints the feature report, as JSON equal to ebpf.features.report()", function()
@@ -273,6 +287,40 @@ print("value", m[0], select("#", ...), arg[0] ~= nil)
     end
   end)
 
+  it("disassembles an object's programs at the slots llvm-objdump shows", function()
+    if helpers.skip_unless(ebpf.elf and ebpf.asm, "ebpf.elf/ebpf.asm not available") then return end
+    local obj = helpers.testdata("isa/alu.v4.bpf.o")
+    local code, out, err = ebpf_cmd("disasm " .. q(obj) .. " alu_c")
+    assert.are.equal(0, code, err)
+    local ours = {}
+    for idx, text in out:gmatch("\n%s*(%d+): ([^\n]*)") do ours[#ours + 1] = { tonumber(idx), text } end
+    local llvm = helpers.sh("llvm-objdump-19 -d --no-show-raw-insn " .. q(obj))
+    local theirs, inside = {}, false
+    for line in llvm:gmatch("[^\n]*") do
+      if line:match("<alu_c>:$") then
+        inside = true
+      elseif inside and line == "" and #theirs > 0 then
+        inside = false
+      elseif inside then
+        local idx, text = line:match("^%s*(%d+):%s+(.*)$")
+        if idx then theirs[#theirs + 1] = { tonumber(idx), text } end
+      end
+    end
+    assert.is_true(#theirs > 50)
+    assert.are.equal(#theirs, #ours)
+    for i, t in ipairs(theirs) do
+      assert.are.equal(t[1], ours[i][1])
+    end
+    assert.are.equal(theirs[1][2], ours[1][2])
+    -- all programs without a name; an unknown name fails
+    code, out = ebpf_cmd("disasm " .. q(obj))
+    assert.are.equal(0, code)
+    assert.matches("alu_c (section socket):", out, 1, true)
+    code, _, err = ebpf_cmd("disasm " .. q(obj) .. " nope")
+    assert.are.equal(1, code)
+    assert.matches("no program 'nope'", err, 1, true)
+  end)
+
   it("embeds an object into a Lua module carrying the exact bytes", function()
     local obj = helpers.testdata("misc/minimal.bpf.o")
     local dir = os.tmpname()
@@ -296,7 +344,11 @@ print("value", m[0], select("#", ...), arg[0] ~= nil)
     f2:close()
     os.execute("rm -rf " .. q(dir))
     if ebpf.load then
+      -- the loader gives a live collection with the object's program
       local coll = assert(mod.load())
+      local prog = coll.programs.ret0
+      assert.are.equal("socket_filter", prog.type)
+      assert.are.equal(0, (prog:run(string.rep("\0", 64))))
       coll:close()
     end
     -- not an ELF file
