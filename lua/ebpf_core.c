@@ -10,6 +10,8 @@ static void (*const openers[])(lua_State *) = {
     ebpf_lua_open_sys,
     ebpf_lua_open_map,
     ebpf_lua_open_prog,
+    ebpf_lua_open_ringbuf,
+    ebpf_lua_open_perf,
 };
 
 EBPF_EXPORT int luaopen_ebpf_core(lua_State *L)

@@ -51,3 +51,5 @@ void ebpf_lua_open_error(lua_State *L);
 void ebpf_lua_open_map(lua_State *L);
 void ebpf_lua_open_prog(lua_State *L);
 void ebpf_lua_open_sys(lua_State *L);
+void ebpf_lua_open_ringbuf(lua_State *L);
+void ebpf_lua_open_perf(lua_State *L);
