@@ -421,23 +421,17 @@ static int reader_read(lua_State *L)
     lreader *r = check_idle(L);
     int timeout = check_timeout(L, 2);
     lua_settop(L, 1);
-    r->busy = 1; /* on_lost may run */
     int n = read_one(L, r);
-    while (n == 0 && timeout != 0 && r->src && !r->closed) {
+    while (n == 0 && timeout != 0 && r->src) {
         int w = r->ops->wait(r->src, timeout);
-        if (w < 0) {
-            r->busy = 0;
-            if (w == -EINTR)
-                break;
+        if (w == -EINTR)
+            break;
+        if (w < 0)
             return ebpf_lua_fail(L);
-        }
         n = read_one(L, r);
         if (w == 0)
             break;
     }
-    r->busy = 0;
-    if (r->closed)
-        really_free(r);
     if (n == 0) {
         lua_pushnil(L);
         return 1;

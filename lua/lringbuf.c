@@ -209,13 +209,14 @@ static int urb_reserve(lua_State *L)
 {
     lwriter *wr = to_writer(L, 1);
     lua_Integer size = ebpf_lua_check_range(L, 2, "sample size", 0, 0x3fffffff);
+    int timeout = opt_timeout(L, 3);
     lsample *s = lua_newuserdatauv(L, sizeof(lsample), 1);
     memset(s, 0, sizeof(*s));
     luaL_setmetatable(L, EBPF_URB_SAMPLE_MT);
     lua_pushvalue(L, 1);
     lua_setiuservalue(L, -2, 1);
     s->wr = wr;
-    s->p = reserve(L, wr, (size_t)size, opt_timeout(L, 3));
+    s->p = reserve(L, wr, (size_t)size, timeout);
     if (!s->p)
         return reserve_fail(L, wr, (size_t)size);
     memset(s->p, 0, (size_t)size);
