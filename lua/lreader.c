@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "ebpf/error.h"
 #include "error_internal.h"
@@ -439,28 +440,77 @@ static int reader_read(lua_State *L)
     return n;
 }
 
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The iterator of records(): kept lean, it is the fastest way to read from
+ * Lua (the loop body runs inline, no Lua call per record). Upvalues: the
+ * reader, the timeout. */
 static int records_next(lua_State *L)
 {
-    lua_settop(L, 0);
-    lua_pushvalue(L, lua_upvalueindex(1));
-    lreader *r = to_any(L, 1);
-    if (r->closed)
-        return 0; /* closed inside the loop: the loop ends */
-    lua_pushvalue(L, lua_upvalueindex(2));
-    int n = reader_read(L);
-    if (n == 3 && lua_isnil(L, -3) && lua_istable(L, -2)) {
-        lua_pushvalue(L, -2); /* kernel failure: raise the ebpf.error */
-        return lua_error(L);
+    lreader *r = lua_touserdata(L, lua_upvalueindex(1));
+    int64_t deadline = -2;
+    for (;;) {
+        if (r->closed)
+            return 0; /* closed inside the loop: the loop ends */
+        if (r->busy)
+            return luaL_error(L, "%s reader: records() used from its own callback", r->ops->kind);
+        struct lrec rec;
+        int kind = r->ops->peek(r->src, &rec);
+        if (kind == LREC_SAMPLE) {
+            if (r->up)
+                luaL_checkstack(L, r->up->n + 8, "unpacked record");
+            int na = push_record(L, r, &rec);
+            r->ops->release(r->src);
+            if (r->decode)
+                decode_top(L, lua_upvalueindex(1));
+            if (r->pass_tag) {
+                lua_pushinteger(L, rec.tag + r->ops->tag_base);
+                na++;
+            }
+            return na;
+        }
+        if (kind == LREC_LOST) {
+            r->ops->release(r->src);
+            if (lua_getiuservalue(L, lua_upvalueindex(1), LREADER_UV_ONLOST) != LUA_TNIL) {
+                lua_pushinteger(L, rec.tag + r->ops->tag_base);
+                lua_pushinteger(L, (lua_Integer)rec.lost);
+                lua_call(L, 2, 0);
+            } else {
+                lua_pop(L, 1);
+            }
+            continue;
+        }
+        int timeout = (int)lua_tointeger(L, lua_upvalueindex(2));
+        if (deadline == -2)
+            deadline = timeout < 0 ? -1 : now_ms() + timeout;
+        int left = deadline < 0 ? -1 : (int)(deadline - now_ms());
+        if (deadline >= 0 && left <= 0)
+            return 0; /* timed out: the loop ends */
+        int w = r->ops->wait(r->src, left);
+        if (w == -EINTR)
+            return 0;
+        if (w < 0) {
+            ebpf_lua_push_error(L);
+            return lua_error(L);
+        }
+        if (w == 0)
+            return 0;
     }
-    return n;
 }
 
 /* records(timeout_ms): for rec[, tag] in reader:records(100) do ... end;
- * ends at the first timeout. */
+ * ends at the first timeout (0: when the rings are empty, nil: never). */
 static int reader_records(lua_State *L)
 {
     lreader_check(L, 1);
-    lua_settop(L, 2);
+    int timeout = check_timeout(L, 2);
+    lua_settop(L, 1);
+    lua_pushinteger(L, timeout);
     lua_pushcclosure(L, records_next, 2);
     return 1;
 }

@@ -7,6 +7,7 @@
  * written with a release store once the record has been used, which is the
  * moment the kernel may overwrite it. */
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -187,14 +188,20 @@ static long ring_consume(struct ebpf_ringbuf *rb, int idx, long max, long done, 
                          int *stopped)
 {
     struct ring *r = &rb->rings[idx];
+    /* Locals: the callback is opaque, fields would be reloaded after it. */
+    const uint8_t *data = r->data;
+    const uint64_t mask = r->mask;
+    uint64_t *cpos = r->consumer_pos;
+    const uint64_t *ppos = r->producer_pos;
+    const long limit = max > 0 ? max : LONG_MAX;
     uint64_t cons = r->cons;
     long n = done;
     for (;;) {
-        uint64_t prod = load_acq64(r->producer_pos);
+        uint64_t prod = load_acq64(ppos);
         if (cons >= prod)
             break;
         while (cons < prod) {
-            const uint8_t *hdr = r->data + (cons & r->mask);
+            const uint8_t *hdr = data + (cons & mask);
             uint32_t len = load_acq32((const uint32_t *)hdr);
             if (len & BPF_RINGBUF_BUSY_BIT)
                 goto out; /* reserved, not yet submitted: later records wait too */
@@ -205,13 +212,14 @@ static long ring_consume(struct ebpf_ringbuf *rb, int idx, long max, long done, 
                 if (rc) {
                     rb->stop_code = rc;
                     *stopped = 1;
-                    store_rel64(r->consumer_pos, cons);
-                    r->cons = cons;
-                    return n;
+                    store_rel64(cpos, cons);
+                    goto out;
                 }
             }
-            store_rel64(r->consumer_pos, cons);
-            if (max > 0 && n >= max) {
+            /* Give the space back record by record: a producer filling
+             * a small ring can reuse it while we are still draining. */
+            store_rel64(cpos, cons);
+            if (n >= limit) {
                 *stopped = 1;
                 goto out;
             }
