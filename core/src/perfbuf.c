@@ -4,6 +4,7 @@
  * snapshotted while paused. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/perf_event.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -473,15 +474,88 @@ void ebpf_perf_release(struct ebpf_perf *pb)
     pb->pending = -1;
 }
 
+/* The C fast path for a forward ring: head read once per batch, the tail
+ * published once per batch (and before returning), as a producer only
+ * needs the space back eventually; fields kept in locals across the
+ * opaque callbacks. */
+static long ring_consume_fwd(struct ebpf_perf *pb, struct pring *r, long limit, long n, ebpf_perf_sample_cb cb,
+                             ebpf_perf_lost_cb lost_cb, void *ctx, int *stopped)
+{
+    const uint8_t *data = r->data;
+    const uint64_t mask = pb->mask;
+    const size_t size = pb->size;
+    struct perf_event_mmap_page *meta = r->meta;
+    const int cpu = r->cpu;
+    uint64_t tail = r->tail;
+    for (;;) {
+        uint64_t head = __atomic_load_n(&meta->data_head, __ATOMIC_ACQUIRE);
+        if (tail >= head)
+            break;
+        while (tail < head) {
+            const uint8_t *p = data + (tail & mask);
+            struct perf_event_header h;
+            memcpy(&h, p, sizeof(h)); /* 8-byte aligned: never wraps */
+            if (h.size < sizeof(h) || h.size > head - tail) {
+                tail = head; /* corrupt header: drop what is there rather than loop */
+                break;
+            }
+            if ((tail & mask) + h.size > size) {
+                uint8_t *b = bounce(pb, h.size);
+                if (!b) {
+                    tail = head;
+                    break;
+                }
+                ring_copy(pb, r, tail, b, h.size);
+                p = b;
+            }
+            int rc = 0;
+            if (h.type == PERF_RECORD_SAMPLE && h.size >= sizeof(h) + 4) {
+                uint32_t len;
+                memcpy(&len, p + sizeof(h), 4);
+                if (len > h.size - sizeof(h) - 4)
+                    len = (uint32_t)(h.size - sizeof(h) - 4);
+                rc = cb(ctx, cpu, p + sizeof(h) + 4, len);
+                n++;
+            } else if (h.type == PERF_RECORD_LOST && h.size >= sizeof(h) + 16) {
+                uint64_t lost;
+                memcpy(&lost, p + sizeof(h) + 8, 8);
+                r->lost += lost;
+                pb->lost += lost;
+                if (lost_cb)
+                    lost_cb(ctx, cpu, lost);
+            }
+            tail += h.size;
+            if (rc || n >= limit) {
+                if (rc)
+                    pb->stop_code = rc;
+                *stopped = 1;
+                goto out;
+            }
+        }
+        __atomic_store_n(&meta->data_tail, tail, __ATOMIC_RELEASE);
+    }
+out:
+    __atomic_store_n(&meta->data_tail, tail, __ATOMIC_RELEASE);
+    r->tail = tail;
+    r->head = tail; /* the pull interface re-reads data_head */
+    return n;
+}
+
 long ebpf_perf_consume(struct ebpf_perf *pb, long max, ebpf_perf_sample_cb cb, ebpf_perf_lost_cb lost_cb,
                        void *ctx)
 {
     long n = 0;
+    const long limit = max > 0 ? max : LONG_MAX;
+    int stopped = 0;
     pb->stop_code = 0;
     if (pb->pending >= 0)
         ebpf_perf_release(pb);
-    for (int i = 0; i < pb->n; i++) {
+    for (int i = 0; i < pb->n && !stopped; i++) {
         struct pring *r = &pb->rings[i];
+        if (!pb->overwritable) {
+            n = ring_consume_fwd(pb, r, limit, n, cb, lost_cb, ctx, &stopped);
+            continue;
+        }
         struct ebpf_perf_record rec;
         while (ring_next(pb, r, &rec)) {
             int rc = 0;
@@ -496,7 +570,7 @@ long ebpf_perf_consume(struct ebpf_perf *pb, long max, ebpf_perf_sample_cb cb, e
                 pb->stop_code = rc;
                 return n;
             }
-            if (max > 0 && n >= max)
+            if (n >= limit)
                 return n;
         }
     }
