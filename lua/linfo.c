@@ -93,8 +93,8 @@ static int link_info(lua_State *L)
             memcpy(&at, (const unsigned char *)&i->xdp.ifindex + 4, sizeof(at));
             an = ebpf_attach_type_name((int)at);
             if (!an)
-                an = at == 46 ? "tcx_ingress" : at == 47 ? "tcx_egress" : at == 50 ? "netkit_primary"
-                   : at == 51 ? "netkit_peer" : NULL;
+                an = at == 46 ? "tcx_ingress" : at == 47 ? "tcx_egress" : at == 54 ? "netkit_primary"
+                   : at == 55 ? "netkit_peer" : NULL;
         }
         break;
     default: break;

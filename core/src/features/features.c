@@ -179,17 +179,19 @@ static const struct extra map_extras[] = {
     {"arena", FEAT_MAP_TYPE_ARENA},
 };
 
-static const char *type_at(const char *(*table_at)(int, int *), const char *(*name_of)(int),
-                           const struct extra *ex, int nex, int i, int *value)
+static const char *type_at(const char *(*table_at)(int, int *), const struct extra *ex, int nex, int i, int *value)
 {
     int n = 0;
     while (table_at(n, NULL))
         n++;
     if (i < n)
         return table_at(i, value);
-    /* Extras the table does not know yet; skip those it does. */
+    /* Extras the iterated table does not list; skip those it does. */
     for (int j = 0, k = n; j < nex; j++) {
-        if (name_of(ex[j].value))
+        int listed = 0, v;
+        for (int m = 0; m < n && !listed; m++)
+            listed = table_at(m, &v) && v == ex[j].value;
+        if (listed)
             continue;
         if (k++ == i) {
             if (value)
@@ -204,12 +206,12 @@ static const char *type_at(const char *(*table_at)(int, int *), const char *(*na
 
 const char *ebpf_feature_prog_type_at(int i, int *value)
 {
-    return type_at(ebpf_prog_type_at, ebpf_prog_type_name, prog_extras, NEXTRA(prog_extras), i, value);
+    return type_at(ebpf_prog_type_at, prog_extras, NEXTRA(prog_extras), i, value);
 }
 
 const char *ebpf_feature_map_type_at(int i, int *value)
 {
-    return type_at(ebpf_map_type_at, ebpf_map_type_name, map_extras, NEXTRA(map_extras), i, value);
+    return type_at(ebpf_map_type_at, map_extras, NEXTRA(map_extras), i, value);
 }
 
 static int by_name(const char *(*at)(int, int *), const char *name)
