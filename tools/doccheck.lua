@@ -55,8 +55,10 @@ local function public_functions()
   end
   for _, file in ipairs(ls("core/include/ebpf", "%.h$")) do
     local src = read(file):gsub("/%*.-%*/", "")
-    for decl in src:gmatch("EBPF_API([^;{]-%()") do
-      local name = decl:match("([%a_][%w_]*)%s*%($")
+    for decl in src:gmatch("EBPF_API([^;{]*)") do
+      -- drop __attribute__((...)) so the name is the identifier before "("
+      decl = decl:gsub("__attribute__%s*%b()", "")
+      local name = decl:match("([%a_][%w_]*)%s*%(")
       if name then
         list[#list + 1] = { name = name, file = file, where = "EBPF_API", required = true }
       end
