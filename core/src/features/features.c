@@ -322,8 +322,9 @@ struct map_probe {
     uint32_t key, value, max, flags;
     uint64_t extra;
     int inner;    /* needs an inner map template */
-    int btf;      /* needs BTF for key and value (local storage) */
+    int btf;      /* 1: BTF for key and value (local storage); 2: a BTF fd only */
     int numa;
+    uint32_t vmlinux_value_type_id; /* struct_ops */
     const char *inconclusive; /* cannot be decided by a plain create */
 };
 
@@ -367,10 +368,25 @@ static struct map_probe map_params(int type)
         p.max = 1; /* pages */
         p.flags = BPF_F_MMAPABLE;
         break;
-    case BPF_MAP_TYPE_STRUCT_OPS:
-        p.inconclusive = "needs a struct_ops value type from vmlinux BTF (btf_vmlinux_value_type_id); "
-                         "an unknown map type gives the same EINVAL";
+    case BPF_MAP_TYPE_STRUCT_OPS: {
+        /* The value is the kernel's wrapper of a struct_ops type; an
+         * unknown map type gives the same EINVAL as a bad one, so only a
+         * well-formed request decides. */
+        static const char *const wrappers[] = {"bpf_struct_ops_tcp_congestion_ops",
+                                               "bpf_struct_ops_bpf_dummy_ops", NULL};
+        p.inconclusive = "needs a struct_ops value type from vmlinux BTF, and none was found";
+        for (int i = 0; wrappers[i]; i++) {
+            uint32_t id, size;
+            if (feat_vmlinux_struct(wrappers[i], &id, &size) == 0) {
+                p.value = size;
+                p.vmlinux_value_type_id = id;
+                p.btf = 2; /* the kernel wants some BTF fd, even unused */
+                p.inconclusive = NULL;
+                break;
+            }
+        }
         break;
+    }
     default: break;
     }
     return p;
@@ -386,12 +402,15 @@ static int map_create(int type, const struct map_probe *p, int inner_fd, int btf
     a.max_entries = p->max;
     a.map_flags = p->flags;
     a.map_extra = p->extra;
+    a.btf_vmlinux_value_type_id = p->vmlinux_value_type_id;
     if (inner_fd >= 0)
         a.inner_map_fd = (uint32_t)inner_fd;
     if (btf_fd >= 0) {
         a.btf_fd = (uint32_t)btf_fd;
-        a.btf_key_type_id = 1;
-        a.btf_value_type_id = 1;
+        if (p->btf == 1) {
+            a.btf_key_type_id = 1;
+            a.btf_value_type_id = 1;
+        }
     }
     /* map_extra (5.16) only when used, so older kernels take the call. */
     size_t size = p->extra ? EBPF_ATTR_SIZE(map_extra) : EBPF_ATTR_SIZE(btf_vmlinux_value_type_id);
@@ -492,6 +511,7 @@ static int probe_map_flag(unsigned int flag, struct feat_result *r)
         type = BPF_MAP_TYPE_SK_STORAGE;
         p.max = 0;
         p.flags |= BPF_F_NO_PREALLOC;
+        p.btf = 1;
         if ((btf = feat_btf_int_fd()) < 0)
             return feat_set(r, EBPF_FEATURE_INCONCLUSIVE, "needs BTF, and loading BTF failed", 0);
         break;

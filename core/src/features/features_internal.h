@@ -62,6 +62,9 @@ const char *feat_log_last_line(const char *log, char *buf, size_t size);
  * that need BTF (local storage). Returns an fd or -errno. */
 int feat_btf_int_fd(void);
 
+/* Id and size of STRUCT `name` in vmlinux BTF; 0 or -errno. */
+int feat_vmlinux_struct(const char *name, uint32_t *id, uint32_t *size);
+
 /* True for a program type the probes know (including newer ones). */
 int feat_prog_type_known(int type);
 

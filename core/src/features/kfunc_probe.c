@@ -124,9 +124,11 @@ static const char *btf_str(const struct raw_btf *base, const struct raw_btf *b, 
     return b->strs + off;
 }
 
-/* Walks b's types; returns the local index (1-based) of FUNC `name`, 0 if
- * absent, and sets b->ntypes. */
-static uint32_t find_func(struct raw_btf *b, const struct raw_btf *base, const char *name)
+/* Walks b's types; returns the local index (1-based) of the type of
+ * `kind` named `name` (its size or type in *size_type), 0 if absent, and
+ * sets b->ntypes. */
+static uint32_t find_type(struct raw_btf *b, const struct raw_btf *base, int kind, const char *name,
+                          uint32_t *size_type)
 {
     const unsigned char *p = b->data + b->h->hdr_len + b->h->type_off;
     const unsigned char *end = p + b->h->type_len;
@@ -137,8 +139,11 @@ static uint32_t find_func(struct raw_btf *b, const struct raw_btf *base, const c
         if (!s || p + s > end)
             break;
         idx++;
-        if (!found && BTF_INFO_KIND(t->info) == BTF_KIND_FUNC && !strcmp(btf_str(base, b, t->name_off), name))
+        if (!found && (int)BTF_INFO_KIND(t->info) == kind && !strcmp(btf_str(base, b, t->name_off), name)) {
             found = idx;
+            if (size_type)
+                *size_type = t->size;
+        }
         p += s;
     }
     b->ntypes = idx;
@@ -167,6 +172,17 @@ static int module_btf_fd(const char *module)
     return -ENOENT;
 }
 
+int feat_vmlinux_struct(const char *name, uint32_t *id, uint32_t *size)
+{
+    struct raw_btf vm;
+    int r = btf_open(&vm, BTF_DIR "/vmlinux");
+    if (r < 0)
+        return r;
+    *id = find_type(&vm, NULL, BTF_KIND_STRUCT, name, size);
+    free(vm.data);
+    return *id ? 0 : -ENOENT;
+}
+
 struct kfunc_entry {
     char *name;
     int prog_type;
@@ -181,7 +197,7 @@ static int lookup(const char *name, uint32_t *id, char *module, size_t msize)
     int r = btf_open(&vm, BTF_DIR "/vmlinux");
     if (r < 0)
         return r;
-    *id = find_func(&vm, NULL, name);
+    *id = find_type(&vm, NULL, BTF_KIND_FUNC, name, NULL);
     module[0] = 0;
     if (!*id) {
         DIR *d = opendir(BTF_DIR);
@@ -194,7 +210,7 @@ static int lookup(const char *name, uint32_t *id, char *module, size_t msize)
             struct raw_btf m;
             if (btf_open(&m, path) < 0)
                 continue;
-            uint32_t local = find_func(&m, &vm, name);
+            uint32_t local = find_type(&m, &vm, BTF_KIND_FUNC, name, NULL);
             if (local) {
                 *id = vm.ntypes + local;
                 snprintf(module, msize, "%.*s", (int)(msize - 1), e->d_name);
