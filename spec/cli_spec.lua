@@ -5,6 +5,8 @@ local ebpf = require "ebpf"
 local json_decode = require "spec.json_decode"
 local btf_mod = ebpf.btf or ebpf.core.btf
 
+local _ -- ignored results
+
 local function q(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
 
 -- Runs bin/ebpf with args; returns exit status, stdout, stderr.
@@ -58,7 +60,8 @@ describe("ebpf command", function()
   end)
 
   it("lists maps as bpftool does (id, name, type, sizes)", function()
-    local m <close> = assert(ebpf.map { type = "hash", key_size = 4, value_size = 8, max_entries = 16, name = "cli_map" })
+    local m <close> = assert(ebpf.map { type = "hash", key_size = 4, value_size = 8, max_entries = 16,
+      name = "cli_map" })
     local id = m:info().id
     local code, out, err = ebpf_cmd("map list --json")
     assert.are.equal(0, code, err)
@@ -76,7 +79,8 @@ describe("ebpf command", function()
   end)
 
   it("dumps map entries with the bytes bpftool reads", function()
-    local m <close> = assert(ebpf.map { type = "hash", key_size = 4, value_size = 8, max_entries = 16, name = "cli_dump" })
+    local m <close> = assert(ebpf.map { type = "hash", key_size = 4, value_size = 8, max_entries = 16,
+      name = "cli_dump" })
     m[1] = 42
     m[0x01020304] = 0x1122334455667788
     local id = m:info().id
@@ -104,7 +108,8 @@ describe("ebpf command", function()
     local b = btf_mod.new()
     local u32 = b:add_int("u32", 4)
     local u64 = b:add_int("u64", 8)
-    local pair = b:add_struct("pair", 16, { { name = "a", type = u32, offset = 0 }, { name = "b", type = u64, offset = 8 } })
+    local pair = b:add_struct("pair", 16, { { name = "a", type = u32, offset = 0 },
+      { name = "b", type = u64, offset = 8 } })
     local m <close> = assert(ebpf.map { type = "hash", max_entries = 4, name = "cli_btf",
       btf = b, key_type = u32, value_type = pair })
     m[7] = { a = 5, b = 1 << 40 }
@@ -187,8 +192,10 @@ describe("ebpf command", function()
   it("lists links with the ids and types bpftool sees", function()
     local linkmod = ebpf.link or ebpf.core.link
     if helpers.skip_unless(linkmod and linkmod.raw_tracepoint, "ebpf.link not available") then return end
-    local p <close> = assert(ebpf.program { type = "raw_tracepoint", name = "cli_rawtp", insns = helpers.return_imm(0) })
-    local l <close> = assert(linkmod.raw_tracepoint(p, "sys_enter"))
+    local p <close> = assert(ebpf.program { type = "raw_tracepoint", name = "cli_rawtp",
+      insns = helpers.return_imm(0) })
+    local link <close> = assert(linkmod.raw_tracepoint(p, "sys_enter"))
+    assert.is_not_nil(link)
     local code, out, err = ebpf_cmd("link list --json")
     assert.are.equal(0, code, err)
     local ours = json_decode(out)
@@ -237,7 +244,7 @@ describe("ebpf command", function()
     assert.are.equal(2, code)
     assert.are.equal("", out)
     assert.matches("unknown command 'frobnicate'", err, 1, true)
-    code, out, err = ebpf_cmd("map show notanumber")
+    code, _, err = ebpf_cmd("map show notanumber")
     assert.are.equal(2, code)
     assert.matches("map id must be", err, 1, true)
     code, out, err = ebpf_cmd("prog show 4000000000")
@@ -276,7 +283,7 @@ print("value", m[0], select("#", ...), arg[0] ~= nil)
     f = assert(io.open(script, "w"))
     f:write("error('boom from script')\n")
     f:close()
-    code, out, err = ebpf_cmd("run " .. script)
+    code, _, err = ebpf_cmd("run " .. script)
     os.remove(script)
     assert.are.equal(1, code)
     assert.matches("boom from script", err, 1, true)
@@ -355,7 +362,7 @@ print("value", m[0], select("#", ...), arg[0] ~= nil)
     code, _, err = ebpf_cmd("embed /etc/hostname --name x")
     assert.are.equal(1, code)
     assert.matches("not an ELF object", err, 1, true)
-    code, _, err = ebpf_cmd(("embed %s --name 'bad name'"):format(q(obj)))
+    code = ebpf_cmd(("embed %s --name 'bad name'"):format(q(obj)))
     assert.are.equal(2, code)
   end)
 
