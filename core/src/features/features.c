@@ -462,6 +462,8 @@ static int probe_map_type(int type)
         return feat_set(r, EBPF_FEATURE_INCONCLUSIVE, buf, 1);
     }
     if (p.btf && (btf = feat_btf_int_fd()) < 0) {
+        if (inner >= 0)
+            close(inner);
         snprintf(buf, sizeof(buf), "needs BTF, and loading BTF failed: %s", strerror(-btf));
         return feat_set(r, EBPF_FEATURE_INCONCLUSIVE, buf, 1);
     }
