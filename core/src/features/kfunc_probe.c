@@ -265,7 +265,8 @@ static int probe(const char *name, int type, struct feat_result *r)
     int st;
     if (fd >= 0) {
         close(fd);
-        st = feat_set(r, EBPF_FEATURE_SUPPORTED, module[0] ? module : "", 1);
+        snprintf(buf, sizeof(buf), "%s%s", module[0] ? "from module " : "", module);
+        st = feat_set(r, EBPF_FEATURE_SUPPORTED, buf, 1);
     } else if (log && strstr(log, "is not allowed")) {
         st = feat_set(r, EBPF_FEATURE_UNSUPPORTED, feat_log_last_line(log, line, sizeof(line)), 1);
     } else if (log && (strstr(log, "not supported") || strstr(log, "is not a function") ||
@@ -278,8 +279,8 @@ static int probe(const char *name, int type, struct feat_result *r)
                       "program type needs an attach target before the verifier looks at calls", 0);
     } else if (log && log[0]) {
         /* Resolved, then rejected for its arguments: callable. */
-        snprintf(buf, sizeof(buf), "%s%s(callable; probe rejected later: %s)", module[0] ? module : "",
-                 module[0] ? " " : "", feat_log_last_line(log, line, sizeof(line)));
+        snprintf(buf, sizeof(buf), "callable%s%s (the probe was rejected later: %s)", module[0] ? " from module " : "",
+                 module, feat_log_last_line(log, line, sizeof(line)));
         st = feat_set(r, EBPF_FEATURE_SUPPORTED, buf, 1);
     } else {
         snprintf(buf, sizeof(buf), "load failed: %s (%s)", strerror(-fd), ebpf_errno_name(-fd));
