@@ -6,7 +6,7 @@ local features = ebpf.features
 
 local function show(what, ok, why)
   local state = ok and "yes" or (ok == false and "no" or "can't tell")
-  print(("%-28s %-10s %s"):format(what, state, ok and "" or why or ""))
+  print((("%-28s %-10s %s"):format(what, state, ok and "" or why or ""):gsub("%s+$", "")))
 end
 
 show("ring buffer maps", features.ringbuf())

@@ -214,4 +214,12 @@ describe("ebpf.features", function()
     local j = require("ebpf.json").encode(r)
     assert.are.equal("supported", json_decode(j).map_types.hash.status)
   end)
+
+  it("runs examples/features.lua with answers equal to the API's", function()
+    local out = helpers.sh(("EBPF_BUILD=%s bin/ebpf run examples/features.lua"):format(helpers.build))
+    local want = features.ringbuf() and "yes" or "no"
+    assert.matches("ring buffer maps%s+" .. want .. "\n", out)
+    local tcx = features.link("tcx") and "tcx link" or "classic tc"
+    assert.matches("traffic control via " .. tcx, out, 1, true)
+  end)
 end)
