@@ -59,6 +59,26 @@ describe("ebpf command", function()
     assert.are.equal(p.id, json_decode(out).id)
   end)
 
+  it("disassembles a loaded program's translated instructions as bpftool counts them", function()
+    if helpers.skip_unless(ebpf.asm, "ebpf.asm not available") then return end
+    local m <close> = assert(ebpf.map { type = "array", key_size = 4, value_size = 8, max_entries = 1 })
+    local bytes = helpers.insns {
+      { 0x18, 1, 1, 0, m:fd() }, { 0x00 },   -- r1 = map (ld_imm64, pseudo map fd)
+      { 0xb7, 0, 0, 0, 7 }, { 0x07, 0, 0, 0, 5 }, { 0x95 },
+    }
+    local p <close> = assert(ebpf.program { type = "socket_filter", name = "cli_dump", insns = bytes })
+    local code, out, err = ebpf_cmd("prog dump " .. p.id)
+    assert.are.equal(0, code, err)
+    local idx = {}
+    for i in out:gmatch("%s*(%d+): [^\n]*\n") do idx[#idx + 1] = tonumber(i) end
+    local bt = bpftool_json("prog dump xlated id " .. p.id)
+    if helpers.skip_unless(bt, "bpftool not available") then return end
+    -- bpftool lists one entry per instruction, ld_imm64 included once
+    assert.are.equal(#bt, #idx)
+    assert.are.same({ 0, 2, 3, 4 }, idx)
+    assert.matches("r0 %+= 0x5\n%s*4: exit", out)
+  end)
+
   it("lists maps as bpftool does (id, name, type, sizes)", function()
     local m <close> = assert(ebpf.map { type = "hash", key_size = 4, value_size = 8, max_entries = 16,
       name = "cli_map" })

@@ -166,8 +166,8 @@ end
 local commands = {}
 
 commands.prog = {
-  summary = "list or show loaded programs",
-  usage = "ebpf prog list [--json]\n       ebpf prog show ID [--json]",
+  summary = "list, show or disassemble loaded programs",
+  usage = "ebpf prog list [--json]\n       ebpf prog show ID [--json]\n       ebpf prog dump ID",
   flags = { ["--json"] = false },
   run = function(o, pos, out)
     local sub = pos[1]
@@ -193,8 +193,22 @@ commands.prog = {
         { "btf_id", p.btf_id ~= 0 and p.btf_id or nil },
         { "run_cnt", p.run_cnt ~= 0 and p.run_cnt or nil },
       })
+    elseif sub == "dump" then
+      -- The instructions as the verifier left them (xlated), disassembled.
+      local id = check_id(pos[2], "program")
+      local eb = lib()
+      if not (eb.asm and eb.asm.disassemble) then fail("ebpf prog dump needs the ebpf.asm module") end
+      local p, err = eb.program.from_id(id)
+      if not p then fail(err) end
+      local info, ierr = p:info()
+      p:close()
+      if not info then fail(ierr) end
+      if not info.xlated or #info.xlated == 0 then
+        fail(("program %d: no translated instructions (kernel.bpf_jit_harden or no permission)"):format(id))
+      end
+      return out(eb.asm.disassemble(info.xlated))
     end
-    usage_error("expected 'list' or 'show ID'")
+    usage_error("expected 'list', 'show ID' or 'dump ID'")
   end,
 }
 
