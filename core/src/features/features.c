@@ -97,6 +97,7 @@ int feat_prog_load(const struct feat_load *l)
     a.kern_version = kernel_version_code();
     a.prog_flags = l->flags;
     a.expected_attach_type = (uint32_t)l->expected_attach_type;
+    a.attach_btf_id = l->attach_btf_id;
     if (l->log && l->log_size) {
         l->log[0] = 0;
         a.log_buf = ebpf_ptr(l->log);
@@ -138,6 +139,31 @@ static int stats_line(const char *s, size_t n)
         size_t pl = strlen(prefixes[i]);
         if (n >= pl && !strncmp(s, prefixes[i], pl))
             return 1;
+    }
+    return 0;
+}
+
+uint32_t feat_attach_target(int type)
+{
+    /* Functions the kernel keeps for exactly this (tests of fentry and
+     * LSM attachment); looked up once. Called with the lock held. */
+    static uint32_t tracing_id, lsm_id;
+    static int tracing_done, lsm_done;
+    if (type == BPF_PROG_TYPE_TRACING) {
+        if (!tracing_done) {
+            tracing_done = 1;
+            if (feat_vmlinux_func("bpf_fentry_test1", &tracing_id) < 0)
+                tracing_id = 0;
+        }
+        return tracing_id;
+    }
+    if (type == BPF_PROG_TYPE_LSM) {
+        if (!lsm_done) {
+            lsm_done = 1;
+            if (feat_vmlinux_func("bpf_lsm_file_open", &lsm_id) < 0)
+                lsm_id = 0;
+        }
+        return lsm_id;
     }
     return 0;
 }
@@ -563,7 +589,8 @@ static int probe_helper(int type, int id, struct feat_result *r)
     int eat, needs_target;
     uint32_t flags;
     feat_prog_params(type, &eat, &flags, &needs_target);
-    if (needs_target)
+    uint32_t target = needs_target ? feat_attach_target(type) : 0;
+    if (needs_target && !target)
         return feat_set(r, EBPF_FEATURE_INCONCLUSIVE,
                         "program type needs an attach target before the verifier looks at calls", 0);
     /* The verifier resolves the helper before it checks the arguments, so
@@ -571,13 +598,15 @@ static int probe_helper(int type, int id, struct feat_result *r)
     struct bpf_insn insns[] = { INSN(BPF_JMP | BPF_CALL, 0, 0, 0, id), MOV64_IMM(0, 0), EXIT() };
     char *log = malloc(LOG_SIZE);
     struct feat_load l = {.type = type, .expected_attach_type = eat, .flags = flags, .insns = insns,
-                          .insn_cnt = 3, .log = log, .log_size = log ? LOG_SIZE : 0};
+                          .insn_cnt = 3, .attach_btf_id = target, .log = log, .log_size = log ? LOG_SIZE : 0};
     int fd = feat_prog_load(&l);
     char line[160], buf[256];
     int st;
     if (fd >= 0) {
         close(fd);
         st = feat_set(r, EBPF_FEATURE_SUPPORTED, "", 0);
+    } else if (target && (fd == -EPERM || fd == -EACCES) && !(log && log[0])) {
+        st = feat_set(r, EBPF_FEATURE_INCONCLUSIVE, feat_eperm_reason, 0);
     } else if (log && (strstr(log, "invalid func ") || strstr(log, "unknown func ") ||
                        strstr(log, "cannot use helper") || strstr(log, "cannot call helper"))) {
         st = feat_set(r, EBPF_FEATURE_UNSUPPORTED, feat_log_last_line(log, line, sizeof(line)), 1);

@@ -45,6 +45,7 @@ struct feat_load {
     const struct bpf_insn *insns;
     int insn_cnt;
     const int *fd_array;
+    uint32_t attach_btf_id; /* vmlinux function for tracing/lsm programs */
     char *log;          /* may be NULL: no log */
     uint32_t log_size;
 };
@@ -54,6 +55,9 @@ int feat_prog_load(const struct feat_load *l);
 /* The expected attach type / flags the type needs for a plain load, and
  * whether loads need an attach target (tracing, lsm, ext, struct_ops). */
 void feat_prog_params(int type, int *eat, uint32_t *flags, int *needs_target);
+/* A vmlinux function that programs of `type` (tracing, lsm) can attach to,
+ * for probes that must get past the attach check: its BTF id, or 0. */
+uint32_t feat_attach_target(int type);
 
 /* Last non-empty line of a verifier log, copied into buf. */
 const char *feat_log_last_line(const char *log, char *buf, size_t size);
@@ -62,6 +66,8 @@ const char *feat_log_last_line(const char *log, char *buf, size_t size);
  * that need BTF (local storage). Returns an fd or -errno. */
 int feat_btf_int_fd(void);
 
+/* Id of FUNC `name` in vmlinux BTF; 0 or -errno. */
+int feat_vmlinux_func(const char *name, uint32_t *id);
 /* Id and size of STRUCT `name` in vmlinux BTF; 0 or -errno. */
 int feat_vmlinux_struct(const char *name, uint32_t *id, uint32_t *size);
 

@@ -183,6 +183,17 @@ int feat_vmlinux_struct(const char *name, uint32_t *id, uint32_t *size)
     return *id ? 0 : -ENOENT;
 }
 
+int feat_vmlinux_func(const char *name, uint32_t *id)
+{
+    struct raw_btf vm;
+    int r = btf_open(&vm, BTF_DIR "/vmlinux");
+    if (r < 0)
+        return r;
+    *id = find_type(&vm, NULL, BTF_KIND_FUNC, name, NULL);
+    free(vm.data);
+    return *id ? 0 : -ENOENT;
+}
+
 struct kfunc_entry {
     char *name;
     int prog_type;
