@@ -261,6 +261,13 @@ static int probe(const char *name, int type, struct feat_result *r)
     int eat, needs_target;
     uint32_t flags;
     feat_prog_params(type, &eat, &flags, &needs_target);
+    uint32_t target = needs_target ? feat_attach_target(type) : 0;
+    if (needs_target && !target) {
+        if (fds[1] >= 0)
+            close(fds[1]);
+        return feat_set(r, EBPF_FEATURE_INCONCLUSIVE,
+                        "program type needs an attach target before the verifier looks at calls", 0);
+    }
     struct bpf_insn insns[] = {
         {.code = BPF_JMP | BPF_CALL, .src_reg = BPF_PSEUDO_KFUNC_CALL, .off = off, .imm = (int32_t)id},
         {.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 0, .imm = 0},
@@ -268,7 +275,7 @@ static int probe(const char *name, int type, struct feat_result *r)
     };
     char *log = malloc(16384);
     struct feat_load l = {.type = type, .expected_attach_type = eat, .flags = flags, .insns = insns,
-                          .insn_cnt = 3, .fd_array = module[0] ? fds : NULL, .log = log,
+                          .insn_cnt = 3, .fd_array = module[0] ? fds : NULL, .attach_btf_id = target, .log = log,
                           .log_size = log ? 16384 : 0};
     int fd = feat_prog_load(&l);
     if (fds[1] >= 0)
@@ -285,9 +292,6 @@ static int probe(const char *name, int type, struct feat_result *r)
         st = feat_set(r, EBPF_FEATURE_UNSUPPORTED, feat_log_last_line(log, line, sizeof(line)), 1);
     } else if (fd == -EPERM || (fd == -EACCES && !(log && log[0]))) {
         st = feat_set(r, EBPF_FEATURE_INCONCLUSIVE, feat_eperm_reason, 0);
-    } else if (needs_target) {
-        st = feat_set(r, EBPF_FEATURE_INCONCLUSIVE,
-                      "program type needs an attach target before the verifier looks at calls", 0);
     } else if (log && log[0]) {
         /* Resolved, then rejected for its arguments: callable. */
         snprintf(buf, sizeof(buf), "callable%s%s (the probe was rejected later: %s)", module[0] ? " from module " : "",
