@@ -23,8 +23,12 @@ local function ebpf_cmd(args)
   return code, out, err
 end
 
+-- Oracles and tools run without the ASan preload of `make asan-test`
+-- (bpftool hangs under it); bin/ebpf itself keeps it.
+local function tool(cmd) return helpers.sh("env -u LD_PRELOAD " .. cmd) end
+
 local function bpftool_json(args)
-  local ok, out = pcall(helpers.sh, "bpftool -j " .. args)
+  local ok, out = pcall(tool, "bpftool -j " .. args)
   if not ok then return nil end
   return json_decode(out)
 end
@@ -164,7 +168,7 @@ describe("ebpf command", function()
     f:write('#include "vmlinux.h"\nint pid_of(struct task_struct *t) { return t->pid; }\n' ..
       'unsigned long sz = sizeof(struct sk_buff) + sizeof(union bpf_attr);\n')
     f:close()
-    helpers.sh(("clang-19 -O2 -target bpf -c %s/t.bpf.c -o %s/t.o"):format(q(dir), q(dir)))
+    tool(("clang-19 -O2 -target bpf -c %s/t.bpf.c -o %s/t.o"):format(q(dir), q(dir)))
     os.execute("rm -rf " .. q(dir))
     -- by id: the same text as from the file
     local list = json_decode(select(2, ebpf_cmd("btf list --json")))
@@ -231,7 +235,8 @@ describe("ebpf command", function()
       local b = theirs[x.id]
       if b then
         assert.are.equal(b.prog_id, x.prog_id)
-        assert.are.equal(b.type, x.type)
+        -- bpftool 7.1 prints link types newer than itself as numbers
+        if type(b.type) == "string" then assert.are.equal(b.type, x.type) end
       end
       if x.prog_id == p.id then found = x end
     end
@@ -323,7 +328,7 @@ print("value", m[0], select("#", ...), arg[0] ~= nil)
     assert.are.equal(0, code, err)
     local ours = {}
     for idx, text in out:gmatch("\n%s*(%d+): ([^\n]*)") do ours[#ours + 1] = { tonumber(idx), text } end
-    local llvm = helpers.sh("llvm-objdump-19 -d --no-show-raw-insn " .. q(obj))
+    local llvm = tool("llvm-objdump-19 -d --no-show-raw-insn " .. q(obj))
     local theirs, inside = {}, false
     for line in llvm:gmatch("[^\n]*") do
       if line:match("<alu_c>:$") then
@@ -402,7 +407,7 @@ include(EbpfEmbed)
 ebpf_embed(cli_cmake_probe SOURCE %s/testdata/misc/minimal.bpf.c)
 ]]):format(root, root))
     f:close()
-    helpers.sh(("cmake -S %s -B %s/b && cmake --build %s/b"):format(q(dir), q(dir), q(dir)))
+    tool(("cmake -S %s -B %s/b && cmake --build %s/b"):format(q(dir), q(dir), q(dir)))
     local mod = assert(loadfile(dir .. "/b/cli_cmake_probe.lua"))()
     local obj = assert(io.open(dir .. "/b/cli_cmake_probe.bpf.o", "rb"))
     assert.is_true(mod.object == obj:read("a"))
