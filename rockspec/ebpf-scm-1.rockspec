@@ -33,4 +33,7 @@ build = {
     BINDIR = "$(BINDIR)",
     EBPF_TESTS = "OFF",
   },
+  install = {
+    bin = { ebpf = "bin/ebpf" },
+  },
 }

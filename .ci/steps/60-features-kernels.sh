@@ -1,0 +1,19 @@
+#!/bin/bash
+# Feature probes on other kernels: runs `ebpf features --json` inside qemu
+# VMs (5.10, 6.1, 6.12, 7.2) and checks the report against the versions
+# that introduced each feature (tools/check-features.lua).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+vm=/work/shared/vm/run-in-kernel.sh
+[ -x "$vm" ] || { echo "no $vm: skipping kernel matrix"; exit 0; }
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+status=0
+for k in ${EBPF_FEATURE_KERNELS:-5.10 6.1 6.12 7.2}; do
+  echo "--- features on $k"
+  if ! "$vm" "$k" -- bin/ebpf features --json --no-helpers > "$tmp/$k.json"; then
+    echo "ebpf features failed on $k"; status=1; continue
+  fi
+  lua5.4 tools/check-features.lua "$tmp/$k.json" || status=1
+done
+exit $status

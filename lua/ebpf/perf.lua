@@ -1,0 +1,2 @@
+--- ebpf.perf: perf event buffer readers (see docs/readers.md).
+return require("ebpf.core").perf

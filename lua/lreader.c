@@ -1,0 +1,667 @@
+/* The engine shared by ebpf.ringbuf and ebpf.perf readers.
+ *
+ * A drain runs as one lua_pcall of drain_loop, which pulls records from the
+ * core (peek), copies or unpacks them onto the Lua stack and calls the
+ * user's function. The core commits a record when the next one is peeked,
+ * and drain() releases the last one after the pcall whether it succeeded or
+ * not: a record handed to the callback is committed even if the callback
+ * raises, so it is never delivered twice. No Lua error ever unwinds through
+ * a core frame (the core is only called between Lua calls). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ebpf/error.h"
+#include "error_internal.h"
+#include "lreader.h"
+
+/* ---------------- unpacker ---------------- */
+
+enum { UP_INT, UP_UINT, UP_FLOAT, UP_DOUBLE, UP_CHARS };
+
+struct upop {
+    uint8_t kind, size, little;
+    uint32_t off, len;
+};
+
+struct lunpack {
+    int n;
+    int all_u64;   /* only 8-byte little-endian integers: fast path */
+    size_t need;
+    struct upop ops[];
+};
+
+#define UP_MAX_OPS 200
+
+static int is_digit(char c) { return c >= '0' && c <= '9'; }
+
+static int read_num(const char **f, int def)
+{
+    if (!is_digit(**f))
+        return def;
+    int a = 0;
+    while (is_digit(**f) && a < 100000)
+        a = a * 10 + (*(*f)++ - '0');
+    return a;
+}
+
+struct lunpack *lunpack_compile(lua_State *L, const char *fmt)
+{
+    struct upop ops[UP_MAX_OPS];
+    int n = 0, little = 1, maxalign = 1;
+    size_t off = 0;
+    const char *f = fmt;
+    while (*f) {
+        char c = *f++;
+        int kind = -1, size = 0;
+        switch (c) {
+        case ' ': continue;
+        case '<': case '=': little = 1; continue; /* x86/arm64 hosts are little-endian */
+        case '>': little = 0; continue;
+        case '!': maxalign = read_num(&f, 8); continue;
+        case 'b': kind = UP_INT; size = 1; break;
+        case 'B': kind = UP_UINT; size = 1; break;
+        case 'h': kind = UP_INT; size = 2; break;
+        case 'H': kind = UP_UINT; size = 2; break;
+        case 'i': case 'I':
+            kind = c == 'i' ? UP_INT : UP_UINT;
+            size = read_num(&f, 4);
+            if (size < 1 || size > 8)
+                luaL_error(L, "unpack format '%s': integer size %d not supported (1..8)", fmt, size);
+            break;
+        case 'l': case 'j': kind = UP_INT; size = 8; break;
+        case 'L': case 'J': case 'T': kind = UP_UINT; size = 8; break;
+        case 'f': kind = UP_FLOAT; size = 4; break;
+        case 'd': case 'n': kind = UP_DOUBLE; size = 8; break;
+        case 'x': off++; continue;
+        case 'c': {
+            if (!is_digit(*f))
+                luaL_error(L, "unpack format '%s': 'c' needs a size", fmt);
+            int len = read_num(&f, 0);
+            if (n == UP_MAX_OPS)
+                luaL_error(L, "unpack format '%s': too many values", fmt);
+            ops[n++] = (struct upop){UP_CHARS, 0, 0, (uint32_t)off, (uint32_t)len};
+            off += (size_t)len;
+            continue;
+        }
+        default:
+            luaL_error(L, "unpack format '%s': option '%c' not supported (b B h H i[n] I[n] l L j J T f d n x c[n] < > = ! only)",
+                       fmt, c);
+        }
+        if (maxalign > 1 && size > 1) {
+            int a = size < maxalign ? size : maxalign;
+            if (a & (a - 1))
+                luaL_error(L, "unpack format '%s': format asks for alignment not power of 2", fmt);
+            off = (off + (size_t)a - 1) & ~((size_t)a - 1);
+        }
+        if (n == UP_MAX_OPS)
+            luaL_error(L, "unpack format '%s': too many values", fmt);
+        ops[n++] = (struct upop){(uint8_t)kind, (uint8_t)size, (uint8_t)little, (uint32_t)off, 0};
+        off += (size_t)size;
+    }
+    if (n == 0)
+        luaL_error(L, "unpack format '%s' gives no values", fmt);
+    struct lunpack *u = malloc(sizeof(*u) + (size_t)n * sizeof(struct upop));
+    if (!u)
+        luaL_error(L, "out of memory");
+    u->n = n;
+    u->need = off;
+    u->all_u64 = 1;
+    for (int i = 0; i < n; i++)
+        if (!(ops[i].kind <= UP_UINT && ops[i].size == 8 && ops[i].little))
+            u->all_u64 = 0;
+    memcpy(u->ops, ops, (size_t)n * sizeof(struct upop));
+    return u;
+}
+
+void lunpack_free(struct lunpack *u) { free(u); }
+size_t lunpack_size(const struct lunpack *u) { return u->need; }
+
+static inline uint64_t rd_uint(const uint8_t *p, int size, int little)
+{
+    if (little) {
+        switch (size) {
+        case 8: { uint64_t v; memcpy(&v, p, 8); return v; }
+        case 4: { uint32_t v; memcpy(&v, p, 4); return v; }
+        case 2: { uint16_t v; memcpy(&v, p, 2); return v; }
+        case 1: return p[0];
+        default: break;
+        }
+        uint64_t v = 0;
+        for (int i = size - 1; i >= 0; i--)
+            v = v << 8 | p[i];
+        return v;
+    }
+    uint64_t v = 0;
+    for (int i = 0; i < size; i++)
+        v = v << 8 | p[i];
+    return v;
+}
+
+int lunpack_push(lua_State *L, const struct lunpack *u, const void *data, size_t size)
+{
+    if (size < u->need)
+        luaL_error(L, "record of %d bytes is shorter than the unpack format (%d bytes)", (int)size, (int)u->need);
+    const uint8_t *b = data;
+    if (u->all_u64) {
+        for (int i = 0; i < u->n; i++) {
+            int64_t v;
+            memcpy(&v, b + u->ops[i].off, 8);
+            lua_pushinteger(L, (lua_Integer)v);
+        }
+        return u->n;
+    }
+    for (int i = 0; i < u->n; i++) {
+        const struct upop *o = &u->ops[i];
+        const uint8_t *p = b + o->off;
+        switch (o->kind) {
+        case UP_UINT:
+            lua_pushinteger(L, (lua_Integer)rd_uint(p, o->size, o->little));
+            break;
+        case UP_INT: {
+            uint64_t v = rd_uint(p, o->size, o->little);
+            if (o->size < 8) {
+                uint64_t sign = (uint64_t)1 << (o->size * 8 - 1);
+                v = (v ^ sign) - sign;
+            }
+            lua_pushinteger(L, (lua_Integer)v);
+            break;
+        }
+        case UP_FLOAT: {
+            uint32_t v = (uint32_t)rd_uint(p, 4, o->little);
+            float fl;
+            memcpy(&fl, &v, 4);
+            lua_pushnumber(L, (lua_Number)fl);
+            break;
+        }
+        case UP_DOUBLE: {
+            uint64_t v = rd_uint(p, 8, o->little);
+            double d;
+            memcpy(&d, &v, 8);
+            lua_pushnumber(L, (lua_Number)d);
+            break;
+        }
+        default:
+            lua_pushlstring(L, (const char *)p, o->len);
+        }
+    }
+    return u->n;
+}
+
+/* ---------------- reader objects ---------------- */
+
+static const char *const reader_mts[] = {EBPF_RINGBUF_MT, EBPF_PERF_MT};
+
+static lreader *to_any(lua_State *L, int idx)
+{
+    for (size_t i = 0; i < sizeof(reader_mts) / sizeof(reader_mts[0]); i++) {
+        lreader *r = luaL_testudata(L, idx, reader_mts[i]);
+        if (r)
+            return r;
+    }
+    luaL_typeerror(L, idx, "ebpf.ringbuf or ebpf.perf reader");
+    return NULL;
+}
+
+lreader *lreader_check(lua_State *L, int idx)
+{
+    lreader *r = to_any(L, idx);
+    if (r->closed)
+        luaL_error(L, "attempt to use a closed %s reader", r->ops->kind);
+    return r;
+}
+
+lreader *lreader_new(lua_State *L, const char *mt, const struct lreader_ops *ops)
+{
+    lreader *r = lua_newuserdatauv(L, sizeof(lreader), LREADER_NUV);
+    memset(r, 0, sizeof(*r));
+    r->ops = ops;
+    r->closed = 1;
+    luaL_setmetatable(L, mt);
+    return r;
+}
+
+static void really_free(lreader *r)
+{
+    if (r->src) {
+        r->ops->free(r->src);
+        r->src = NULL;
+    }
+    lunpack_free(r->up);
+    r->up = NULL;
+}
+
+/* Pushes the record's values (copied off the ring); returns how many. */
+static inline int push_record(lua_State *L, lreader *r, const struct lrec *rec)
+{
+    if (r->up)
+        return lunpack_push(L, r->up, rec->data, rec->size);
+    lua_pushlstring(L, rec->data, rec->size);
+    return 1;
+}
+
+/* For decode mode: replaces the string on top by decode(type, string). */
+static void decode_top(lua_State *L, int self)
+{
+    lua_getiuservalue(L, self, LREADER_UV_DECODE);
+    lua_getiuservalue(L, self, LREADER_UV_TYPE);
+    lua_rotate(L, -3, 2);
+    lua_call(L, 2, 1);
+}
+
+/* drain_loop(reader, fn, max): run under lua_pcall. Returns the count. */
+static int drain_loop(lua_State *L)
+{
+    lreader *r = lua_touserdata(L, 1);
+    lua_Integer max = lua_tointeger(L, 3);
+    int onlost = 0;
+    if (lua_getiuservalue(L, 1, LREADER_UV_ONLOST) != LUA_TNIL)
+        onlost = lua_gettop(L);
+    else
+        lua_pop(L, 1);
+    if (r->up)
+        luaL_checkstack(L, r->up->n + 8, "unpacked record");
+    const struct lreader_ops *ops = r->ops;
+    int base = ops->tag_base;
+    struct lrec rec;
+    int kind;
+    while ((max <= 0 || r->count < max) && r->src && (kind = ops->peek(r->src, &rec)) != LREC_NONE) {
+        if (kind == LREC_LOST) {
+            if (onlost) {
+                lua_pushvalue(L, onlost);
+                lua_pushinteger(L, rec.tag + base);
+                lua_pushinteger(L, (lua_Integer)rec.lost);
+                lua_call(L, 2, 0);
+            }
+            continue;
+        }
+        /* The record stays held until the next peek (or the release after
+         * the pcall): it is committed whether or not fn returns. */
+        lua_pushvalue(L, 2);
+        int na = push_record(L, r, &rec);
+        r->count++;
+        if (r->decode)
+            decode_top(L, 1);
+        if (r->pass_tag) {
+            lua_pushinteger(L, rec.tag + base);
+            na++;
+        }
+        lua_call(L, na, 1);
+        /* fn returning false stops the drain (that record is consumed). */
+        if (lua_type(L, -1) == LUA_TBOOLEAN && !lua_toboolean(L, -1))
+            break;
+        lua_pop(L, 1);
+        if (r->closed)
+            break;
+    }
+    return 0;
+}
+
+static int traceback(lua_State *L)
+{
+    const char *msg = lua_tostring(L, 1);
+    if (msg && lua_type(L, 1) == LUA_TSTRING)
+        luaL_traceback(L, L, msg, 1);
+    else
+        lua_settop(L, 1); /* error objects go through unchanged */
+    return 1;
+}
+
+/* One drain: returns 0 and the count in *n, or raises the callback's error
+ * (after the reader is back in a usable state). */
+static long drain(lua_State *L, lreader *r, int fn, lua_Integer max)
+{
+    r->busy = 1;
+    r->count = 0;
+    lua_pushcfunction(L, traceback);
+    int h = lua_gettop(L);
+    lua_pushcfunction(L, drain_loop);
+    lua_pushvalue(L, 1);
+    lua_pushvalue(L, fn);
+    lua_pushinteger(L, max);
+    int st = lua_pcall(L, 3, 0, h);
+    r->busy = 0;
+    if (r->src)
+        r->ops->release(r->src); /* nothing pending after a drain */
+    if (r->closed)
+        really_free(r);
+    if (st != LUA_OK)
+        lua_error(L);
+    lua_pop(L, 1);
+    return r->count;
+}
+
+static int check_timeout(lua_State *L, int idx)
+{
+    if (lua_isnoneornil(L, idx))
+        return -1;
+    lua_Number t = luaL_checknumber(L, idx);
+    if (t < 0)
+        return -1;
+    if (t > 0x7fffffff)
+        return 0x7fffffff;
+    return (int)t;
+}
+
+static lreader *check_idle(lua_State *L)
+{
+    lreader *r = lreader_check(L, 1);
+    if (r->busy)
+        luaL_error(L, "%s reader: poll/consume/read called from its own callback", r->ops->kind);
+    return r;
+}
+
+/* poll(timeout_ms, fn [, max]) -> count */
+static int reader_poll(lua_State *L)
+{
+    lreader *r = check_idle(L);
+    int timeout = check_timeout(L, 2);
+    luaL_checktype(L, 3, LUA_TFUNCTION);
+    lua_Integer max = luaL_optinteger(L, 4, 0);
+    long n = drain(L, r, 3, max);
+    while (n == 0 && timeout != 0 && r->src) {
+        int w = r->ops->wait(r->src, timeout);
+        if (w == -EINTR)
+            break;
+        if (w < 0)
+            return ebpf_lua_fail(L);
+        n = drain(L, r, 3, max);
+        if (w == 0)
+            break; /* timed out */
+    }
+    lua_pushinteger(L, n);
+    return 1;
+}
+
+/* consume(fn [, max]) -> count */
+static int reader_consume(lua_State *L)
+{
+    lreader *r = check_idle(L);
+    luaL_checktype(L, 2, LUA_TFUNCTION);
+    lua_Integer max = luaL_optinteger(L, 3, 0);
+    lua_pushinteger(L, drain(L, r, 2, max));
+    return 1;
+}
+
+/* Pulls one sample (lost records go to on_lost, called directly: no core
+ * frame is active then). Returns the number of pushed values, 0 if none. */
+static int read_one(lua_State *L, lreader *r)
+{
+    struct lrec rec;
+    int kind;
+    while ((kind = r->ops->peek(r->src, &rec)) == LREC_LOST) {
+        r->ops->release(r->src);
+        if (lua_getiuservalue(L, 1, LREADER_UV_ONLOST) != LUA_TNIL) {
+            lua_pushinteger(L, rec.tag + r->ops->tag_base);
+            lua_pushinteger(L, (lua_Integer)rec.lost);
+            lua_call(L, 2, 0);
+            if (!r->src)
+                return 0;
+        } else {
+            lua_pop(L, 1);
+        }
+    }
+    if (kind == LREC_NONE)
+        return 0;
+    luaL_checkstack(L, 8 + (r->up ? 200 : 0), "record");
+    int na = push_record(L, r, &rec);
+    r->ops->release(r->src);
+    if (r->decode)
+        decode_top(L, 1);
+    if (r->pass_tag) {
+        lua_pushinteger(L, rec.tag + r->ops->tag_base);
+        na++;
+    }
+    return na;
+}
+
+/* read(timeout_ms) -> values of one record (+ ring/cpu), or nil on timeout */
+static int reader_read(lua_State *L)
+{
+    lreader *r = check_idle(L);
+    int timeout = check_timeout(L, 2);
+    lua_settop(L, 1);
+    int n = read_one(L, r);
+    while (n == 0 && timeout != 0 && r->src) {
+        int w = r->ops->wait(r->src, timeout);
+        if (w == -EINTR)
+            break;
+        if (w < 0)
+            return ebpf_lua_fail(L);
+        n = read_one(L, r);
+        if (w == 0)
+            break;
+    }
+    if (n == 0) {
+        lua_pushnil(L);
+        return 1;
+    }
+    return n;
+}
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The iterator of records(): kept lean, it is the fastest way to read from
+ * Lua (the loop body runs inline, no Lua call per record). Upvalues: the
+ * reader, the timeout. */
+static int records_next(lua_State *L)
+{
+    lreader *r = lua_touserdata(L, lua_upvalueindex(1));
+    int64_t deadline = -2;
+    for (;;) {
+        if (r->closed)
+            return 0; /* closed inside the loop: the loop ends */
+        if (r->busy)
+            return luaL_error(L, "%s reader: records() used from its own callback", r->ops->kind);
+        struct lrec rec;
+        int kind = r->ops->peek(r->src, &rec);
+        if (kind == LREC_SAMPLE) {
+            if (r->up)
+                luaL_checkstack(L, r->up->n + 8, "unpacked record");
+            int na = push_record(L, r, &rec);
+            r->ops->release(r->src);
+            if (r->decode)
+                decode_top(L, lua_upvalueindex(1));
+            if (r->pass_tag) {
+                lua_pushinteger(L, rec.tag + r->ops->tag_base);
+                na++;
+            }
+            return na;
+        }
+        if (kind == LREC_LOST) {
+            r->ops->release(r->src);
+            if (lua_getiuservalue(L, lua_upvalueindex(1), LREADER_UV_ONLOST) != LUA_TNIL) {
+                lua_pushinteger(L, rec.tag + r->ops->tag_base);
+                lua_pushinteger(L, (lua_Integer)rec.lost);
+                lua_call(L, 2, 0);
+            } else {
+                lua_pop(L, 1);
+            }
+            continue;
+        }
+        int timeout = (int)lua_tointeger(L, lua_upvalueindex(2));
+        if (deadline == -2)
+            deadline = timeout < 0 ? -1 : now_ms() + timeout;
+        int left = deadline < 0 ? -1 : (int)(deadline - now_ms());
+        if (deadline >= 0 && left <= 0)
+            return 0; /* timed out: the loop ends */
+        int w = r->ops->wait(r->src, left);
+        if (w == -EINTR)
+            return 0;
+        if (w < 0) {
+            ebpf_lua_push_error(L);
+            return lua_error(L);
+        }
+        if (w == 0)
+            return 0;
+    }
+}
+
+/* records(timeout_ms): for rec[, tag] in reader:records(100) do ... end;
+ * ends at the first timeout (0: when the rings are empty, nil: never). */
+static int reader_records(lua_State *L)
+{
+    lreader_check(L, 1);
+    int timeout = check_timeout(L, 2);
+    lua_settop(L, 1);
+    lua_pushinteger(L, timeout);
+    lua_pushcclosure(L, records_next, 2);
+    return 1;
+}
+
+static int reader_fd(lua_State *L)
+{
+    lreader *r = lreader_check(L, 1);
+    lua_pushinteger(L, r->ops->epoll_fd(r->src));
+    return 1;
+}
+
+static int reader_available(lua_State *L)
+{
+    lreader *r = lreader_check(L, 1);
+    lua_pushinteger(L, (lua_Integer)r->ops->available(r->src));
+    return 1;
+}
+
+/* unpack(fmt): hand records over as the values of string.unpack(fmt). */
+static int reader_unpack(lua_State *L)
+{
+    lreader *r = check_idle(L);
+    const char *fmt = luaL_checkstring(L, 2);
+    struct lunpack *u = lunpack_compile(L, fmt);
+    lunpack_free(r->up);
+    r->up = u;
+    r->decode = 0;
+    lua_settop(L, 1);
+    return 1;
+}
+
+/* A type given by name: the registry hook installed by the BTF/ELF layers
+ * resolves it from the maps' object, ("ebpf.resolve_type": fn(map, name)). */
+static void resolve_type_name(lua_State *L, int self, int name)
+{
+    if (lua_getfield(L, LUA_REGISTRYINDEX, "ebpf.resolve_type") != LUA_TFUNCTION)
+        luaL_error(L, "decode('%s'): type names need BTF (a map loaded from an object with BTF and the "
+                      "ebpf.btf module); pass a type handle instead", lua_tostring(L, name));
+    lua_getiuservalue(L, self, LREADER_UV_MAPS);
+    lua_rawgeti(L, -1, 1);
+    lua_remove(L, -2);
+    lua_pushvalue(L, name);
+    lua_call(L, 2, 1);
+    if (lua_isnil(L, -1))
+        luaL_error(L, "decode: no type '%s' in the BTF of the reader's map", lua_tostring(L, name));
+}
+
+/* decode(type): hand records over as type:decode(bytes) (tables for BTF
+ * types); decode(nil) or raw() goes back to strings. */
+static int reader_decode(lua_State *L)
+{
+    lreader *r = check_idle(L);
+    lua_settop(L, 2);
+    if (lua_isnil(L, 2)) {
+        r->decode = 0;
+        lunpack_free(r->up);
+        r->up = NULL;
+        lua_settop(L, 1);
+        return 1;
+    }
+    if (lua_type(L, 2) == LUA_TSTRING) {
+        resolve_type_name(L, 1, 2);
+        lua_replace(L, 2);
+    }
+    luaL_argexpected(L, lua_istable(L, 2) || lua_isuserdata(L, 2), 2, "type with a decode method");
+    lua_getfield(L, 2, "decode");
+    if (lua_type(L, 3) != LUA_TFUNCTION)
+        luaL_argerror(L, 2, "a type with a decode method expected");
+    lua_settop(L, 3);
+    lua_setiuservalue(L, 1, LREADER_UV_DECODE);
+    lua_setiuservalue(L, 1, LREADER_UV_TYPE);
+    lunpack_free(r->up);
+    r->up = NULL;
+    r->decode = 1;
+    return 1;
+}
+
+static int reader_raw(lua_State *L)
+{
+    lua_settop(L, 1);
+    lua_pushnil(L);
+    return reader_decode(L);
+}
+
+static int reader_maps(lua_State *L)
+{
+    lreader_check(L, 1);
+    lua_getiuservalue(L, 1, LREADER_UV_MAPS);
+    return 1;
+}
+
+static int reader_close(lua_State *L)
+{
+    lreader *r = lreader_check(L, 1);
+    r->closed = 1;
+    if (!r->busy)
+        really_free(r);
+    return 0;
+}
+
+static int reader_gc(lua_State *L)
+{
+    lreader *r = to_any(L, 1);
+    r->closed = 1;
+    if (!r->busy)
+        really_free(r);
+    return 0;
+}
+
+static int reader_tostring(lua_State *L)
+{
+    lreader *r = to_any(L, 1);
+    const char *mt = r->ops->kind;
+    if (r->closed) {
+        lua_pushfstring(L, "ebpf.%s reader (closed)", mt);
+        return 1;
+    }
+    const char *mode = r->up ? "unpack" : r->decode ? "decode" : "strings";
+    lua_pushfstring(L, "ebpf.%s reader (%s, %s, %d bytes pending, epoll fd %d)", mt, r->desc, mode,
+                    (int)r->ops->available(r->src), r->ops->epoll_fd(r->src));
+    return 1;
+}
+
+void lreader_register(lua_State *L, const char *mt, const luaL_Reg *extra)
+{
+    static const luaL_Reg methods[] = {
+        {"poll", reader_poll},
+        {"consume", reader_consume},
+        {"read", reader_read},
+        {"records", reader_records},
+        {"fd", reader_fd},
+        {"available", reader_available},
+        {"unpack", reader_unpack},
+        {"decode", reader_decode},
+        {"raw", reader_raw},
+        {"maps", reader_maps},
+        {"close", reader_close},
+        {NULL, NULL},
+    };
+    static const luaL_Reg meta[] = {
+        {"__gc", reader_gc},
+        {"__close", reader_gc},
+        {"__tostring", reader_tostring},
+        {NULL, NULL},
+    };
+    luaL_newmetatable(L, mt);
+    luaL_setfuncs(L, meta, 0);
+    lua_newtable(L);
+    luaL_setfuncs(L, methods, 0);
+    if (extra)
+        luaL_setfuncs(L, extra, 0);
+    lua_setfield(L, -2, "__index");
+    lua_pop(L, 1);
+}

@@ -1,0 +1,344 @@
+-- Ring buffer readers and user ring buffer writers against the real
+-- kernel: records come from hand-assembled XDP producers run with
+-- BPF_PROG_TEST_RUN (spec/readers_progs.lua).
+local ebpf = require "ebpf"
+local helpers = require "spec.helpers"
+local P = require "spec.readers_progs"
+
+local function state_map()
+  return assert(ebpf.map { type = "array", key_size = 4, value_size = 16, max_entries = 1 })
+end
+
+local function setup(size)
+  local rb = assert(ebpf.map { type = "ringbuf", name = "events", max_entries = size or 4096 * 64 })
+  local st = state_map()
+  local prog = P.ringbuf_xdp(rb, st)
+  return rb, st, prog
+end
+
+-- Lua code for a child process that runs a producer program (by id) n
+-- times in chunks, never letting the ring (by id) get more than half full:
+-- the records only fit if the parent consumes while they are written.
+local function child_cmd(prog, rb, n, chunk)
+  local code = ([[
+package.path = "lua/?.lua;lua/?/init.lua;" .. package.path
+package.cpath = %q .. "/?.so;" .. package.cpath
+local ebpf = require "ebpf"
+local p = assert(ebpf.program.from_id(%d))
+local watch = assert(ebpf.ringbuf.reader(assert(ebpf.map.from_id(%d)))) -- looks, never consumes
+local n, chunk, size = %d, %d, %d
+local pkt = string.rep("\0", 12) .. "\8\0" .. string.rep("\0", 50)
+local waits = 0
+for _ = 1, n // chunk do
+  while watch:available() > size // 2 do waits = waits + 1 end
+  assert(assert(p:run(pkt, { ["repeat"] = chunk })) == 2)
+end
+io.write(waits)
+]]):format(helpers.build, prog.id, rb.id, n, chunk, rb.max_entries)
+  return "lua5.4 -e '" .. code:gsub("'", "'\\''") .. "'"
+end
+
+describe("ebpf.ringbuf reader", function()
+  it("reads 1,000,000 records while a producer process writes them (order, count, sum)", function()
+    local n = 1000000
+    local rb, st, prog = setup(4 * 1024 * 1024) -- 1/6 of the 24 MB written
+    local r = assert(ebpf.ringbuf.reader(rb)):unpack("<I8I8")
+    st[0] = string.rep("\0", 16)
+    local child = assert(io.popen(child_cmd(prog, rb, n, 10000)))
+    local count, sum, next_seq, ordered = 0, 0, 0, true
+    local polls = 0
+    local function fn(seq, val)
+      if seq ~= next_seq or val ~= seq + 1 then ordered = false end
+      next_seq = seq + 1
+      count = count + 1
+      sum = sum + val
+    end
+    while count < n do
+      polls = polls + 1
+      if r:poll(2000, fn) == 0 then break end -- producer stalled or done
+    end
+    local out = child:read("a")
+    assert.is_true(child:close(), out)
+    r:consume(fn)
+    assert.matches("^%d+$", out)
+    local tried, failed = string.unpack("<I8I8", st[0])
+    assert.are.equal(n, tried)
+    assert.are.equal(0, failed)
+    assert.are.equal(n, count)
+    assert.are.equal(n * (n + 1) // 2, sum)
+    assert.is_true(ordered)
+    assert.is_true(polls > 1, "the reader should have consumed while the producer ran")
+    r:close()
+  end)
+
+  it("wraps around a small ring many times without losing or mangling records", function()
+    local rb, st, prog = setup(4096)
+    local r = assert(ebpf.ringbuf.reader(rb))
+    local expect, total = 0, 0
+    for round = 1, 60 do
+      local k = 100 + round % 50 -- 24-byte records: many straddle the ring end
+      local tried, failed = P.produce(prog, st, k)
+      assert.are.equal(k, tried)
+      assert.are.equal(0, failed)
+      assert.are.equal(k * 24, r:available())
+      if round % 3 == 0 then
+        for rec in r:records(0) do
+          local seq, val = string.unpack("<I8I8", rec)
+          assert.are.equal(expect, seq); assert.are.equal(expect + 1, val)
+          expect = expect + 1
+        end
+      else
+        local got = r:consume(function(rec)
+          assert.are.equal(16, #rec)
+          local seq, val = string.unpack("<I8I8", rec)
+          assert.are.equal(expect, seq); assert.are.equal(expect + 1, val)
+          expect = expect + 1
+        end)
+        assert.are.equal(k, got)
+      end
+      total = total + k
+      st[0] = string.pack("<I8I8", 0, 0)
+      expect = 0
+    end
+    assert.are.equal(0, r:available())
+    assert.is_true(total * 24 > 4096 * 30)
+  end)
+
+  it("commits records handed to a raising callback: no loss, no duplicates", function()
+    local rb, st, prog = setup()
+    local r = assert(ebpf.ringbuf.reader(rb)):unpack("<I8I8")
+    P.produce(prog, st, 1000)
+    local seen = {}
+    local ok, err = pcall(r.poll, r, 0, function(seq)
+      assert(not seen[seq], "duplicate")
+      seen[seq] = true
+      if seq == 9 then error("boom at " .. seq) end
+    end)
+    assert.is_false(ok)
+    assert.matches("boom at 9", err)
+    assert.matches("stack traceback", err)
+    -- an error object goes through unchanged
+    local obj = setmetatable({}, { __tostring = function() return "obj" end })
+    local ok2, err2 = pcall(r.poll, r, 0, function(seq)
+      assert(not seen[seq], "duplicate")
+      seen[seq] = true
+      if seq == 19 then error(obj) end
+    end)
+    assert.is_false(ok2)
+    assert.are.equal(obj, err2)
+    local rest = r:consume(function(seq)
+      assert(not seen[seq], "duplicate")
+      seen[seq] = true
+    end)
+    assert.are.equal(980, rest)
+    for i = 0, 999 do assert.is_true(seen[i], "lost " .. i) end
+  end)
+
+  it("stops when the callback returns false, and refuses re-entrant calls", function()
+    local rb, st, prog = setup()
+    local r = assert(ebpf.ringbuf.reader(rb))
+    P.produce(prog, st, 10)
+    local got = r:poll(0, function() return false end)
+    assert.are.equal(1, got)
+    assert.are.equal(9 * 24, r:available())
+    assert.has_error(function()
+      r:consume(function() r:consume(function() end) end)
+    end)
+    assert.are.equal(3, r:consume(function() end, 3)) -- max
+    assert.are.equal(5, r:consume(function() end))
+  end)
+
+  it("read() returns one record or nil on timeout; records() ends on timeout", function()
+    local rb, st, prog = setup()
+    local r = assert(ebpf.ringbuf.reader(rb))
+    assert.is_nil(r:read(0))
+    assert.is_nil(r:read(10))
+    P.produce(prog, st, 3)
+    assert.are.equal(string.pack("<I8I8", 0, 1), r:read(0))
+    r:unpack("<I8I8")
+    local a, b = r:read(100)
+    assert.are.equal(1, a); assert.are.equal(2, b)
+    local n = 0
+    for seq, val in r:records(10) do
+      assert.are.equal(2, seq); assert.are.equal(3, val)
+      n = n + 1
+    end
+    assert.are.equal(1, n)
+    assert.is_true(r:fd() > 2)
+  end)
+
+  it("reads several maps through one epoll set, telling which map each record came from", function()
+    local rb1, st1, p1 = setup()
+    local rb2, st2, p2 = setup()
+    local r = assert(ebpf.ringbuf.reader({ rb1, rb2 }, { unpack = "<I8I8" }))
+    P.produce(p1, st1, 70)
+    P.produce(p2, st2, 30)
+    local per, sums = { 0, 0 }, { 0, 0 }
+    assert.are.equal(100, r:poll(100, function(_, val, which)
+      per[which] = per[which] + 1
+      sums[which] = sums[which] + val
+    end))
+    assert.are.same({ 70, 30 }, per)
+    assert.are.same({ 70 * 71 // 2, 30 * 31 // 2 }, sums)
+    -- waiting: a record on the second map wakes the reader
+    P.produce(p2, st2, 1)
+    assert.are.equal(1, r:poll(1000, function(_, _, which) assert.are.equal(2, which) end))
+    assert.are.equal(2, #r:maps())
+    assert.has_error(function() ebpf.ringbuf.reader({ rb1, st1 }) end)
+    assert.has_error(function() ebpf.ringbuf.reader({}) end)
+    assert.has_error(function() ebpf.ringbuf.reader(rb1, { unpak = "<I8" }) end, "invalid field name 'unpak'")
+  end)
+
+  it("unpacks string.pack formats like string.unpack, without strings", function()
+    local rb, st, prog = setup()
+    local r = assert(ebpf.ringbuf.reader(rb))
+    local formats = { "<I8I8", "<i8", ">I8I8", "<I4I4I8", "<bBhHiI", "<i3I5", "<I2xxI4", "!<BI8", "!4<BI8",
+      "<jJ", "<lL", "<T", "<fd", "<c3I1", "=I8", " < I8 I8 ", ">i2" }
+    for i, fmt in ipairs(formats) do
+      P.produce(prog, st, 1)
+      local seq = 0x0102030405060708 * i
+      st[0] = string.pack("<I8I8", seq, 0) -- next record: {seq, seq + 1}
+      assert.are.equal(2, prog:run(P.packet)) -- the record checked below
+      r:raw()
+      local raw = r:read(0) -- the first record of this round, as bytes
+      assert.are.equal(16, #raw)
+      r:unpack(fmt)
+      local got = table.pack(r:read(0))
+      local want = table.pack(string.unpack(fmt, string.pack("<I8I8", seq, seq + 1)))
+      want.n = want.n - 1 -- drop string.unpack's next position
+      assert.are.equal(want.n, got.n, fmt)
+      for k = 1, want.n do
+        if want[k] ~= want[k] then
+          assert.is_true(got[k] ~= got[k], fmt) -- NaN
+        else
+          assert.are.equal(want[k], got[k], fmt .. " value " .. k)
+        end
+      end
+      st[0] = string.pack("<I8I8", 0, 0)
+    end
+    for _, bad in ipairs { "s4", "z", "i16", "X", "I0", "", "c", "!3<I4" } do
+      assert.has_error(function() r:unpack(bad) end)
+    end
+    r:unpack("<I8I8I8")
+    P.produce(prog, st, 1)
+    assert.has_error(function() r:read(0) end, nil) -- record shorter than the format
+  end)
+
+  it("decodes records with any object that has :decode(bytes)", function()
+    local rb, st, prog = setup()
+    local codec = { decode = function(self, bytes)
+      assert(self.tag == "codec")
+      local seq, val = string.unpack("<I8I8", bytes)
+      return { seq = seq, val = val }
+    end, tag = "codec" }
+    local r = assert(ebpf.ringbuf.reader(rb, { decode = codec }))
+    P.produce(prog, st, 5)
+    local got = {}
+    r:poll(0, function(ev) got[#got + 1] = ev end)
+    assert.are.equal(5, #got)
+    assert.are.same({ seq = 4, val = 5 }, got[5])
+    assert.has_error(function() r:decode({}) end)
+    assert.has_error(function() r:decode("struct event") end) -- names need BTF from an object
+    assert.matches("decode", tostring(r))
+  end)
+
+  it("can be closed while records are pending; they stay for the next reader", function()
+    local rb, st, prog = setup()
+    local r = assert(ebpf.ringbuf.reader(rb))
+    P.produce(prog, st, 50)
+    r:close()
+    assert.matches("closed", tostring(r))
+    assert.has_error(function() r:poll(0, print) end, "attempt to use a closed ringbuf reader")
+    assert.has_error(function() r:close() end)
+    local r2 <close> = assert(ebpf.ringbuf.reader(rb))
+    assert.are.equal(50, r2:consume(function() end))
+  end)
+
+  it("can be closed from its own callback", function()
+    local rb, st, prog = setup()
+    local r = assert(ebpf.ringbuf.reader(rb))
+    P.produce(prog, st, 50)
+    local n = r:consume(function() r:close() end)
+    assert.are.equal(1, n)
+    assert.matches("closed", tostring(r))
+    local r2 <close> = assert(ebpf.ringbuf.reader(rb))
+    assert.are.equal(49, r2:consume(function() end))
+  end)
+
+  it("keeps working, and is collected cleanly, after its map was closed", function()
+    local rb, st, prog = setup()
+    local r = assert(ebpf.ringbuf.reader(rb))
+    rb:close() -- the program and the mapping still hold the kernel map
+    P.produce(prog, st, 7)
+    assert.are.equal(7, r:consume(function() end))
+    r = nil -- luacheck: ignore
+    collectgarbage()
+    collectgarbage()
+    local rb2 = setup()
+    ebpf.ringbuf.reader(rb2)
+    rb2:close()
+    collectgarbage()
+  end)
+
+  it("says what it is", function()
+    local rb = setup()
+    local r = assert(ebpf.ringbuf.reader(rb))
+    assert.matches("^ebpf.ringbuf reader %(map 'events', 262144 bytes, strings, 0 bytes pending, epoll fd %d+%)$",
+      tostring(r))
+    assert.has_error(function() ebpf.ringbuf.reader(state_map()) end)
+    assert.has_error(function() ebpf.ringbuf.reader("x") end)
+  end)
+end)
+
+describe("ebpf.ringbuf writer (user ring buffer)", function()
+  local function urb(size)
+    return assert(ebpf.map { type = "user_ringbuf", name = "urb", max_entries = size or 4096 })
+  end
+
+  it("writes, reserves, submits and discards, accounting space as the kernel does", function()
+    local m = urb()
+    local w = assert(ebpf.ringbuf.writer(m))
+    assert.are.equal(4096, w:size())
+    assert.are.equal(4096, w:free_space())
+    assert.is_true(w:write(string.pack("<I8", 1)))
+    assert.are.equal(4096 - 16, w:free_space())
+    local s = assert(w:reserve(20))
+    assert.are.equal(20, s:size())
+    assert.are.equal(4096 - 16 - 32, w:free_space())
+    s:write("abcd", 16)
+    assert.has_error(function() s:write("abcde", 16) end)
+    s:submit()
+    assert.has_error(function() s:submit() end)
+    local d = assert(w:reserve(8))
+    w:discard(d)
+    assert.matches("writer %(4096 bytes", tostring(w))
+    -- the kernel has not drained anything: the ring fills up
+    local n = 0
+    while true do
+      local ok, err, errno = w:write(string.rep("x", 100))
+      if not ok then
+        assert.are.equal("ENOSPC", err.code)
+        assert.is_number(errno)
+        break
+      end
+      n = n + 1
+    end
+    assert.are.equal((4096 - 16 - 32 - 16) // 112, n)
+    local ok, err = w:write("x", 5) -- waits 5 ms for space, then gives up
+    assert.is_nil(ok)
+    assert.is_truthy(err)
+    local none, e2big = w:reserve(4096) -- can never fit
+    assert.is_nil(none)
+    assert.are.equal("E2BIG", e2big.code)
+  end)
+
+  it("closes with reserved samples and is collected", function()
+    local m = urb()
+    local w = assert(ebpf.ringbuf.writer(m))
+    local s = assert(w:reserve(8))
+    w:close()
+    assert.matches("closed", tostring(w))
+    assert.has_error(function() s:write("x") end)
+    assert.has_error(function() ebpf.ringbuf.writer(state_map()) end)
+  end)
+end)
