@@ -14,11 +14,7 @@ static void (*const openers[])(lua_State *) = {
     ebpf_lua_open_btf,
     ebpf_lua_open_elf,
     ebpf_lua_open_asm,
-    ebpf_lua_open_asm,
     ebpf_lua_open_features,
-    ebpf_lua_open_btf,
-    ebpf_lua_open_elf,
-    ebpf_lua_open_link,
     ebpf_lua_open_ringbuf,
     ebpf_lua_open_perf,
 };
