@@ -438,6 +438,11 @@ static int module_btf_fd(const char *name)
     return -ENOENT;
 }
 
+int ebtf_module_fd_open(const struct ebtf *m)
+{
+    return m->mod_name ? module_btf_fd(m->mod_name) : -ENOENT;
+}
+
 struct ebtf *const *ebtf_kernel_modules(size_t *count)
 {
     const char *err;
@@ -462,8 +467,7 @@ struct ebtf *const *ebtf_kernel_modules(size_t *count)
                 break;
             }
             modules = n;
-            m->mod_name = strdup(e->d_name);
-            m->fd = module_btf_fd(e->d_name);
+            m->mod_name = strdup(e->d_name); /* fds are opened per load (no process-wide fds) */
             modules[nmodules++] = m;
         }
         if (d)

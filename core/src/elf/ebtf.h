@@ -15,7 +15,7 @@ struct ebtf {
     uint32_t start_id, ntypes;     /* ids [start_id, start_id + ntypes) */
     uint32_t start_str;
     uint32_t *hash; uint32_t *chain; uint32_t hcap; /* name -> ids */
-    int fd;                    /* kernel BTF object fd (modules), -1 */
+    int fd;                    /* unused (-1): module fds are opened per load */
     char *mod_name;
 };
 
@@ -68,3 +68,5 @@ void ebtf_kernel_put(const struct ebtf *b);
 /* Module BTFs (split on vmlinux), loaded on first use with their kernel
  * BTF object fds; n in *count. Process-wide cache. */
 struct ebtf *const *ebtf_kernel_modules(size_t *count);
+/* A new fd of a module's kernel BTF object (the caller closes it). */
+int ebtf_module_fd_open(const struct ebtf *m);
