@@ -323,12 +323,18 @@ end)
 
 describe("externs", function()
   local function kconfig()
-    local out = helpers.sh("zcat /proc/config.gz 2>/dev/null || cat /boot/config-$(uname -r)")
-    return out
+    local ok, out = pcall(helpers.sh, "zcat /proc/config.gz 2>/dev/null || cat /boot/config-$(uname -r)")
+    return ok and out:find("CONFIG_") and out or nil
   end
 
   it("resolves kconfig, ksyms and kfuncs", function()
     local cfg = kconfig()
+    if not cfg then -- e.g. a VM kernel without its config: the error says so
+      local c, err = ebpf.load(td("externs"))
+      assert.is_nil(c)
+      assert.matches("kconfig 'CONFIG_BPF_SYSCALL' not found", tostring(err))
+      return
+    end
     local coll = assert(ebpf.load(td("externs")))
     assert.equal(0, (coll.programs.read_externs:run(nil, { ctx = string.rep("\0", 16) })))
     local kc = coll.vars.kc
