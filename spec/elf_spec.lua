@@ -176,6 +176,31 @@ describe("spec:load", function()
     coll:close()
   end)
 
+  it("loads BTF, func info and line info that follow appended subprograms", function()
+    local coll = assert(ebpf.load(td("subprogs"), { log_level = 2 }))
+    local p = coll.programs.calls_b
+    assert.is_true(p:info().btf_id > 0)
+    local log = p:log()
+    -- global functions are verified on their own: the kernel knows them by name
+    assert.matches("Func#%d+ %('global_twice'%) is safe for any args", log)
+    -- source lines of the appended subprograms
+    assert.matches("; static __noinline int square%(int x%) { return x %* x; } @ subprogs.bpf.c:13", log)
+    assert.matches("; __noinline int global_twice%(int x%).* @ subprogs.bpf.c:17", log)
+    -- map BTF: the kernel knows key/value types
+    local mi = coll.maps.results:info()
+    assert.is_true(mi.btf_id > 0)
+    assert.is_true(mi.btf_value_type_id > 0)
+    coll:close()
+  end)
+
+  it("takes kernel BTF from a file", function()
+    local coll = assert(ebpf.load(td("core"), { kernel_btf = "/sys/kernel/btf/vmlinux" }))
+    coll:close()
+    local c2, err = ebpf.load(td("core"), { kernel_btf = "/nonexistent/vmlinux" })
+    assert.is_nil(c2)
+    assert.matches("kernel BTF /nonexistent/vmlinux", tostring(err))
+  end)
+
   it("initialises maps-of-maps and prog arrays statically", function()
     local coll = assert(ebpf.load(td("mapinmap")))
     coll.maps.inner_b[0] = 1234
