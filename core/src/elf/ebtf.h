@@ -7,8 +7,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct ebpf_btf;
+
 struct ebtf {
     const struct ebtf *base;  /* split BTF: the vmlinux it extends */
+    const struct ebpf_btf *ext; /* backed by the library's kernel BTF (ebpf_btf_kernel): its
+                                 * index and name hash are used, nothing is re-indexed */
     unsigned char *data; size_t size; bool owned;
     const char *strs; uint32_t str_len;
     const struct btf_type **types; /* index: id - start_id */
