@@ -829,17 +829,63 @@ static int type_index(lua_State *L)
 
 /* ---- btf methods ---- */
 
+/* The optional kind argument at idx: -1 (any) or a BTF_KIND_*. */
+static int kind_arg(lua_State *L, int idx)
+{
+    if (lua_isnoneornil(L, idx))
+        return -1;
+    const char *ks = luaL_checkstring(L, idx);
+    int kind = ebpf_btf_kind_by_name(ks);
+    if (kind <= 0)
+        return luaL_argerror(L, idx, lua_pushfstring(L, "unknown BTF kind '%s'", ks));
+    return kind;
+}
+
+/* b:find_id(name [, kind]) -> id or nil: find without making a type. */
+static int btf_find_id(lua_State *L)
+{
+    lbtf *lb = ebpf_lua_tobtf(L, 1);
+    const char *name = luaL_checkstring(L, 2);
+    int64_t id = ebpf_btf_find(lb->b, name, kind_arg(L, 3));
+    if (id < 0)
+        lua_pushnil(L);
+    else
+        lua_pushinteger(L, id);
+    return 1;
+}
+
+/* b:names() -> iterator id, name, kind over named own types. */
+static int btf_names_iter(lua_State *L)
+{
+    lbtf *lb = ebpf_lua_tobtf(L, 1);
+    lua_Integer id = luaL_checkinteger(L, 2);
+    uint32_t cnt = ebpf_btf_type_cnt(lb->b);
+    while (++id < cnt) {
+        const char *n = ebpf_btf_name(lb->b, (uint32_t)id);
+        if (*n) {
+            lua_pushinteger(L, id);
+            lua_pushstring(L, n);
+            lua_pushstring(L, kind_str(lb->b, (uint32_t)id));
+            return 3;
+        }
+    }
+    return 0;
+}
+
+static int btf_names(lua_State *L)
+{
+    lbtf *lb = ebpf_lua_tobtf(L, 1);
+    lua_pushcfunction(L, btf_names_iter);
+    lua_pushvalue(L, 1);
+    lua_pushinteger(L, (lua_Integer)ebpf_btf_start_id(lb->b) - 1);
+    return 3;
+}
+
 static int btf_find(lua_State *L)
 {
     lbtf *lb = ebpf_lua_tobtf(L, 1);
     const char *name = luaL_checkstring(L, 2);
-    int kind = -1;
-    if (!lua_isnoneornil(L, 3)) {
-        const char *ks = luaL_checkstring(L, 3);
-        kind = ebpf_btf_kind_by_name(ks);
-        if (kind <= 0)
-            return luaL_argerror(L, 3, lua_pushfstring(L, "unknown BTF kind '%s'", ks));
-    }
+    int kind = kind_arg(L, 3);
     int64_t id = ebpf_btf_find(lb->b, name, kind);
     if (id < 0) {
         lua_pushnil(L);
@@ -1421,6 +1467,8 @@ void ebpf_lua_open_btf(lua_State *L)
     static const luaL_Reg btf_methods[] = {
         {"find", btf_find},
         {"find_all", btf_find_all},
+        {"find_id", btf_find_id},
+        {"names", btf_names},
         {"type", btf_type},
         {"types", btf_types},
         {"dump_c", btf_dump_c},

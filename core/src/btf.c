@@ -35,7 +35,14 @@ const char *ebpf_btf_kind_name(int kind)
 
 int ebpf_btf_kind_by_name(const char *name)
 {
-    for (int k = 0; name && k < NKINDS; k++)
+    if (!name)
+        return -1;
+    /* Common kinds first: this sits on lookup paths. */
+    if (!strcmp(name, "struct"))
+        return BTF_KIND_STRUCT;
+    if (!strcmp(name, "typedef"))
+        return BTF_KIND_TYPEDEF;
+    for (int k = 0; k < NKINDS; k++)
         if (!strcmp(kind_names[k], name))
             return k;
     return -1;

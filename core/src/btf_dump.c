@@ -227,6 +227,13 @@ static bool needs_packed(struct dump *d, const struct btf_type *t)
 /* Anonymous bitfields filling bits [from, to). */
 static void pad_bits(struct btf_sb *sb, uint32_t from, uint32_t to, int indent)
 {
+    if (from % 8 == 0 && to - from >= 8 * 64 * 8) {
+        /* Big gaps as one byte array rather than thousands of bitfields. */
+        uint32_t bytes = (to - from) / 8;
+        tabs(sb, indent);
+        sb_printf(sb, "char __pad_%u[%u];\n", from / 8, bytes);
+        from += bytes * 8;
+    }
     while (from < to) {
         uint32_t gap = to - from, w = 0;
         const char *ty = "char";
