@@ -9,7 +9,7 @@ local TYPES_O = helpers.testdata("btf/types.bpf.o")
 local VMLINUX = "/sys/kernel/btf/vmlinux"
 
 local function sh_ok(cmd)
-  local ok = os.execute(cmd .. " >/dev/null 2>&1")
+  local ok = os.execute("(" .. cmd .. ") >/dev/null 2>&1")
   return ok == true or ok == 0
 end
 
@@ -298,7 +298,8 @@ describe("ebpf.btf", function()
         write_file(dir .. "/" .. which .. ".c", '#include "' .. which .. '.h"\n')
         -- Top-level declarations clang sees: struct/union/enum tags,
         -- typedefs and enumerators.
-        local list = helpers.sh(("clang-19 -target bpf -fsyntax-only -Werror -Xclang -ast-list %s/%s.c"):format(dir, which))
+        local list = helpers.sh(("clang-19 -target bpf -fsyntax-only -Werror -Xclang -ast-list %s/%s.c")
+          :format(dir, which))
         local set, n = {}, 0
         for line in list:gmatch("[^\n]+") do
           if not line:find("::", 1, true) and not line:find("(", 1, true) then
@@ -349,7 +350,8 @@ describe("ebpf.btf", function()
 
     it("built the CO-RE testdata program from its own vmlinux.h", function()
       local h = read_file(helpers.build .. "/testdata/vmlinux.h")
-      assert.matches("#pragma clang attribute push %(__attribute__%(%(preserve_access_index%)%), apply_to = record%)", h)
+      assert.matches("#pragma clang attribute push %(__attribute__%(%(preserve_access_index%)%), "
+        .. "apply_to = record%)", h)
       assert.truthy(h:find("struct task_struct {", 1, true))
       local o = helpers.testdata("btf/core_prog.bpf.o")
       local b = assert(btf.load(o))
