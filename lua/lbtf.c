@@ -676,6 +676,12 @@ static int type_index(lua_State *L)
     const struct ebpf_btf *b;
     lbtf_type *t = totype(L, 1, &b);
     const char *k = luaL_checkstring(L, 2);
+    /* Methods first: t:decode() sits on every map access with a codec. */
+    lua_getmetatable(L, 1);
+    lua_getfield(L, -1, "__methods");
+    if (lua_getfield(L, -1, k) != LUA_TNIL)
+        return 1;
+    lua_pop(L, 3);
     uint32_t id = t->id;
     int kind = ebpf_btf_kind(b, id);
     lua_getiuservalue(L, 1, 1);
@@ -819,10 +825,7 @@ static int type_index(lua_State *L)
             return lua_pushnil(L), 1;
         lua_pushstring(L, ebpf_btf_kflag(b, id) ? "union" : "struct");
     } else {
-        /* Methods. */
-        luaL_getmetatable(L, EBPF_BTF_TYPE_MT);
-        lua_getfield(L, -1, "__methods");
-        lua_getfield(L, -1, k);
+        lua_pushnil(L);
     }
     return 1;
 }

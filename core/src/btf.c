@@ -372,6 +372,15 @@ struct ebpf_btf *btf_parse_blob(void *blob, size_t size, enum btf_storage storag
             FAIL("btf %s: type %u has unknown kind %u", what, id, kind);
         if ((uint64_t)off + sizeof(*t) + (uint64_t)extra > hdr.type_len)
             FAIL("btf %s: type %u (%s) extends past the type section", what, id, kind_names[kind]);
+        {
+            /* Fetch the next type's name early: hashing waits on it. */
+            uint64_t nx = (uint64_t)off + sizeof(*t) + (uint64_t)extra;
+            if (nx + sizeof(*t) <= hdr.type_len) {
+                uint32_t no = ((const struct btf_type *)(b->types + nx))->name_off;
+                if (no >= b->start_str && no < nstr)
+                    __builtin_prefetch(sbase + no);
+            }
+        }
         if (!NAME_OK(t->name_off))
             FAIL("btf %s: type %u: name offset %u out of bounds", what, id, t->name_off);
         if (t->info & 0x60ff0000u)
