@@ -372,15 +372,6 @@ struct ebpf_btf *btf_parse_blob(void *blob, size_t size, enum btf_storage storag
             FAIL("btf %s: type %u has unknown kind %u", what, id, kind);
         if ((uint64_t)off + sizeof(*t) + (uint64_t)extra > hdr.type_len)
             FAIL("btf %s: type %u (%s) extends past the type section", what, id, kind_names[kind]);
-        {
-            /* Fetch the next type's name early: hashing waits on it. */
-            uint64_t nx = (uint64_t)off + sizeof(*t) + (uint64_t)extra;
-            if (nx + sizeof(*t) <= hdr.type_len) {
-                uint32_t no = ((const struct btf_type *)(b->types + nx))->name_off;
-                if (no >= b->start_str && no < nstr)
-                    __builtin_prefetch(sbase + no);
-            }
-        }
         if (!NAME_OK(t->name_off))
             FAIL("btf %s: type %u: name offset %u out of bounds", what, id, t->name_off);
         if (t->info & 0x60ff0000u)
@@ -491,20 +482,42 @@ struct ebpf_btf *btf_parse_blob(void *blob, size_t size, enum btf_storage storag
         }
         }
         b->idx[n].off = off;
-        /* Index named types: the hash reads the string in place. */
-        if (t->name_off && t->name_off >= b->start_str) {
-            const char *s = sbase + t->name_off;
-            if (*s)
-                index_put(b, n, btf_name_hash(s, send));
-        } else if (t->name_off) {
-            const char *s = ebpf_btf_str(b, t->name_off);
-            if (s && *s)
-                index_put(b, n, btf_name_hash(s, NULL));
-        }
         n++;
         off += (uint32_t)(sizeof(*t) + (size_t)extra);
     }
     b->nr = n;
+    /* Name index, in a second pass over the offsets, software-pipelined:
+     * names are scattered through the string section and buckets are
+     * random, so strings are fetched 16 types ahead and bucket slots 8
+     * ahead of their use. */
+    {
+        enum { SAHEAD = 16, HAHEAD = 8 };
+        uint32_t ring_h[HAHEAD];
+        bool ring_ok[HAHEAD] = {false};
+        const uint32_t mask = b->nbuckets - 1;
+        for (uint32_t i = 0; i < n + HAHEAD; i++) {
+            if (i + SAHEAD < n) {
+                uint32_t no = ((const struct btf_type *)(b->types + b->idx[i + SAHEAD].off))->name_off;
+                if (no >= b->start_str)
+                    __builtin_prefetch(sbase + no);
+            }
+            /* Slot i % HAHEAD holds entry i - HAHEAD: consume it first. */
+            if (i >= HAHEAD && ring_ok[i % HAHEAD])
+                index_put(b, i - HAHEAD, ring_h[i % HAHEAD]);
+            ring_ok[i % HAHEAD] = false;
+            if (i < n) {
+                uint32_t no = ((const struct btf_type *)(b->types + b->idx[i].off))->name_off;
+                const char *s = no >= b->start_str ? sbase + no : (no ? ebpf_btf_str(b, no) : NULL);
+                bool ok = s && *s;
+                ring_ok[i % HAHEAD] = ok;
+                if (ok) {
+                    uint32_t h = no >= b->start_str ? btf_name_hash(s, send) : btf_name_hash(s, NULL);
+                    ring_h[i % HAHEAD] = h;
+                    __builtin_prefetch(&b->buckets[h & mask], 1);
+                }
+            }
+        }
+    }
     if (n > BTF_MAX_TYPE || (uint64_t)b->start_id + n > BTF_MAX_TYPE + 1ull)
         FAIL("btf %s: too many types", what);
     if (max_ref >= b->start_id + n)
