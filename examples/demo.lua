@@ -10,26 +10,25 @@ local counts <close> = assert(ebpf.map {
 })
 print("created   " .. tostring(counts))
 
--- One instruction: opcode, dst/src registers, offset, immediate.
-local function insn(op, dst, src, off, imm)
-  return string.pack("<BBi2i4", op, (src or 0) << 4 | (dst or 0), off or 0, imm or 0)
-end
-local prog_bytes = table.concat {
-  insn(0x62, 10, 0, -4, 0),          -- *(u32 *)(r10 - 4) = 0      key = 0
-  insn(0xbf, 2, 10),                 -- r2 = r10
-  insn(0x07, 2, 0, 0, -4),           -- r2 += -4
-  insn(0x18, 1, 1, 0, counts:fd()),  -- r1 = map 'counts' ll
-  insn(0x00),
-  insn(0x85, 0, 0, 0, 1),            -- call map_lookup_elem
-  insn(0x15, 0, 0, 2, 0),            -- if r0 == 0 goto +2
-  insn(0xb7, 1, 0, 0, 1),            -- r1 = 1
-  insn(0xdb, 0, 1, 0, 0),            -- lock *(u64 *)(r0 + 0) += r1
-  insn(0xb7, 0, 0, 0, 0),            -- r0 = 0
-  insn(0x95),                        -- exit
+-- The program, in ebpf.asm (printing it gives the disassembly):
+local asm = ebpf.asm
+local r0, r1, r2, r10 = asm.r0, asm.r1, asm.r2, asm.r10
+local prog_insns = asm {
+  asm.stw(r10, -4, 0),                -- key = 0
+  asm.mov(r2, r10),
+  asm.add(r2, -4),                    -- r2 = &key
+  asm.ld_map(r1, counts),
+  asm.call("map_lookup_elem"),
+  asm.jeq(r0, 0, "out"),
+  asm.mov(r1, 1),
+  asm.atomic_add("u64", r0, 0, r1),   -- (*value)++
+  asm.label "out",
+  asm.mov(r0, 0),
+  asm.exit(),
 }
 
 local prog <close> = assert(ebpf.program {
-  type = "socket_filter", name = "count_runs", insns = prog_bytes, license = "GPL",
+  type = "socket_filter", name = "count_runs", insns = prog_insns, license = "GPL",
 })
 print("loaded    " .. tostring(prog))
 
@@ -47,6 +46,6 @@ print(("info      id=%d tag=%s xlated=%d bytes jited=%d bytes maps=%d"):format(
   info.id, info.tag, info.xlated_size, info.jited_size, #info.map_ids))
 
 -- A program the verifier rejects: the error carries the whole log.
-local bad, err = ebpf.program { type = "socket_filter", name = "bad", insns = insn(0x95) }
+local bad, err = ebpf.program { type = "socket_filter", name = "bad", insns = asm { asm.exit() } }
 assert(not bad)
 print("rejected  " .. tostring(err):gsub("\n", "\n          "))

@@ -10,6 +10,7 @@ static void (*const openers[])(lua_State *) = {
     ebpf_lua_open_sys,
     ebpf_lua_open_map,
     ebpf_lua_open_prog,
+    ebpf_lua_open_asm,
     ebpf_lua_open_btf,
 };
 
