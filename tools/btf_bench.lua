@@ -41,8 +41,12 @@ function M.btf(path, reps)
   end
   table.sort(parse)
   table.sort(look)
+  local function median(t)
+    local n = #t
+    return n % 2 == 1 and t[(n + 1) // 2] or (t[n // 2] + t[n // 2 + 1]) / 2
+  end
   print(("W1 btf ebpf-lua ms_per_parse=%.3f min=%.3f max=%.3f lookup_us=%.1f lookup_all_ms=%.1f types=%d "
-    .. "task_struct_id=%d reps=%d file=%s"):format(parse[reps // 2 + 1], parse[1], parse[reps], look[reps // 2 + 1],
+    .. "task_struct_id=%d reps=%d file=%s"):format(median(parse), parse[1], parse[reps], median(look),
     all_ms, types, id0, reps, path))
 end
 
@@ -53,8 +57,8 @@ function M.btf_rss(path)
   local b = assert(ebpf.btf.load(path))
   assert(b:find("task_struct", "struct"))
   local after = hwm_kb()
-  print(("W1 btf_rss ebpf-lua peak_rss_kb=%d baseline_rss_kb=%d delta_kb=%d file=%s"):format(after, before,
-    after - before, path))
+  print(("W1 btf_rss ebpf-lua peak_rss_kb=%d baseline_rss_kb=%d delta_kb=%d rss_increase_kb=%d file=%s"):format(
+    after, before, after - before, after - before, path))
   b:close()
 end
 
