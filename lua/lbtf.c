@@ -113,7 +113,10 @@ struct vctx {
     const struct ebpf_btf *b;
     const unsigned char *data;
     size_t size;
+    uint32_t budget; /* visits left: hostile BTF can nest exponentially */
 };
+
+#define VISIT_BUDGET (1u << 24)
 
 static bool is_char(const struct ebpf_btf *b, uint32_t id)
 {
@@ -151,6 +154,8 @@ static void decode_at(lua_State *L, struct vctx *c, uint32_t id, uint64_t bitoff
 {
     if (depth > MAX_DEPTH)
         luaL_error(L, "btf: value nested too deeply");
+    if (!c->budget--)
+        luaL_error(L, "btf: value too complex to decode");
     luaL_checkstack(L, 4, "btf decode");
     uint32_t r = ebpf_btf_resolve(c->b, id);
     int kind = ebpf_btf_kind(c->b, r);
@@ -255,13 +260,15 @@ static void encode_at(lua_State *L, struct ectx *e, uint32_t id, int idx, uint64
 
 /* Finds member `name` of struct sid, looking into anonymous members; sets
  * the member and its absolute bit offset. */
-static bool find_member(const struct ebpf_btf *b, uint32_t sid, const char *name, uint64_t base,
-                        struct ebpf_btf_member *out, uint64_t *bitoff, int depth)
+static bool find_member_rec(const struct ebpf_btf *b, uint32_t sid, const char *name, uint64_t base,
+                            struct ebpf_btf_member *out, uint64_t *bitoff, int depth, uint32_t *budget)
 {
     uint16_t n = ebpf_btf_vlen(b, sid);
     if (depth > MAX_DEPTH)
         return false;
     for (uint32_t i = 0; i < n; i++) {
+        if (!(*budget)--)
+            return false;
         struct ebpf_btf_member m;
         ebpf_btf_member(b, sid, i, &m);
         if (*m.name) {
@@ -275,10 +282,17 @@ static bool find_member(const struct ebpf_btf *b, uint32_t sid, const char *name
         uint32_t r = ebpf_btf_resolve(b, m.type);
         int k = ebpf_btf_kind(b, r);
         if ((k == BTF_KIND_STRUCT || k == BTF_KIND_UNION) &&
-            find_member(b, r, name, base + m.bit_offset, out, bitoff, depth + 1))
+            find_member_rec(b, r, name, base + m.bit_offset, out, bitoff, depth + 1, budget))
             return true;
     }
     return false;
+}
+
+static bool find_member(const struct ebpf_btf *b, uint32_t sid, const char *name, uint64_t base,
+                        struct ebpf_btf_member *out, uint64_t *bitoff, int depth)
+{
+    uint32_t budget = 1u << 20;
+    return find_member_rec(b, sid, name, base, out, bitoff, depth, &budget);
 }
 
 static void encode_int(lua_State *L, struct ectx *e, uint32_t r, int kind, int idx, uint32_t bo, uint32_t bitsz,
@@ -474,7 +488,7 @@ static int type_decode(lua_State *L)
     if ((uint64_t)sz > len - (size_t)off)
         return luaL_error(L, "btf decode: type %s needs %d bytes, got %d", ebpf_btf_name(b, t->id), (int)sz,
                           (int)(len - (size_t)off));
-    struct vctx c = {b, (const unsigned char *)s + off, len - (size_t)off};
+    struct vctx c = {b, (const unsigned char *)s + off, len - (size_t)off, VISIT_BUDGET};
     decode_at(L, &c, t->id, 0, 0, 0);
     return 1;
 }
