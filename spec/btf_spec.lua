@@ -170,6 +170,20 @@ describe("ebpf.btf", function()
       assert.has_error(function() k:find("task_struct", "bogus") end)
     end)
 
+    it("looks up ids and names without type objects", function()
+      local k = assert(btf.kernel())
+      assert.equal(k:find("task_struct", "struct").id, k:find_id("task_struct", "struct"))
+      assert.is_nil(k:find_id("no_such_type_hopefully_xyz"))
+      local n, last = 0, 0
+      for id, name, kind in k:names() do
+        assert.is_true(id > last)
+        last = id
+        n = n + 1
+        if n <= 50 then assert.equal(name, k:type(id).name) assert.equal(kind, k:type(id).kind) end
+      end
+      assert.is_true(n > 1000 and n < #k)
+    end)
+
     it("lists loaded BTF objects by id, including vmlinux", function()
       local k = assert(btf.kernel())
       local found
@@ -458,6 +472,22 @@ describe("ebpf.btf", function()
       assert.matches('"":{"lo":0,"hi":0}', json)
       m:close()
       b:close() -- its fd, before the leak check
+    end)
+  end)
+
+  describe("per-CPU maps", function()
+    it("decode one struct per CPU", function()
+      local b = btf.new()
+      local u32 = b:add_int("unsigned int", 4)
+      local pair = b:add_struct("pair", 8, { { name = "a", type = u32, offset = 0 },
+        { name = "b", type = u32, offset = 4 } })
+      local m = assert(ebpf.map { type = "percpu_array", max_entries = 2, btf = b, key_type = u32, value_type = pair })
+      m[1] = { a = 3, b = 4 } -- one value for every CPU
+      local v = m[1]
+      assert.equal(ebpf.possible_cpus(), #v)
+      for _, x in ipairs(v) do assert.same({ a = 3, b = 4 }, x) end
+      m:close()
+      b:close()
     end)
   end)
 
