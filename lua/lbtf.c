@@ -1425,6 +1425,103 @@ static int l_supports(lua_State *L)
     return 1;
 }
 
+static const char *const relo_kinds[] = {
+    "field_byte_offset", "field_byte_size", "field_exists", "field_signed", "field_lshift_u64",
+    "field_rshift_u64", "type_id_local", "type_id_target", "type_exists", "type_size",
+    "enumval_exists", "enumval_value", "type_matches",
+};
+
+static void push_ext_kind(lua_State *L, const struct ebpf_btf_ext *x, const struct ebpf_btf *b, int bidx, int kind)
+{
+    lua_newtable(L);
+    for (uint32_t i = 0; i < ebpf_btf_ext_sec_cnt(x, kind); i++) {
+        const struct ebpf_btf_ext_sec *s = ebpf_btf_ext_sec(x, kind, i);
+        lua_createtable(L, (int)s->count, 0);
+        for (uint32_t j = 0; j < s->count; j++) {
+            lua_createtable(L, 0, 6);
+            uint32_t off = 0;
+            if (kind == EBPF_BTF_EXT_FUNC_INFO) {
+                struct bpf_func_info r;
+                ebpf_btf_ext_func_info(s, j, &r);
+                off = r.insn_off;
+                ebpf_lua_push_btf_type(L, bidx, r.type_id);
+                lua_setfield(L, -2, "type");
+            } else if (kind == EBPF_BTF_EXT_LINE_INFO) {
+                struct bpf_line_info r;
+                ebpf_btf_ext_line_info(s, j, &r);
+                off = r.insn_off;
+                lua_pushstring(L, ebpf_btf_str(b, r.file_name_off));
+                lua_setfield(L, -2, "file");
+                lua_pushstring(L, ebpf_btf_str(b, r.line_off));
+                lua_setfield(L, -2, "source");
+                lua_pushinteger(L, BPF_LINE_INFO_LINE_NUM(r.line_col));
+                lua_setfield(L, -2, "line");
+                lua_pushinteger(L, BPF_LINE_INFO_LINE_COL(r.line_col));
+                lua_setfield(L, -2, "col");
+            } else {
+                struct bpf_core_relo r;
+                ebpf_btf_ext_core_relo(s, j, &r);
+                off = r.insn_off;
+                ebpf_lua_push_btf_type(L, bidx, r.type_id);
+                lua_setfield(L, -2, "type");
+                lua_pushstring(L, ebpf_btf_str(b, r.access_str_off));
+                lua_setfield(L, -2, "access");
+                if ((unsigned)r.kind < sizeof(relo_kinds) / sizeof(relo_kinds[0]))
+                    lua_pushstring(L, relo_kinds[r.kind]);
+                else
+                    lua_pushinteger(L, r.kind);
+                lua_setfield(L, -2, "kind");
+            }
+            lua_pushinteger(L, off);
+            lua_setfield(L, -2, "insn_off");
+            lua_pushinteger(L, off / 8);
+            lua_setfield(L, -2, "insn");
+            lua_rawseti(L, -2, (lua_Integer)j + 1);
+        }
+        lua_setfield(L, -2, s->name);
+    }
+}
+
+/* ebpf.btf.ext(path_or_bytes, btf): the .BTF.ext of an ELF object (or raw
+ * .BTF.ext bytes) as {func_info=, line_info=, core_relo=}, each a table
+ * section name -> list of records. */
+static int l_ext(lua_State *L)
+{
+    size_t n;
+    const char *s = luaL_checklstring(L, 1, &n);
+    lbtf *lb = ebpf_lua_tobtf(L, 2);
+    /* A box frees the parse even if building the tables raises. */
+    struct ebpf_btf_ext **box = lua_newuserdatauv(L, sizeof(*box), 0);
+    *box = NULL;
+    luaL_setmetatable(L, "ebpf.btf_ext");
+    struct ebpf_btf_ext *x;
+    if (memchr(s, 0, n))
+        x = n >= 4 && !memcmp(s, "\177ELF", 4) ? ebpf_btf_ext_from_elf(s, n, NULL, lb->b)
+                                               : ebpf_btf_ext_new(s, n, lb->b);
+    else
+        x = ebpf_btf_ext_from_elf(NULL, 0, s, lb->b);
+    if (!x)
+        return ebpf_lua_fail(L);
+    *box = x;
+    lua_createtable(L, 0, 3);
+    static const char *const names[] = {"func_info", "line_info", "core_relo"};
+    for (int k = 0; k < 3; k++) {
+        push_ext_kind(L, x, lb->b, 2, k);
+        lua_setfield(L, -2, names[k]);
+    }
+    ebpf_btf_ext_free(x);
+    *box = NULL;
+    return 1;
+}
+
+static int ext_box_gc(lua_State *L)
+{
+    struct ebpf_btf_ext **box = luaL_checkudata(L, 1, "ebpf.btf_ext");
+    ebpf_btf_ext_free(*box);
+    *box = NULL;
+    return 0;
+}
+
 /* core._btf_map_opts(opts) -> btf_fd, key_type_id, value_type_id, holder:
  * resolves btf/key_type/value_type of ebpf.map{...}, loading the BTF into
  * the kernel if needed. holder = {key=, value=, key_size=, value_size=}
@@ -1554,6 +1651,11 @@ void ebpf_lua_open_btf(lua_State *L)
     lua_setfield(L, -2, "__methods");
     lua_pop(L, 1);
 
+    luaL_newmetatable(L, "ebpf.btf_ext");
+    lua_pushcfunction(L, ext_box_gc);
+    lua_setfield(L, -2, "__gc");
+    lua_pop(L, 1);
+
     static const luaL_Reg funcs[] = {
         {"kernel", l_kernel},
         {"load", l_load},
@@ -1561,6 +1663,7 @@ void ebpf_lua_open_btf(lua_State *L)
         {"from_id", l_from_id},
         {"new", l_new},
         {"supports", l_supports},
+        {"ext", l_ext},
         {NULL, NULL},
     };
     lua_newtable(L);

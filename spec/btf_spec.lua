@@ -286,6 +286,42 @@ describe("ebpf.btf", function()
       assert.is_nil(wa:member("nope"))
     end)
 
+    it("reads .BTF.ext CO-RE relocations as llvm-objdump does", function()
+      for _, name in ipairs { "btf/types.bpf.o", "btf/core_prog.bpf.o" } do
+        local o = helpers.testdata(name)
+        local b = assert(btf.load(o))
+        local x = assert(btf.ext(o, b))
+        local ours, n = {}, 0
+        for sec, recs in pairs(x.core_relo) do
+          for _, r in ipairs(recs) do
+            ours[#ours + 1] = ("%s %x %d"):format(sec, r.insn_off, r.type.id)
+            n = n + 1
+          end
+        end
+        local theirs, sec = {}, nil
+        for line in helpers.sh("llvm-objdump-19 -dr " .. o):gmatch("[^\n]+") do
+          sec = line:match("^Disassembly of section (.-):") or sec
+          local off, id = line:match("^%s+(%x+):%s+CO%-RE <[%w_]+> %[(%d+)%]")
+          if off then theirs[#theirs + 1] = ("%s %x %d"):format(sec, tonumber(off, 16), tonumber(id)) end
+        end
+        table.sort(ours)
+        table.sort(theirs)
+        assert.is_true(n >= 3, name)
+        assert.same(theirs, ours)
+        -- Func info names the programs; line info points into the source.
+        local fi = x.func_info[name:find("core_prog") and "raw_tp/sys_enter" or "socket"][1]
+        assert.equal(0, fi.insn_off)
+        assert.equal("func", fi.type.kind)
+        local li = x.line_info[name:find("core_prog") and "raw_tp/sys_enter" or "socket"][1]
+        assert.matches(name:match("/(.-)%.o$") .. "%.c$", li.file)
+        assert.is_true(li.line > 0)
+      end
+      local b = assert(btf.load(TYPES_O))
+      local x, err = btf.ext(read_file(TYPES_O):sub(1, 64) .. "\0", b)
+      assert.is_nil(x)
+      assert.truthy(err.message)
+    end)
+
     it("prints C declarations", function()
       local b = assert(btf.load(TYPES_O))
       assert.equal("typedef int (*cb_t)(void *, long)", tostring(b:find("cb_t")))

@@ -536,8 +536,6 @@ fail:
 #undef NAME_OK
 }
 
-static int elf_btf_section(int fd, const void *image, size_t image_size, const char *path, void **out,
-                           size_t *size);
 
 struct ebpf_btf *ebpf_btf_new(const void *data, size_t size, const struct ebpf_btf *base)
 {
@@ -551,7 +549,7 @@ struct ebpf_btf *ebpf_btf_new(const void *data, size_t size, const struct ebpf_b
         if (!img)
             return ebpf_err_null(ENOMEM, "parse", "btf: out of memory");
         memcpy(img, data, size);
-        int r = elf_btf_section(-1, img, size, "(ELF image)", &sec, &ssz);
+        int r = btf_elf_section(-1, img, size, "(ELF image)", ".BTF", &sec, &ssz);
         free(img);
         if (r < 0) {
             errno = -r;
@@ -567,9 +565,9 @@ struct ebpf_btf *ebpf_btf_new(const void *data, size_t size, const struct ebpf_b
     return btf_parse_blob(copy, size, BTF_STORE_MALLOC, base, "blob");
 }
 
-/* The .BTF section of an ELF file (fd >= 0) or image, copied into *out. */
-static int elf_btf_section(int fd, const void *image, size_t image_size, const char *path, void **out,
-                           size_t *size)
+/* Section `name` of an ELF file (fd >= 0) or image, copied into *out. */
+int btf_elf_section(int fd, const void *image, size_t image_size, const char *path, const char *name, void **out,
+                    size_t *size)
 {
     if (elf_version(EV_CURRENT) == EV_NONE)
         return ebpf_err(EINVAL, "open", "btf '%s': libelf init failed", path);
@@ -584,11 +582,11 @@ static int elf_btf_section(int fd, const void *image, size_t image_size, const c
             if (!gelf_getshdr(s, &sh))
                 continue;
             const char *nm = elf_strptr(e, shstrndx, sh.sh_name);
-            if (!nm || strcmp(nm, ".BTF"))
+            if (!nm || strcmp(nm, name))
                 continue;
             Elf_Data *d = elf_getdata(s, NULL);
             if (!d || !d->d_buf || sh.sh_type == SHT_NOBITS) {
-                r = ebpf_err(EINVAL, "open", "btf '%s': empty .BTF section", path);
+                r = ebpf_err(EINVAL, "open", "btf '%s': empty %s section", path, name);
                 break;
             }
             *out = malloc(d->d_size ? d->d_size : 1);
@@ -604,7 +602,7 @@ static int elf_btf_section(int fd, const void *image, size_t image_size, const c
     }
     elf_end(e);
     if (r == -ENOENT)
-        ebpf_err(ENOENT, "open", "btf '%s': ELF file has no .BTF section", path);
+        ebpf_err(ENOENT, "open", "btf '%s': ELF file has no %s section", path, name);
     return r;
 }
 
@@ -657,7 +655,7 @@ struct ebpf_btf *ebpf_btf_open_file(const char *path, const struct ebpf_btf *bas
     size_t size = 0;
     int r;
     if (got == 4 && !memcmp(magic, "\177ELF", 4)) {
-        r = elf_btf_section(fd, NULL, 0, path, &data, &size);
+        r = btf_elf_section(fd, NULL, 0, path, ".BTF", &data, &size);
     } else {
         r = read_all(fd, &data, &size);
         if (r < 0)
