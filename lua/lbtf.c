@@ -113,7 +113,10 @@ struct vctx {
     const struct ebpf_btf *b;
     const unsigned char *data;
     size_t size;
+    uint32_t budget; /* visits left: hostile BTF can nest exponentially */
 };
+
+#define VISIT_BUDGET (1u << 24)
 
 static bool is_char(const struct ebpf_btf *b, uint32_t id)
 {
@@ -151,6 +154,8 @@ static void decode_at(lua_State *L, struct vctx *c, uint32_t id, uint64_t bitoff
 {
     if (depth > MAX_DEPTH)
         luaL_error(L, "btf: value nested too deeply");
+    if (!c->budget--)
+        luaL_error(L, "btf: value too complex to decode");
     luaL_checkstack(L, 4, "btf decode");
     uint32_t r = ebpf_btf_resolve(c->b, id);
     int kind = ebpf_btf_kind(c->b, r);
@@ -255,13 +260,15 @@ static void encode_at(lua_State *L, struct ectx *e, uint32_t id, int idx, uint64
 
 /* Finds member `name` of struct sid, looking into anonymous members; sets
  * the member and its absolute bit offset. */
-static bool find_member(const struct ebpf_btf *b, uint32_t sid, const char *name, uint64_t base,
-                        struct ebpf_btf_member *out, uint64_t *bitoff, int depth)
+static bool find_member_rec(const struct ebpf_btf *b, uint32_t sid, const char *name, uint64_t base,
+                            struct ebpf_btf_member *out, uint64_t *bitoff, int depth, uint32_t *budget)
 {
     uint16_t n = ebpf_btf_vlen(b, sid);
     if (depth > MAX_DEPTH)
         return false;
     for (uint32_t i = 0; i < n; i++) {
+        if (!(*budget)--)
+            return false;
         struct ebpf_btf_member m;
         ebpf_btf_member(b, sid, i, &m);
         if (*m.name) {
@@ -275,10 +282,17 @@ static bool find_member(const struct ebpf_btf *b, uint32_t sid, const char *name
         uint32_t r = ebpf_btf_resolve(b, m.type);
         int k = ebpf_btf_kind(b, r);
         if ((k == BTF_KIND_STRUCT || k == BTF_KIND_UNION) &&
-            find_member(b, r, name, base + m.bit_offset, out, bitoff, depth + 1))
+            find_member_rec(b, r, name, base + m.bit_offset, out, bitoff, depth + 1, budget))
             return true;
     }
     return false;
+}
+
+static bool find_member(const struct ebpf_btf *b, uint32_t sid, const char *name, uint64_t base,
+                        struct ebpf_btf_member *out, uint64_t *bitoff, int depth)
+{
+    uint32_t budget = 1u << 20;
+    return find_member_rec(b, sid, name, base, out, bitoff, depth, &budget);
 }
 
 static void encode_int(lua_State *L, struct ectx *e, uint32_t r, int kind, int idx, uint32_t bo, uint32_t bitsz,
@@ -474,7 +488,7 @@ static int type_decode(lua_State *L)
     if ((uint64_t)sz > len - (size_t)off)
         return luaL_error(L, "btf decode: type %s needs %d bytes, got %d", ebpf_btf_name(b, t->id), (int)sz,
                           (int)(len - (size_t)off));
-    struct vctx c = {b, (const unsigned char *)s + off, len - (size_t)off};
+    struct vctx c = {b, (const unsigned char *)s + off, len - (size_t)off, VISIT_BUDGET};
     decode_at(L, &c, t->id, 0, 0, 0);
     return 1;
 }
@@ -676,6 +690,12 @@ static int type_index(lua_State *L)
     const struct ebpf_btf *b;
     lbtf_type *t = totype(L, 1, &b);
     const char *k = luaL_checkstring(L, 2);
+    /* Methods first: t:decode() sits on every map access with a codec. */
+    lua_getmetatable(L, 1);
+    lua_getfield(L, -1, "__methods");
+    if (lua_getfield(L, -1, k) != LUA_TNIL)
+        return 1;
+    lua_pop(L, 3);
     uint32_t id = t->id;
     int kind = ebpf_btf_kind(b, id);
     lua_getiuservalue(L, 1, 1);
@@ -819,27 +839,70 @@ static int type_index(lua_State *L)
             return lua_pushnil(L), 1;
         lua_pushstring(L, ebpf_btf_kflag(b, id) ? "union" : "struct");
     } else {
-        /* Methods. */
-        luaL_getmetatable(L, EBPF_BTF_TYPE_MT);
-        lua_getfield(L, -1, "__methods");
-        lua_getfield(L, -1, k);
+        lua_pushnil(L);
     }
     return 1;
 }
 
 /* ---- btf methods ---- */
 
+/* The optional kind argument at idx: -1 (any) or a BTF_KIND_*. */
+static int kind_arg(lua_State *L, int idx)
+{
+    if (lua_isnoneornil(L, idx))
+        return -1;
+    const char *ks = luaL_checkstring(L, idx);
+    int kind = ebpf_btf_kind_by_name(ks);
+    if (kind <= 0)
+        return luaL_argerror(L, idx, lua_pushfstring(L, "unknown BTF kind '%s'", ks));
+    return kind;
+}
+
+/* b:find_id(name [, kind]) -> id or nil: find without making a type. */
+static int btf_find_id(lua_State *L)
+{
+    lbtf *lb = ebpf_lua_tobtf(L, 1);
+    const char *name = luaL_checkstring(L, 2);
+    int64_t id = ebpf_btf_find(lb->b, name, kind_arg(L, 3));
+    if (id < 0)
+        lua_pushnil(L);
+    else
+        lua_pushinteger(L, id);
+    return 1;
+}
+
+/* b:names() -> iterator id, name, kind over named own types. */
+static int btf_names_iter(lua_State *L)
+{
+    lbtf *lb = ebpf_lua_tobtf(L, 1);
+    lua_Integer id = luaL_checkinteger(L, 2);
+    uint32_t cnt = ebpf_btf_type_cnt(lb->b);
+    while (++id < cnt) {
+        const char *n = ebpf_btf_name(lb->b, (uint32_t)id);
+        if (*n) {
+            lua_pushinteger(L, id);
+            lua_pushstring(L, n);
+            lua_pushstring(L, kind_str(lb->b, (uint32_t)id));
+            return 3;
+        }
+    }
+    return 0;
+}
+
+static int btf_names(lua_State *L)
+{
+    lbtf *lb = ebpf_lua_tobtf(L, 1);
+    lua_pushcfunction(L, btf_names_iter);
+    lua_pushvalue(L, 1);
+    lua_pushinteger(L, (lua_Integer)ebpf_btf_start_id(lb->b) - 1);
+    return 3;
+}
+
 static int btf_find(lua_State *L)
 {
     lbtf *lb = ebpf_lua_tobtf(L, 1);
     const char *name = luaL_checkstring(L, 2);
-    int kind = -1;
-    if (!lua_isnoneornil(L, 3)) {
-        const char *ks = luaL_checkstring(L, 3);
-        kind = ebpf_btf_kind_by_name(ks);
-        if (kind <= 0)
-            return luaL_argerror(L, 3, lua_pushfstring(L, "unknown BTF kind '%s'", ks));
-    }
+    int kind = kind_arg(L, 3);
     int64_t id = ebpf_btf_find(lb->b, name, kind);
     if (id < 0) {
         lua_pushnil(L);
@@ -1362,6 +1425,103 @@ static int l_supports(lua_State *L)
     return 1;
 }
 
+static const char *const relo_kinds[] = {
+    "field_byte_offset", "field_byte_size", "field_exists", "field_signed", "field_lshift_u64",
+    "field_rshift_u64", "type_id_local", "type_id_target", "type_exists", "type_size",
+    "enumval_exists", "enumval_value", "type_matches",
+};
+
+static void push_ext_kind(lua_State *L, const struct ebpf_btf_ext *x, const struct ebpf_btf *b, int bidx, int kind)
+{
+    lua_newtable(L);
+    for (uint32_t i = 0; i < ebpf_btf_ext_sec_cnt(x, kind); i++) {
+        const struct ebpf_btf_ext_sec *s = ebpf_btf_ext_sec(x, kind, i);
+        lua_createtable(L, (int)s->count, 0);
+        for (uint32_t j = 0; j < s->count; j++) {
+            lua_createtable(L, 0, 6);
+            uint32_t off = 0;
+            if (kind == EBPF_BTF_EXT_FUNC_INFO) {
+                struct bpf_func_info r;
+                ebpf_btf_ext_func_info(s, j, &r);
+                off = r.insn_off;
+                ebpf_lua_push_btf_type(L, bidx, r.type_id);
+                lua_setfield(L, -2, "type");
+            } else if (kind == EBPF_BTF_EXT_LINE_INFO) {
+                struct bpf_line_info r;
+                ebpf_btf_ext_line_info(s, j, &r);
+                off = r.insn_off;
+                lua_pushstring(L, ebpf_btf_str(b, r.file_name_off));
+                lua_setfield(L, -2, "file");
+                lua_pushstring(L, ebpf_btf_str(b, r.line_off));
+                lua_setfield(L, -2, "source");
+                lua_pushinteger(L, BPF_LINE_INFO_LINE_NUM(r.line_col));
+                lua_setfield(L, -2, "line");
+                lua_pushinteger(L, BPF_LINE_INFO_LINE_COL(r.line_col));
+                lua_setfield(L, -2, "col");
+            } else {
+                struct bpf_core_relo r;
+                ebpf_btf_ext_core_relo(s, j, &r);
+                off = r.insn_off;
+                ebpf_lua_push_btf_type(L, bidx, r.type_id);
+                lua_setfield(L, -2, "type");
+                lua_pushstring(L, ebpf_btf_str(b, r.access_str_off));
+                lua_setfield(L, -2, "access");
+                if ((unsigned)r.kind < sizeof(relo_kinds) / sizeof(relo_kinds[0]))
+                    lua_pushstring(L, relo_kinds[r.kind]);
+                else
+                    lua_pushinteger(L, r.kind);
+                lua_setfield(L, -2, "kind");
+            }
+            lua_pushinteger(L, off);
+            lua_setfield(L, -2, "insn_off");
+            lua_pushinteger(L, off / 8);
+            lua_setfield(L, -2, "insn");
+            lua_rawseti(L, -2, (lua_Integer)j + 1);
+        }
+        lua_setfield(L, -2, s->name);
+    }
+}
+
+/* ebpf.btf.ext(path_or_bytes, btf): the .BTF.ext of an ELF object (or raw
+ * .BTF.ext bytes) as {func_info=, line_info=, core_relo=}, each a table
+ * section name -> list of records. */
+static int l_ext(lua_State *L)
+{
+    size_t n;
+    const char *s = luaL_checklstring(L, 1, &n);
+    lbtf *lb = ebpf_lua_tobtf(L, 2);
+    /* A box frees the parse even if building the tables raises. */
+    struct ebpf_btf_ext **box = lua_newuserdatauv(L, sizeof(*box), 0);
+    *box = NULL;
+    luaL_setmetatable(L, "ebpf.btf_ext");
+    struct ebpf_btf_ext *x;
+    if (memchr(s, 0, n))
+        x = n >= 4 && !memcmp(s, "\177ELF", 4) ? ebpf_btf_ext_from_elf(s, n, NULL, lb->b)
+                                               : ebpf_btf_ext_new(s, n, lb->b);
+    else
+        x = ebpf_btf_ext_from_elf(NULL, 0, s, lb->b);
+    if (!x)
+        return ebpf_lua_fail(L);
+    *box = x;
+    lua_createtable(L, 0, 3);
+    static const char *const names[] = {"func_info", "line_info", "core_relo"};
+    for (int k = 0; k < 3; k++) {
+        push_ext_kind(L, x, lb->b, 2, k);
+        lua_setfield(L, -2, names[k]);
+    }
+    ebpf_btf_ext_free(x);
+    *box = NULL;
+    return 1;
+}
+
+static int ext_box_gc(lua_State *L)
+{
+    struct ebpf_btf_ext **box = luaL_checkudata(L, 1, "ebpf.btf_ext");
+    ebpf_btf_ext_free(*box);
+    *box = NULL;
+    return 0;
+}
+
 /* core._btf_map_opts(opts) -> btf_fd, key_type_id, value_type_id, holder:
  * resolves btf/key_type/value_type of ebpf.map{...}, loading the BTF into
  * the kernel if needed. holder = {key=, value=, key_size=, value_size=}
@@ -1421,6 +1581,8 @@ void ebpf_lua_open_btf(lua_State *L)
     static const luaL_Reg btf_methods[] = {
         {"find", btf_find},
         {"find_all", btf_find_all},
+        {"find_id", btf_find_id},
+        {"names", btf_names},
         {"type", btf_type},
         {"types", btf_types},
         {"dump_c", btf_dump_c},
@@ -1489,6 +1651,11 @@ void ebpf_lua_open_btf(lua_State *L)
     lua_setfield(L, -2, "__methods");
     lua_pop(L, 1);
 
+    luaL_newmetatable(L, "ebpf.btf_ext");
+    lua_pushcfunction(L, ext_box_gc);
+    lua_setfield(L, -2, "__gc");
+    lua_pop(L, 1);
+
     static const luaL_Reg funcs[] = {
         {"kernel", l_kernel},
         {"load", l_load},
@@ -1496,6 +1663,7 @@ void ebpf_lua_open_btf(lua_State *L)
         {"from_id", l_from_id},
         {"new", l_new},
         {"supports", l_supports},
+        {"ext", l_ext},
         {NULL, NULL},
     };
     lua_newtable(L);

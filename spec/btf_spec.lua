@@ -9,7 +9,7 @@ local TYPES_O = helpers.testdata("btf/types.bpf.o")
 local VMLINUX = "/sys/kernel/btf/vmlinux"
 
 local function sh_ok(cmd)
-  local ok = os.execute(cmd .. " >/dev/null 2>&1")
+  local ok = os.execute("(" .. cmd .. ") >/dev/null 2>&1")
   return ok == true or ok == 0
 end
 
@@ -170,6 +170,20 @@ describe("ebpf.btf", function()
       assert.has_error(function() k:find("task_struct", "bogus") end)
     end)
 
+    it("looks up ids and names without type objects", function()
+      local k = assert(btf.kernel())
+      assert.equal(k:find("task_struct", "struct").id, k:find_id("task_struct", "struct"))
+      assert.is_nil(k:find_id("no_such_type_hopefully_xyz"))
+      local n, last = 0, 0
+      for id, name, kind in k:names() do
+        assert.is_true(id > last)
+        last = id
+        n = n + 1
+        if n <= 50 then assert.equal(name, k:type(id).name) assert.equal(kind, k:type(id).kind) end
+      end
+      assert.is_true(n > 1000 and n < #k)
+    end)
+
     it("lists loaded BTF objects by id, including vmlinux", function()
       local k = assert(btf.kernel())
       local found
@@ -272,6 +286,42 @@ describe("ebpf.btf", function()
       assert.is_nil(wa:member("nope"))
     end)
 
+    it("reads .BTF.ext CO-RE relocations as llvm-objdump does", function()
+      for _, name in ipairs { "btf/types.bpf.o", "btf/core_prog.bpf.o" } do
+        local o = helpers.testdata(name)
+        local b = assert(btf.load(o))
+        local x = assert(btf.ext(o, b))
+        local ours, n = {}, 0
+        for sec, recs in pairs(x.core_relo) do
+          for _, r in ipairs(recs) do
+            ours[#ours + 1] = ("%s %x %d"):format(sec, r.insn_off, r.type.id)
+            n = n + 1
+          end
+        end
+        local theirs, sec = {}, nil
+        for line in helpers.sh("llvm-objdump-19 -dr " .. o):gmatch("[^\n]+") do
+          sec = line:match("^Disassembly of section (.-):") or sec
+          local off, id = line:match("^%s+(%x+):%s+CO%-RE <[%w_]+> %[(%d+)%]")
+          if off then theirs[#theirs + 1] = ("%s %x %d"):format(sec, tonumber(off, 16), tonumber(id)) end
+        end
+        table.sort(ours)
+        table.sort(theirs)
+        assert.is_true(n >= 3, name)
+        assert.same(theirs, ours)
+        -- Func info names the programs; line info points into the source.
+        local fi = x.func_info[name:find("core_prog") and "raw_tp/sys_enter" or "socket"][1]
+        assert.equal(0, fi.insn_off)
+        assert.equal("func", fi.type.kind)
+        local li = x.line_info[name:find("core_prog") and "raw_tp/sys_enter" or "socket"][1]
+        assert.matches(name:match("/(.-)%.o$") .. "%.c$", li.file)
+        assert.is_true(li.line > 0)
+      end
+      local b = assert(btf.load(TYPES_O))
+      local x, err = btf.ext(read_file(TYPES_O):sub(1, 64) .. "\0", b)
+      assert.is_nil(x)
+      assert.truthy(err.message)
+    end)
+
     it("prints C declarations", function()
       local b = assert(btf.load(TYPES_O))
       assert.equal("typedef int (*cb_t)(void *, long)", tostring(b:find("cb_t")))
@@ -298,7 +348,8 @@ describe("ebpf.btf", function()
         write_file(dir .. "/" .. which .. ".c", '#include "' .. which .. '.h"\n')
         -- Top-level declarations clang sees: struct/union/enum tags,
         -- typedefs and enumerators.
-        local list = helpers.sh(("clang-19 -target bpf -fsyntax-only -Werror -Xclang -ast-list %s/%s.c"):format(dir, which))
+        local list = helpers.sh(("clang-19 -target bpf -fsyntax-only -Werror -Xclang -ast-list %s/%s.c")
+          :format(dir, which))
         local set, n = {}, 0
         for line in list:gmatch("[^\n]+") do
           if not line:find("::", 1, true) and not line:find("(", 1, true) then
@@ -349,7 +400,8 @@ describe("ebpf.btf", function()
 
     it("built the CO-RE testdata program from its own vmlinux.h", function()
       local h = read_file(helpers.build .. "/testdata/vmlinux.h")
-      assert.matches("#pragma clang attribute push %(__attribute__%(%(preserve_access_index%)%), apply_to = record%)", h)
+      assert.matches("#pragma clang attribute push %(__attribute__%(%(preserve_access_index%)%), "
+        .. "apply_to = record%)", h)
       assert.truthy(h:find("struct task_struct {", 1, true))
       local o = helpers.testdata("btf/core_prog.bpf.o")
       local b = assert(btf.load(o))
@@ -456,6 +508,22 @@ describe("ebpf.btf", function()
       assert.matches('"":{"lo":0,"hi":0}', json)
       m:close()
       b:close() -- its fd, before the leak check
+    end)
+  end)
+
+  describe("per-CPU maps", function()
+    it("decode one struct per CPU", function()
+      local b = btf.new()
+      local u32 = b:add_int("unsigned int", 4)
+      local pair = b:add_struct("pair", 8, { { name = "a", type = u32, offset = 0 },
+        { name = "b", type = u32, offset = 4 } })
+      local m = assert(ebpf.map { type = "percpu_array", max_entries = 2, btf = b, key_type = u32, value_type = pair })
+      m[1] = { a = 3, b = 4 } -- one value for every CPU
+      local v = m[1]
+      assert.equal(ebpf.possible_cpus(), #v)
+      for _, x in ipairs(v) do assert.same({ a = 3, b = 4 }, x) end
+      m:close()
+      b:close()
     end)
   end)
 

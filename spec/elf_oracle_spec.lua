@@ -71,6 +71,10 @@ describe("oracle: xlated instructions vs libbpf (bpftool prog loadall)", functio
   for _, name in ipairs(objects) do
     it(name, function()
       assert.is_truthy(have_bpftool(), "bpftool is needed for the oracle")
+      if name == "externs" and not os.execute("test -e /proc/config.gz || test -e /boot/config-$(uname -r)") then
+        pending("no kernel config on this kernel: both loaders refuse the kconfig externs")
+        return
+      end
       local obj = name:find("/") and name or helpers.testdata("elf/" .. name .. ".bpf.o")
       local pin_root = root .. "_maps"
       helpers.sh("mkdir -p " .. pin_root)

@@ -135,9 +135,12 @@ static int cmd_bench(int argc, char **argv)
     }
     qsort(parse, (size_t)reps, sizeof(double), cmp_double);
     qsort(look, (size_t)reps, sizeof(double), cmp_double);
+    /* Median: the middle value, or the mean of the middle two. */
+    double pm = reps % 2 ? parse[reps / 2] : (parse[reps / 2 - 1] + parse[reps / 2]) / 2;
+    double lm = reps % 2 ? look[reps / 2] : (look[reps / 2 - 1] + look[reps / 2]) / 2;
     printf("W1 btf ebpf-core ms_per_parse=%.3f min=%.3f max=%.3f lookup_us=%.1f lookup_all_ms=%.1f types=%u "
            "task_struct_id=%lld reps=%d file=%s\n",
-           parse[reps / 2], parse[0], parse[reps - 1], look[reps / 2], all_ms, types, (long long)id0, reps, path);
+           pm, parse[0], parse[reps - 1], lm, all_ms, types, (long long)id0, reps, path);
     free(parse);
     free(look);
     return id0 > 0 ? 0 : 1;
@@ -156,8 +159,8 @@ static int cmd_rss(int argc, char **argv)
     }
     int64_t id = ebpf_btf_find(b, "task_struct", BTF_KIND_STRUCT);
     getrusage(RUSAGE_SELF, &ru);
-    printf("W1 btf_rss ebpf-core peak_rss_kb=%ld baseline_rss_kb=%ld delta_kb=%ld file=%s\n", ru.ru_maxrss, before,
-           ru.ru_maxrss - before, path);
+    printf("W1 btf_rss ebpf-core peak_rss_kb=%ld baseline_rss_kb=%ld delta_kb=%ld rss_increase_kb=%ld file=%s\n",
+           ru.ru_maxrss, before, ru.ru_maxrss - before, ru.ru_maxrss - before, path);
     ebpf_btf_free(b);
     return id > 0 ? 0 : 1;
 }

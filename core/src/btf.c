@@ -35,7 +35,14 @@ const char *ebpf_btf_kind_name(int kind)
 
 int ebpf_btf_kind_by_name(const char *name)
 {
-    for (int k = 0; name && k < NKINDS; k++)
+    if (!name)
+        return -1;
+    /* Common kinds first: this sits on lookup paths. */
+    if (!strcmp(name, "struct"))
+        return BTF_KIND_STRUCT;
+    if (!strcmp(name, "typedef"))
+        return BTF_KIND_TYPEDEF;
+    for (int k = 0; k < NKINDS; k++)
         if (!strcmp(kind_names[k], name))
             return k;
     return -1;
@@ -475,20 +482,42 @@ struct ebpf_btf *btf_parse_blob(void *blob, size_t size, enum btf_storage storag
         }
         }
         b->idx[n].off = off;
-        /* Index named types: the hash reads the string in place. */
-        if (t->name_off && t->name_off >= b->start_str) {
-            const char *s = sbase + t->name_off;
-            if (*s)
-                index_put(b, n, btf_name_hash(s, send));
-        } else if (t->name_off) {
-            const char *s = ebpf_btf_str(b, t->name_off);
-            if (s && *s)
-                index_put(b, n, btf_name_hash(s, NULL));
-        }
         n++;
         off += (uint32_t)(sizeof(*t) + (size_t)extra);
     }
     b->nr = n;
+    /* Name index, in a second pass over the offsets, software-pipelined:
+     * names are scattered through the string section and buckets are
+     * random, so strings are fetched 16 types ahead and bucket slots 8
+     * ahead of their use. */
+    {
+        enum { SAHEAD = 16, HAHEAD = 8 };
+        uint32_t ring_h[HAHEAD];
+        bool ring_ok[HAHEAD] = {false};
+        const uint32_t mask = b->nbuckets - 1;
+        for (uint32_t i = 0; i < n + HAHEAD; i++) {
+            if (i + SAHEAD < n) {
+                uint32_t no = ((const struct btf_type *)(b->types + b->idx[i + SAHEAD].off))->name_off;
+                if (no >= b->start_str)
+                    __builtin_prefetch(sbase + no);
+            }
+            /* Slot i % HAHEAD holds entry i - HAHEAD: consume it first. */
+            if (i >= HAHEAD && ring_ok[i % HAHEAD])
+                index_put(b, i - HAHEAD, ring_h[i % HAHEAD]);
+            ring_ok[i % HAHEAD] = false;
+            if (i < n) {
+                uint32_t no = ((const struct btf_type *)(b->types + b->idx[i].off))->name_off;
+                const char *s = no >= b->start_str ? sbase + no : (no ? ebpf_btf_str(b, no) : NULL);
+                bool ok = s && *s;
+                ring_ok[i % HAHEAD] = ok;
+                if (ok) {
+                    uint32_t h = no >= b->start_str ? btf_name_hash(s, send) : btf_name_hash(s, NULL);
+                    ring_h[i % HAHEAD] = h;
+                    __builtin_prefetch(&b->buckets[h & mask], 1);
+                }
+            }
+        }
+    }
     if (n > BTF_MAX_TYPE || (uint64_t)b->start_id + n > BTF_MAX_TYPE + 1ull)
         FAIL("btf %s: too many types", what);
     if (max_ref >= b->start_id + n)
@@ -507,8 +536,6 @@ fail:
 #undef NAME_OK
 }
 
-static int elf_btf_section(int fd, const void *image, size_t image_size, const char *path, void **out,
-                           size_t *size);
 
 struct ebpf_btf *ebpf_btf_new(const void *data, size_t size, const struct ebpf_btf *base)
 {
@@ -522,7 +549,7 @@ struct ebpf_btf *ebpf_btf_new(const void *data, size_t size, const struct ebpf_b
         if (!img)
             return ebpf_err_null(ENOMEM, "parse", "btf: out of memory");
         memcpy(img, data, size);
-        int r = elf_btf_section(-1, img, size, "(ELF image)", &sec, &ssz);
+        int r = btf_elf_section(-1, img, size, "(ELF image)", ".BTF", &sec, &ssz);
         free(img);
         if (r < 0) {
             errno = -r;
@@ -538,9 +565,9 @@ struct ebpf_btf *ebpf_btf_new(const void *data, size_t size, const struct ebpf_b
     return btf_parse_blob(copy, size, BTF_STORE_MALLOC, base, "blob");
 }
 
-/* The .BTF section of an ELF file (fd >= 0) or image, copied into *out. */
-static int elf_btf_section(int fd, const void *image, size_t image_size, const char *path, void **out,
-                           size_t *size)
+/* Section `name` of an ELF file (fd >= 0) or image, copied into *out. */
+int btf_elf_section(int fd, const void *image, size_t image_size, const char *path, const char *name, void **out,
+                    size_t *size)
 {
     if (elf_version(EV_CURRENT) == EV_NONE)
         return ebpf_err(EINVAL, "open", "btf '%s': libelf init failed", path);
@@ -555,11 +582,11 @@ static int elf_btf_section(int fd, const void *image, size_t image_size, const c
             if (!gelf_getshdr(s, &sh))
                 continue;
             const char *nm = elf_strptr(e, shstrndx, sh.sh_name);
-            if (!nm || strcmp(nm, ".BTF"))
+            if (!nm || strcmp(nm, name))
                 continue;
             Elf_Data *d = elf_getdata(s, NULL);
             if (!d || !d->d_buf || sh.sh_type == SHT_NOBITS) {
-                r = ebpf_err(EINVAL, "open", "btf '%s': empty .BTF section", path);
+                r = ebpf_err(EINVAL, "open", "btf '%s': empty %s section", path, name);
                 break;
             }
             *out = malloc(d->d_size ? d->d_size : 1);
@@ -575,7 +602,7 @@ static int elf_btf_section(int fd, const void *image, size_t image_size, const c
     }
     elf_end(e);
     if (r == -ENOENT)
-        ebpf_err(ENOENT, "open", "btf '%s': ELF file has no .BTF section", path);
+        ebpf_err(ENOENT, "open", "btf '%s': ELF file has no %s section", path, name);
     return r;
 }
 
@@ -628,7 +655,7 @@ struct ebpf_btf *ebpf_btf_open_file(const char *path, const struct ebpf_btf *bas
     size_t size = 0;
     int r;
     if (got == 4 && !memcmp(magic, "\177ELF", 4)) {
-        r = elf_btf_section(fd, NULL, 0, path, &data, &size);
+        r = btf_elf_section(fd, NULL, 0, path, ".BTF", &data, &size);
     } else {
         r = read_all(fd, &data, &size);
         if (r < 0)

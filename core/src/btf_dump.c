@@ -26,6 +26,10 @@ enum {
 
 #define MAX_NEED_DEPTH 2000
 #define FLUSH_AT (64u << 10)
+/* Hostile BTF can make inline anonymous types expand exponentially: cap
+ * one definition and the whole output. */
+#define MAX_PENDING (16u << 20)
+#define MAX_TOTAL ((size_t)1 << 30)
 
 /* string -> count, for name collisions. */
 struct namemap {
@@ -45,6 +49,7 @@ struct dump {
     void *ctx;
     int err;
     int indent;
+    size_t written;
 };
 
 static int nm_add(struct namemap *m, const char *k)
@@ -101,7 +106,10 @@ static void flush(struct dump *d)
     }
     if (d->write(d->ctx, d->sb.s, d->sb.len))
         d->err = -ECANCELED;
+    d->written += d->sb.len;
     d->sb.len = 0;
+    if (!d->err && d->written > MAX_TOTAL)
+        d->err = ebpf_err(E2BIG, "dump", "btf dump: output larger than %zu bytes", MAX_TOTAL);
 }
 
 static void out(struct dump *d, const char *s)
@@ -228,6 +236,14 @@ static bool needs_packed(struct dump *d, const struct btf_type *t)
 static void pad_bits(struct btf_sb *sb, uint32_t from, uint32_t to, int indent)
 {
     while (from < to) {
+        if (from % 8 == 0 && to - from >= 8 * 64 * 8) {
+            /* Big gaps as one byte array rather than thousands of bitfields. */
+            uint32_t bytes = (to - from) / 8;
+            tabs(sb, indent);
+            sb_printf(sb, "char __pad_%u[%u];\n", from / 8, bytes);
+            from += bytes * 8;
+            continue;
+        }
         uint32_t gap = to - from, w = 0;
         const char *ty = "char";
         static const struct { uint32_t u; const char *ty; } units[] = {
@@ -298,6 +314,10 @@ static void emit_record_body(struct dump *d, struct btf_sb *sb, uint32_t id, int
     sb_puts(sb, " {\n");
     uint32_t cur = 0, max_align = 1;
     for (uint32_t i = 0; i < n && !d->err; i++) {
+        if (sb->len > MAX_PENDING) {
+            d->err = ebpf_err(E2BIG, "dump", "btf dump: type %u expands to more than %u bytes", id, MAX_PENDING);
+            break;
+        }
         struct ebpf_btf_member m;
         ebpf_btf_member(d->b, id, i, &m);
         int64_t msz = ebpf_btf_sizeof(d->b, m.type);
@@ -463,11 +483,13 @@ static void need(struct dump *d, uint32_t id, bool by_value, int depth)
         return;
     case BTF_KIND_STRUCT: case BTF_KIND_UNION:
         if (!named) {
-            if (d->st[id] & ST_VISITING)
+            /* Its dependencies, once: later uses find them defined. */
+            if (d->st[id] & (ST_VISITING | ST_DEFINED))
                 return;
             d->st[id] |= ST_VISITING;
             need_members(d, id, depth);
             d->st[id] &= (uint8_t)~ST_VISITING;
+            d->st[id] |= ST_DEFINED;
             return;
         }
         if (!by_value) {

@@ -1,6 +1,8 @@
 /* .BTF.ext: per-section func info, line info and CO-RE relocation
  * records, validated against the matching .BTF. */
 #include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -199,4 +201,36 @@ int ebpf_btf_ext_line_info(const struct ebpf_btf_ext_sec *s, uint32_t i, struct 
 int ebpf_btf_ext_core_relo(const struct ebpf_btf_ext_sec *s, uint32_t i, struct bpf_core_relo *out)
 {
     return get_rec(s, i, out, sizeof(*out));
+}
+
+struct ebpf_btf_ext *ebpf_btf_ext_from_elf(const void *image, size_t size, const char *path,
+                                           const struct ebpf_btf *btf)
+{
+    void *data = NULL;
+    size_t n = 0;
+    int r;
+    if (path) {
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+            return ebpf_err_null(errno, "open", "btf.ext '%s': %s", path, strerror(errno));
+        r = btf_elf_section(fd, NULL, 0, path, ".BTF.ext", &data, &n);
+        close(fd);
+    } else {
+        /* libelf may convert the image in place: work on a copy. */
+        void *img = malloc(size ? size : 1);
+        if (!img)
+            return ebpf_err_null(ENOMEM, "open", "btf.ext: out of memory");
+        memcpy(img, image, size);
+        r = btf_elf_section(-1, img, size, "(ELF image)", ".BTF.ext", &data, &n);
+        free(img);
+    }
+    if (r < 0) {
+        errno = -r;
+        return NULL;
+    }
+    struct ebpf_btf_ext *x = ebpf_btf_ext_new(data, n, btf);
+    int e = errno;
+    free(data);
+    errno = e;
+    return x;
 }

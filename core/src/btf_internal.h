@@ -118,3 +118,7 @@ struct ebpf_btf *btf_load_kernel_file(const char *path, const struct ebpf_btf *b
 /* Alignment C gives the type as the dumper writes it (no inference of
  * __aligned attributes from gaps, which the dumper writes as padding). */
 int64_t btf_align_natural(const struct ebpf_btf *b, uint32_t id);
+/* Section `name` of an ELF file (fd >= 0) or in-memory image, malloc'd
+ * into *out. 0, -ENOENT if absent (message set), or -errno. */
+int btf_elf_section(int fd, const void *image, size_t image_size, const char *path, const char *name, void **out,
+                    size_t *size);

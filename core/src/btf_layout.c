@@ -242,8 +242,6 @@ static int decl_rec(const struct ebpf_btf *b, uint32_t id, const char *name, str
 {
     if (depth > 8)
         return ebpf_err(ELOOP, "decl", "btf: type %u: declaration nested too deeply", id);
-    int dd = depth < 0 ? 0 : depth; /* -1: a function's own prototype */
-    (void)dd;
     uint32_t chain[BTF_MAX_CHAIN];
     int n = 0;
     uint32_t cur = id;

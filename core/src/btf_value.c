@@ -74,6 +74,7 @@ struct fmt {
     size_t size;
     struct btf_sb sb;
     int err;
+    uint32_t budget; /* visits left: hostile BTF can nest exponentially */
 };
 
 static bool is_char_int(const struct ebpf_btf *b, uint32_t id)
@@ -92,6 +93,10 @@ static void fmt_members(struct fmt *f, uint32_t sid, uint64_t bitoff, int depth,
 {
     const struct btf_type *t = btf_t(f->b, sid);
     for (uint32_t i = 0; i < btf_vlen_of(t) && !f->err; i++) {
+        if (!f->budget--) {
+            f->err = -E2BIG;
+            return;
+        }
         struct ebpf_btf_member m;
         ebpf_btf_member(f->b, sid, i, &m);
         uint32_t rt = ebpf_btf_resolve(f->b, m.type);
@@ -234,7 +239,7 @@ int ebpf_btf_format_value(const struct ebpf_btf *b, uint32_t id, const void *dat
         return (int)sz;
     if ((uint64_t)sz > size)
         return ebpf_err(EINVAL, "format", "btf: value of type %u needs %" PRId64 " bytes, got %zu", id, sz, size);
-    struct fmt f = {.b = b, .data = data, .size = size};
+    struct fmt f = {.b = b, .data = data, .size = size, .budget = 1u << 24};
     fmt_value(&f, id, 0, 0, 0);
     if (!f.err && f.sb.oom)
         f.err = -ENOMEM;

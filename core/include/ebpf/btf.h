@@ -286,6 +286,10 @@ struct ebpf_btf_ext_sec {
 /* Parses .BTF.ext (copied); btf is the matching .BTF (names, type ids and
  * strings are validated against it) and must outlive the result. */
 EBPF_API struct ebpf_btf_ext *ebpf_btf_ext_new(const void *data, size_t size, const struct ebpf_btf *btf);
+/* The .BTF.ext section of an ELF object: a file (path) or an image in
+ * memory (path NULL). */
+EBPF_API struct ebpf_btf_ext *ebpf_btf_ext_from_elf(const void *image, size_t size, const char *path,
+                                                   const struct ebpf_btf *btf);
 EBPF_API void ebpf_btf_ext_free(struct ebpf_btf_ext *ext);
 EBPF_API uint32_t ebpf_btf_ext_sec_cnt(const struct ebpf_btf_ext *ext, enum ebpf_btf_ext_kind kind);
 EBPF_API const struct ebpf_btf_ext_sec *ebpf_btf_ext_sec(const struct ebpf_btf_ext *ext, enum ebpf_btf_ext_kind kind,

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "ebpf/btf.h"
 #include "ebpf/sys.h"
 #include "ebtf.h"
 
@@ -126,12 +127,14 @@ void ebtf_release(struct ebtf *b)
     b->fd = -1;
 }
 
-uint32_t ebtf_nr(const struct ebtf *b) { return b->start_id + b->ntypes; }
+uint32_t ebtf_nr(const struct ebtf *b) { return b->ext ? ebpf_btf_type_cnt(b->ext) : b->start_id + b->ntypes; }
 
 static const struct btf_type void_type;
 
 const struct btf_type *ebtf_type(const struct ebtf *b, uint32_t id)
 {
+    if (b->ext)
+        return id == 0 ? &void_type : ebpf_btf_type_by_id(b->ext, id);
     if (id < b->start_id) {
         if (b->base)
             return ebtf_type(b->base, id);
@@ -143,6 +146,10 @@ const struct btf_type *ebtf_type(const struct ebtf *b, uint32_t id)
 
 const char *ebtf_str(const struct ebtf *b, uint32_t off)
 {
+    if (b->ext) {
+        const char *r = ebpf_btf_str(b->ext, off);
+        return r ? r : "";
+    }
     if (off < b->start_str)
         return b->base ? ebtf_str(b->base, off) : "";
     off -= b->start_str;
@@ -266,6 +273,22 @@ int ebtf_for_each_essential(const struct ebtf *b, const char *name, size_t len, 
         int r = ebtf_for_each_essential(b->base, name, len, kind, fn, ctx);
         if (r)
             return r;
+    }
+    if (b->ext) {
+        /* the library's index hashes full names: look the essential name
+         * up exactly (kernel types do not carry ___flavour suffixes) */
+        char buf[256];
+        if (len >= sizeof(buf))
+            return 0;
+        memcpy(buf, name, len);
+        buf[len] = 0;
+        for (int64_t id = ebpf_btf_find(b->ext, buf, kind); id > 0;
+             id = ebpf_btf_find_next(b->ext, buf, kind, (uint32_t)id)) {
+            int r = fn(ctx, (uint32_t)id);
+            if (r)
+                return r;
+        }
+        return 0;
     }
     if (!b->ntypes || ensure_hash(b) < 0)
         return 0;
@@ -399,9 +422,22 @@ const struct ebtf *ebtf_kernel_get(const char *path, const char **err)
     }
     pthread_mutex_lock(&kernel_lock);
     if (!vmlinux) {
-        vmlinux = parse_path("/sys/kernel/btf/vmlinux", NULL, err);
-        if (vmlinux)
-            ensure_hash(vmlinux);
+        /* one kernel BTF per process: the one ebpf.btf uses too */
+        const struct ebpf_btf *k = ebpf_btf_kernel();
+        size_t sz = 0;
+        const struct btf_header *h = k ? ebpf_btf_raw(k, &sz) : NULL;
+        if (h && sz >= sizeof(*h)) {
+            vmlinux = calloc(1, sizeof(*vmlinux));
+            if (vmlinux) {
+                vmlinux->ext = k;
+                vmlinux->fd = -1;
+                vmlinux->start_id = 1;
+                vmlinux->ntypes = ebpf_btf_type_cnt(k) - 1;
+                vmlinux->str_len = h->str_len;
+            }
+        } else {
+            *err = k ? "kernel BTF has no raw data" : ebpf_error_message();
+        }
     }
     struct ebtf *b = vmlinux;
     pthread_mutex_unlock(&kernel_lock);
@@ -438,6 +474,11 @@ static int module_btf_fd(const char *name)
     return -ENOENT;
 }
 
+int ebtf_module_fd_open(const struct ebtf *m)
+{
+    return m->mod_name ? module_btf_fd(m->mod_name) : -ENOENT;
+}
+
 struct ebtf *const *ebtf_kernel_modules(size_t *count)
 {
     const char *err;
@@ -462,8 +503,7 @@ struct ebtf *const *ebtf_kernel_modules(size_t *count)
                 break;
             }
             modules = n;
-            m->mod_name = strdup(e->d_name);
-            m->fd = module_btf_fd(e->d_name);
+            m->mod_name = strdup(e->d_name); /* fds are opened per load (no process-wide fds) */
             modules[nmodules++] = m;
         }
         if (d)

@@ -7,15 +7,19 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct ebpf_btf;
+
 struct ebtf {
     const struct ebtf *base;  /* split BTF: the vmlinux it extends */
+    const struct ebpf_btf *ext; /* backed by the library's kernel BTF (ebpf_btf_kernel): its
+                                 * index and name hash are used, nothing is re-indexed */
     unsigned char *data; size_t size; bool owned;
     const char *strs; uint32_t str_len;
     const struct btf_type **types; /* index: id - start_id */
     uint32_t start_id, ntypes;     /* ids [start_id, start_id + ntypes) */
     uint32_t start_str;
     uint32_t *hash; uint32_t *chain; uint32_t hcap; /* name -> ids */
-    int fd;                    /* kernel BTF object fd (modules), -1 */
+    int fd;                    /* unused (-1): module fds are opened per load */
     char *mod_name;
 };
 
@@ -68,3 +72,5 @@ void ebtf_kernel_put(const struct ebtf *b);
 /* Module BTFs (split on vmlinux), loaded on first use with their kernel
  * BTF object fds; n in *count. Process-wide cache. */
 struct ebtf *const *ebtf_kernel_modules(size_t *count);
+/* A new fd of a module's kernel BTF object (the caller closes it). */
+int ebtf_module_fd_open(const struct ebtf *m);

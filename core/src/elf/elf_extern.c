@@ -216,7 +216,6 @@ int eext_ksym(const struct eext *e, const struct ebtf *kbtf, struct ebtf *const 
               struct eext_val *out)
 {
     memset(out, 0, sizeof(*out));
-    out->mod_fd = -1;
     if (e->kind == EEXT_KSYM && !e->typed)
         return 0; /* eext_kallsyms */
     int kind = e->kind == EEXT_KFUNC ? BTF_KIND_FUNC : BTF_KIND_VAR;
@@ -236,7 +235,7 @@ int eext_ksym(const struct eext *e, const struct ebtf *kbtf, struct ebtf *const 
         if (id) {
             out->found = true;
             out->btf_id = id;
-            out->mod_fd = mods[m]->fd;
+            out->mod = mods[m];
             return 0;
         }
     }

@@ -11,7 +11,7 @@ struct eext_val {
     bool found;
     uint64_t addr;   /* untyped ksym */
     uint32_t btf_id; /* typed ksym / kfunc */
-    int mod_fd;      /* module BTF fd, -1 for vmlinux */
+    const struct ebtf *mod; /* module BTF holding it, NULL for vmlinux */
 };
 
 uint32_t eext_kernel_version(void);

@@ -44,6 +44,7 @@ struct ld {
     struct ebtf *const *mods; size_t nmods; bool mods_tried;
     struct eext_val *ev;
     int *fd_array; size_t nfd;
+    struct { const struct ebtf *mod; int fd; } *modfds; size_t nmodfd; /* closed after load */
     unsigned char *kconfig;
 };
 
@@ -408,6 +409,39 @@ static int append_func(struct pb *b, const struct ebpf_spec *s, int fi, const ch
     return 0;
 }
 
+/* fd of a module's BTF object, opened once per load. */
+static int mod_fd(struct ld *L, const struct ebtf *m)
+{
+    for (size_t i = 0; i < L->nmodfd; i++)
+        if (L->modfds[i].mod == m)
+            return L->modfds[i].fd;
+    int fd = ebtf_module_fd_open(m);
+    if (fd < 0)
+        return ebpf_err(-fd, "load", "module BTF '%s': no kernel object", m->mod_name ? m->mod_name : "?");
+    void *n = realloc(L->modfds, (L->nmodfd + 1) * sizeof(*L->modfds));
+    if (!n) {
+        close(fd);
+        return -ENOMEM;
+    }
+    L->modfds = n;
+    L->modfds[L->nmodfd].mod = m;
+    L->modfds[L->nmodfd].fd = fd;
+    L->nmodfd++;
+    return fd;
+}
+
+static void ld_release(struct ld *L)
+{
+    for (size_t i = 0; i < L->nmodfd; i++)
+        close(L->modfds[i].fd);
+    free(L->modfds);
+    free(L->ev);
+    free(L->fd_array);
+    free(L->kconfig);
+    if (L->kbtf_owned)
+        ebtf_kernel_put(L->kbtf);
+}
+
 static int map_fd_of(struct ld *L, int mi) { return ebpf_map_fd(L->c->maps[mi].map); }
 
 static int fd_array_add(struct ld *L, int fd)
@@ -471,16 +505,22 @@ static int apply_relocs(struct ld *L, struct pb *b, const char *prog)
                     in->src_reg = BPF_PSEUDO_KFUNC_CALL;
                     in->imm = v->found ? (int32_t)v->btf_id : 0;
                     in->off = 0;
-                    if (v->found && v->mod_fd >= 0) {
-                        int slot = fd_array_add(L, v->mod_fd);
+                    if (v->found && v->mod) {
+                        int mfd = mod_fd(L, v->mod);
+                        if (mfd < 0)
+                            return mfd;
+                        int slot = fd_array_add(L, mfd);
                         if (slot < 0)
                             return slot;
                         in->off = (int16_t)slot;
                     }
                 } else if (e->typed && v->found) {
+                    int mfd = v->mod ? mod_fd(L, v->mod) : 0;
+                    if (mfd < 0)
+                        return mfd;
                     in->src_reg = BPF_PSEUDO_BTF_ID;
                     in->imm = (int32_t)v->btf_id;
-                    in[1].imm = v->mod_fd >= 0 ? v->mod_fd : 0;
+                    in[1].imm = mfd;
                 } else {
                     in->src_reg = 0;
                     in->imm = (int32_t)(uint32_t)v->addr;
@@ -628,8 +668,11 @@ static int attach_btf(struct ld *L, const struct ebpf_prog_spec *p, struct ebpf_
     for (size_t m = 0; m < L->nmods; m++) {
         id = ebtf_find_first(L->mods[m], fname, kind);
         if (id >= L->mods[m]->start_id) {
+            int fd = mod_fd(L, L->mods[m]);
+            if (fd < 0)
+                return fd;
             o->attach_btf_id = id;
-            o->attach_btf_obj_fd = L->mods[m]->fd;
+            o->attach_btf_obj_fd = fd;
             return 0;
         }
     }
@@ -829,11 +872,7 @@ struct ebpf_collection *ebpf_collection_load(const struct ebpf_spec *s, const st
         free(c->maps[i].pin_path);
         c->maps[i].pin_path = NULL;
     }
-    free(L.ev);
-    free(L.fd_array);
-    free(L.kconfig);
-    if (L.kbtf_owned)
-        ebtf_kernel_put(L.kbtf);
+    ld_release(&L);
     return c;
 fail:
     if (r == -ENOMEM && !ebpf_error_message()[0])
@@ -845,11 +884,7 @@ fail:
         snprintf(msg, sizeof(msg), "%s", ebpf_error_message());
         const char *op = ebpf_error_op();
         ebpf_collection_close(c);
-        free(L.ev);
-        free(L.fd_array);
-        free(L.kconfig);
-        if (L.kbtf_owned)
-            ebtf_kernel_put(L.kbtf);
+        ld_release(&L);
         ebpf_err(e, op && op[0] ? op : "load", "%s", msg);
         ebpf_err_set_log(log);
         errno = e;

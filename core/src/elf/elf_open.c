@@ -380,7 +380,9 @@ static int collect_funcs(struct parse *P)
         p->eat_set = p->info && p->info->has_attach_type;
         p->flags = (p->info && p->info->sleepable ? BPF_F_SLEEPABLE : 0) |
                    (p->info && p->info->frags ? EBPF_BPF_F_XDP_HAS_FRAGS : 0);
-        p->autoload = p->info != NULL;
+        /* struct_ops need their struct_ops map and freplace a target
+         * program: neither is loaded by default */
+        p->autoload = p->info && p->info->kind != EBPF_ATTACH_STRUCT_OPS && p->info->kind != EBPF_ATTACH_FREPLACE;
     }
     return 0;
 }

@@ -1,0 +1,15 @@
+#!/bin/bash
+# BTF on other kernels (qemu, ../shared/vm/run-in-kernel.sh): 6.1 reads
+# sysfs BTF without mmap and has module BTF; 6.12 has module BTF too. Runs
+# the C test and the BTF spec (bpftool/clang/kernel oracles) inside each.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+RIK=${RIK:-../shared/vm/run-in-kernel.sh}
+if [ ! -x "$RIK" ]; then
+  echo "skip: $RIK not available"
+  exit 0
+fi
+for k in ${BTF_KERNELS:-6.1 6.12}; do
+  echo "--- BTF on $k"
+  "$RIK" "$k" -- sh -c 'uname -r && ./build/test_btf && EBPF_BUILD=build busted --lua=lua5.4 spec/btf_spec.lua'
+done
