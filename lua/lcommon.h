@@ -53,3 +53,4 @@ void ebpf_lua_open_prog(lua_State *L);
 void ebpf_lua_open_sys(lua_State *L);
 void ebpf_lua_open_ringbuf(lua_State *L);
 void ebpf_lua_open_perf(lua_State *L);
+void ebpf_lua_open_btf(lua_State *L);

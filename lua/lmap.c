@@ -942,6 +942,14 @@ static int map_new(lua_State *L)
         o.btf_fd = (int)luaL_checkinteger(L, -4);
         o.btf_key_type_id = (uint32_t)luaL_checkinteger(L, -3);
         o.btf_value_type_id = (uint32_t)luaL_checkinteger(L, -2);
+        /* Sizes default to the types' (holder.key_size / value_size). */
+        int holder = lua_gettop(L);
+        if (lua_getfield(L, 1, "key_size") == LUA_TNIL && lua_getfield(L, holder, "key_size") == LUA_TNUMBER)
+            o.key_size = (uint32_t)lua_tointeger(L, -1);
+        lua_settop(L, holder);
+        if (lua_getfield(L, 1, "value_size") == LUA_TNIL && lua_getfield(L, holder, "value_size") == LUA_TNUMBER)
+            o.value_size = (uint32_t)lua_tointeger(L, -1);
+        lua_settop(L, holder);
     }
     lmap *lm = lua_newuserdatauv(L, sizeof(lmap), LMAP_NUV);
     memset(lm, 0, sizeof(*lm));
@@ -950,6 +958,12 @@ static int map_new(lua_State *L)
     if (!m)
         return ebpf_lua_fail(L);
     init_from_core(lm, m);
+    if (has_btf) {
+        /* The holder {key=type, value=type} is the map's codec. */
+        lua_pushvalue(L, -2);
+        lua_setiuservalue(L, -2, LMAP_UV_CODEC);
+        lm->has_codec = 1;
+    }
     return 1;
 }
 

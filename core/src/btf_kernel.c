@@ -1,0 +1,198 @@
+/* Kernel BTF: vmlinux (mmapped from sysfs where the kernel allows it, else
+ * read once; parsed once per process), modules, and objects by id. */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "btf_internal.h"
+#include "ebpf/sys.h"
+#include "error_internal.h"
+
+#define VMLINUX_PATH "/sys/kernel/btf/vmlinux"
+
+struct ebpf_btf *btf_load_kernel_file(const char *path, const struct ebpf_btf *base)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return ebpf_err_null(errno, "open", "kernel btf '%s': %s", path, strerror(errno));
+    struct stat st;
+    void *blob = MAP_FAILED;
+    size_t size = 0;
+    if (fstat(fd, &st) == 0 && st.st_size > 0) {
+        size = (size_t)st.st_size;
+        /* sysfs BTF is mmappable (read-only) on 6.16+; the pages are the
+         * kernel's own, so this costs neither a copy nor RSS. */
+        blob = mmap(NULL, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+    }
+    if (blob != MAP_FAILED) {
+        close(fd);
+        return btf_parse_blob(blob, size, BTF_STORE_MMAP, base, path);
+    }
+    /* Fall back to one read; sysfs reports the exact size. */
+    size_t cap = size ? size : (1u << 20), n = 0;
+    char *buf = malloc(cap);
+    for (;;) {
+        if (!buf)
+            break;
+        if (n == cap) {
+            char *nb = realloc(buf, cap * 2);
+            if (!nb) {
+                free(buf);
+                buf = NULL;
+                break;
+            }
+            buf = nb;
+            cap *= 2;
+        }
+        ssize_t r = read(fd, buf + n, cap - n);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            int e = errno;
+            free(buf);
+            close(fd);
+            return ebpf_err_null(e, "open", "kernel btf '%s': read: %s", path, strerror(e));
+        }
+        if (r == 0)
+            break;
+        n += (size_t)r;
+    }
+    close(fd);
+    if (!buf)
+        return ebpf_err_null(ENOMEM, "open", "kernel btf '%s': out of memory", path);
+    return btf_parse_blob(buf, n, BTF_STORE_MALLOC, base, path);
+}
+
+static pthread_mutex_t kernel_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct ebpf_btf *kernel_btf;
+
+const struct ebpf_btf *ebpf_btf_kernel(void)
+{
+    pthread_mutex_lock(&kernel_lock);
+    if (!kernel_btf) {
+        struct ebpf_btf *b = btf_load_kernel_file(VMLINUX_PATH, NULL);
+        if (b) {
+            b->cached = true;
+            b->is_kernel = true;
+            strcpy(b->kname, "vmlinux");
+            kernel_btf = b;
+        }
+    }
+    struct ebpf_btf *r = kernel_btf;
+    int e = errno;
+    pthread_mutex_unlock(&kernel_lock);
+    if (!r)
+        errno = e;
+    return r;
+}
+
+struct ebpf_btf *ebpf_btf_kernel_from(const char *path)
+{
+    struct ebpf_btf *b = btf_load_kernel_file(path, NULL);
+    if (b)
+        b->is_kernel = true;
+    return b;
+}
+
+static bool valid_module_name(const char *name)
+{
+    if (!name || !*name || strlen(name) >= 56)
+        return false;
+    for (const char *p = name; *p; p++)
+        if (*p == '/' || (*p == '.' && (p == name)))
+            return false;
+    return true;
+}
+
+struct ebpf_btf *ebpf_btf_module(const char *name)
+{
+    if (!valid_module_name(name))
+        return ebpf_err_null(EINVAL, "open", "module btf: invalid module name '%s'", name ? name : "(null)");
+    const struct ebpf_btf *base = ebpf_btf_kernel();
+    if (!base)
+        return NULL;
+    char path[128];
+    snprintf(path, sizeof(path), "/sys/kernel/btf/%s", name);
+    struct ebpf_btf *b = btf_load_kernel_file(path, base);
+    if (b) {
+        b->is_kernel = true;
+        snprintf(b->kname, sizeof(b->kname), "%s", name);
+    }
+    return b;
+}
+
+int ebpf_btf_next_id(uint32_t id, uint32_t *next)
+{
+    return ebpf_obj_next_id(BPF_BTF_GET_NEXT_ID, id, next);
+}
+
+struct ebpf_btf *ebpf_btf_open_id(uint32_t id)
+{
+    int fd = ebpf_btf_fd_by_id(id);
+    if (fd < 0) {
+        errno = -fd;
+        return NULL;
+    }
+    struct bpf_btf_info info;
+    char name[64] = {0};
+    memset(&info, 0, sizeof(info));
+    info.name = ebpf_ptr(name);
+    info.name_len = sizeof(name);
+    uint32_t len = sizeof(info);
+    int r = ebpf_obj_get_info(fd, &info, &len);
+    if (r < 0) {
+        close(fd);
+        errno = -r;
+        return NULL;
+    }
+    uint32_t size = info.btf_size;
+    void *data = malloc(size ? size : 1);
+    if (!data) {
+        close(fd);
+        return ebpf_err_null(ENOMEM, "open by id", "btf id %u: out of memory", id);
+    }
+    memset(&info, 0, sizeof(info));
+    info.btf = ebpf_ptr(data);
+    info.btf_size = size;
+    len = sizeof(info);
+    r = ebpf_obj_get_info(fd, &info, &len);
+    if (r < 0 || info.btf_size > size) {
+        free(data);
+        close(fd);
+        if (r >= 0)
+            r = ebpf_err(EAGAIN, "open by id", "btf id %u: data changed size", id);
+        errno = -r;
+        return NULL;
+    }
+    name[sizeof(name) - 1] = 0;
+    bool kern = info.kernel_btf;
+    const struct ebpf_btf *base = NULL;
+    if (kern && strcmp(name, "vmlinux")) {
+        base = ebpf_btf_kernel();
+        if (!base) {
+            free(data);
+            close(fd);
+            return NULL;
+        }
+    }
+    char what[96];
+    snprintf(what, sizeof(what), "id %u", id);
+    struct ebpf_btf *b = btf_parse_blob(data, info.btf_size, BTF_STORE_MALLOC, base, what);
+    if (!b) {
+        int e = errno;
+        close(fd);
+        errno = e;
+        return NULL;
+    }
+    b->fd = fd;
+    b->kid = id;
+    b->is_kernel = kern;
+    snprintf(b->kname, sizeof(b->kname), "%s", name);
+    return b;
+}
