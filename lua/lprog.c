@@ -366,6 +366,8 @@ static int prog_index(lua_State *L)
         int at = ebpf_prog_expected_attach_type(lp->p);
         const char *an = ebpf_attach_type_name(at);
         if (an) lua_pushstring(L, an); else lua_pushnil(L);
+    } else if (lua_getiuservalue(L, 1, LPROG_UV_EXTRA) == LUA_TTABLE) {
+        lua_getfield(L, -1, k); /* attach layers' fields (section, target, ...) */
     } else return 0;
     return 1;
 }

@@ -53,4 +53,11 @@ for _, name in ipairs { "asm", "btf", "elf", "link", "ringbuf", "perf", "feature
   end
 end
 
+-- ELF objects (area elf): ebpf.open / ebpf.load / ebpf.compile.
+if ebpf.elf then
+  ebpf.open = ebpf.elf.open
+  ebpf.load = ebpf.elf.load
+  ebpf.compile = ebpf.elf.compile
+end
+
 return ebpf

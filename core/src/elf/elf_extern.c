@@ -1,0 +1,244 @@
+/* Values of externs: .kconfig from the kernel config (zlib-compressed
+ * /proc/config.gz or /boot/config-$(uname -r)), .ksyms from kernel BTF
+ * (typed, incl. modules) or /proc/kallsyms (untyped), kfuncs. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <zlib.h>
+
+#include "ebtf.h"
+#include "elf_extern.h"
+#include "error_internal.h"
+
+uint32_t eext_kernel_version(void)
+{
+    struct utsname u;
+    unsigned a = 0, b = 0, c = 0;
+    if (uname(&u) == 0)
+        sscanf(u.release, "%u.%u.%u", &a, &b, &c);
+    return (a << 16) + (b << 8) + (c > 255 ? 255 : c);
+}
+
+/* Whole kernel config text, NUL-terminated; NULL if unavailable. */
+static char *read_config(void)
+{
+    gzFile gz = gzopen("/proc/config.gz", "rb");
+    if (!gz) {
+        struct utsname u;
+        char path[300];
+        if (uname(&u) != 0)
+            return NULL;
+        snprintf(path, sizeof(path), "/boot/config-%s", u.release);
+        gz = gzopen(path, "rb"); /* zlib reads plain files too */
+        if (!gz)
+            return NULL;
+    }
+    size_t cap = 1 << 18, n = 0;
+    char *buf = malloc(cap);
+    while (buf) {
+        if (cap - n < 4096) {
+            char *nb = realloc(buf, cap *= 2);
+            if (!nb) {
+                free(buf);
+                buf = NULL;
+                break;
+            }
+            buf = nb;
+        }
+        int r = gzread(gz, buf + n, (unsigned)(cap - n - 1));
+        if (r <= 0)
+            break;
+        n += (size_t)r;
+    }
+    gzclose(gz);
+    if (buf)
+        buf[n] = 0;
+    return buf;
+}
+
+/* Value text of CONFIG_name ("y", "m", "42", "\"str\""), "n" when the
+ * config says "is not set", or NULL if absent. */
+static const char *config_value(const char *cfg, const char *name, size_t *len)
+{
+    size_t nl = strlen(name);
+    for (const char *p = cfg; p && *p;) {
+        const char *eol = strchr(p, '\n');
+        size_t ll = eol ? (size_t)(eol - p) : strlen(p);
+        if (ll > nl && strncmp(p, name, nl) == 0 && p[nl] == '=') {
+            *len = ll - nl - 1;
+            return p + nl + 1;
+        }
+        if (ll > nl + 2 && p[0] == '#' && p[1] == ' ' && strncmp(p + 2, name, nl) == 0 &&
+            strncmp(p + 2 + nl, " is not set", 11) == 0) {
+            *len = 1;
+            return "n";
+        }
+        p = eol ? eol + 1 : NULL;
+    }
+    return NULL;
+}
+
+static int store(const struct eext *e, const struct ebtf *b, unsigned char *dst, const char *v, size_t vl)
+{
+    const struct btf_type *t = ebtf_skip_mods(b, e->type_id, NULL);
+    int kind = t ? ebtf_kind(t) : -1;
+    char tmp[256];
+    if (vl >= sizeof(tmp))
+        vl = sizeof(tmp) - 1;
+    memcpy(tmp, v, vl);
+    tmp[vl] = 0;
+    bool tri = vl == 1 && (tmp[0] == 'y' || tmp[0] == 'n' || tmp[0] == 'm');
+    if (kind == BTF_KIND_ENUM && tri) { /* enum libbpf_tristate */
+        uint32_t x = tmp[0] == 'y' ? 1 : tmp[0] == 'm' ? 2 : 0;
+        memcpy(dst, &x, e->size < 4 ? e->size : 4);
+        return 0;
+    }
+    if (kind == BTF_KIND_INT) {
+        uint32_t enc = *(const uint32_t *)(t + 1);
+        if ((BTF_INT_ENCODING(enc) & BTF_INT_BOOL) && tri) {
+            dst[0] = tmp[0] != 'n';
+            return 0;
+        }
+        if (e->size == 1 && (BTF_INT_ENCODING(enc) & BTF_INT_CHAR) && tri) {
+            dst[0] = (unsigned char)tmp[0];
+            return 0;
+        }
+        if (tri && e->size == 1) {
+            dst[0] = tmp[0] != 'n';
+            return 0;
+        }
+        char *end;
+        errno = 0;
+        unsigned long long x = (BTF_INT_ENCODING(enc) & BTF_INT_SIGNED) ? (unsigned long long)strtoll(tmp, &end, 0)
+                                                                         : strtoull(tmp, &end, 0);
+        if (end == tmp || *end || errno)
+            return ebpf_err(EINVAL, "load", "kconfig '%s': value '%s' is not an integer", e->name, tmp);
+        memcpy(dst, &x, e->size < 8 ? e->size : 8);
+        return 0;
+    }
+    if (kind == BTF_KIND_ARRAY) {
+        if (vl < 2 || tmp[0] != '"' || tmp[vl - 1] != '"')
+            return ebpf_err(EINVAL, "load", "kconfig '%s': value %s is not a string", e->name, tmp);
+        size_t sl = vl - 2 < e->size - 1 ? vl - 2 : e->size - 1;
+        memcpy(dst, tmp + 1, sl);
+        dst[sl] = 0;
+        return 0;
+    }
+    return ebpf_err(EINVAL, "load", "kconfig '%s': unsupported type", e->name);
+}
+
+int eext_kconfig(const struct ebpf_spec *s, const struct ebtf *kbtf, unsigned char *img)
+{
+    char *cfg = NULL;
+    bool cfg_read = false;
+    int r = 0;
+    for (size_t i = 0; i < s->next && r == 0; i++) {
+        const struct eext *e = &s->exts[i];
+        if (e->kind != EEXT_KCONFIG)
+            continue;
+        unsigned char *dst = img + e->off;
+        if (strcmp(e->name, "LINUX_KERNEL_VERSION") == 0) {
+            uint32_t v = eext_kernel_version();
+            memcpy(dst, &v, e->size < 4 ? e->size : 4);
+            continue;
+        }
+        if (strcmp(e->name, "LINUX_HAS_SYSCALL_WRAPPER") == 0 || strcmp(e->name, "LINUX_HAS_BPF_COOKIE") == 0) {
+            /* syscall wrappers: the arch prefixes its sys_* entry points */
+            bool v = true;
+            if (e->name[10] == 'S' && kbtf)
+                v = ebtf_find_first(kbtf, "__x64_sys_bpf", BTF_KIND_FUNC) ||
+                    ebtf_find_first(kbtf, "__arm64_sys_bpf", BTF_KIND_FUNC) ||
+                    ebtf_find_first(kbtf, "__s390x_sys_bpf", BTF_KIND_FUNC) ||
+                    ebtf_find_first(kbtf, "__riscv_sys_bpf", BTF_KIND_FUNC);
+            dst[0] = v;
+            continue;
+        }
+        if (strncmp(e->name, "CONFIG_", 7) != 0) {
+            if (e->weak)
+                continue;
+            r = ebpf_err(ENOENT, "load", "object '%s': unknown kconfig extern '%s'", s->name, e->name);
+            break;
+        }
+        if (!cfg_read) {
+            cfg = read_config();
+            cfg_read = true;
+        }
+        size_t vl = 0;
+        const char *v = cfg ? config_value(cfg, e->name, &vl) : NULL;
+        if (!v) {
+            if (e->weak)
+                continue; /* weak: stays zero */
+            r = ebpf_err(ENOENT, "load", "object '%s': kconfig '%s' not found in %s", s->name, e->name,
+                         cfg ? "the kernel config" : "(no /proc/config.gz or /boot/config-*)");
+            break;
+        }
+        r = store(e, s->obtf, dst, v, vl);
+    }
+    free(cfg);
+    return r;
+}
+
+int eext_kallsyms(const struct ebpf_spec *s, struct eext_val *ev)
+{
+    size_t want = 0;
+    for (size_t i = 0; i < s->next; i++)
+        want += s->exts[i].kind == EEXT_KSYM && !s->exts[i].typed;
+    if (!want)
+        return 0;
+    /* one pass over kallsyms for every untyped ksym (the file is slow) */
+    FILE *f = fopen("/proc/kallsyms", "re");
+    if (!f)
+        return ebpf_err(errno, "load", "object '%s': /proc/kallsyms: %s", s->name, strerror(errno));
+    setvbuf(f, NULL, _IOFBF, 1 << 17); /* big reads: kallsyms is costly per call */
+    char line[512];
+    while (want && fgets(line, sizeof(line), f)) {
+        char *sp1 = strchr(line, ' ');
+        if (!sp1 || !sp1[1] || sp1[2] != ' ')
+            continue;
+        char *name = sp1 + 3, *end = name + strcspn(name, " \t\n");
+        *end = 0;
+        for (size_t i = 0; i < s->next; i++) {
+            const struct eext *e = &s->exts[i];
+            if (e->kind != EEXT_KSYM || e->typed || ev[i].found || strcmp(e->name, name) != 0)
+                continue;
+            ev[i].found = true;
+            ev[i].addr = strtoull(line, NULL, 16);
+            want--;
+        }
+    }
+    fclose(f);
+    return 0;
+}
+
+int eext_ksym(const struct eext *e, const struct ebtf *kbtf, struct ebtf *const *mods, size_t nmods,
+              struct eext_val *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->mod_fd = -1;
+    if (e->kind == EEXT_KSYM && !e->typed)
+        return 0; /* eext_kallsyms */
+    int kind = e->kind == EEXT_KFUNC ? BTF_KIND_FUNC : BTF_KIND_VAR;
+    if (kbtf) {
+        uint32_t id = ebtf_find_first(kbtf, e->name, kind);
+        if (id) {
+            out->found = true;
+            out->btf_id = id;
+            return 0;
+        }
+    }
+    for (size_t m = 0; m < nmods; m++) {
+        uint32_t id = ebtf_find_first(mods[m], e->name, kind);
+        /* find_first also walks the base; keep only the module's ids */
+        for (; id && id < mods[m]->start_id; id = ebtf_find_next(mods[m], id, e->name, kind))
+            ;
+        if (id) {
+            out->found = true;
+            out->btf_id = id;
+            out->mod_fd = mods[m]->fd;
+            return 0;
+        }
+    }
+    return 0;
+}

@@ -1,0 +1,23 @@
+/* Extern resolution (see elf_extern.c). */
+#pragma once
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "elf_internal.h"
+
+struct ebtf;
+
+struct eext_val {
+    bool found;
+    uint64_t addr;   /* untyped ksym */
+    uint32_t btf_id; /* typed ksym / kfunc */
+    int mod_fd;      /* module BTF fd, -1 for vmlinux */
+};
+
+uint32_t eext_kernel_version(void);
+/* Fills the .kconfig image (zeroed by the caller). 0 or -errno. */
+int eext_kconfig(const struct ebpf_spec *s, const struct ebtf *kbtf, unsigned char *img);
+/* Resolves every untyped ksym from /proc/kallsyms in one pass. */
+int eext_kallsyms(const struct ebpf_spec *s, struct eext_val *ev);
+int eext_ksym(const struct eext *e, const struct ebtf *kbtf, struct ebtf *const *mods, size_t nmods,
+              struct eext_val *out);

@@ -1,0 +1,931 @@
+/* Loading a spec: object BTF, maps (pinning, replacement, global data),
+ * then every program (linked with its subprograms, relocated, CO-RE
+ * adjusted) and the static initialisation of map slots. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "ebpf/sys.h"
+#include "ebtf.h"
+#include "elf_core.h"
+#include "elf_extern.h"
+#include "elf_internal.h"
+#include "error_internal.h"
+
+struct cmap {
+    char *name;
+    struct ebpf_map *map;
+    void *mem;
+    size_t mem_size;
+    char *pin_path; /* to pin once everything loaded */
+};
+
+struct cprog {
+    char *name;
+    struct ebpf_prog *prog;
+};
+
+struct ebpf_collection {
+    struct cmap *maps; size_t nmap;
+    struct cprog *progs; size_t nprog;
+    int btf_fd;
+};
+
+struct ld {
+    const struct ebpf_spec *s;
+    const struct ebpf_load_opts *o;
+    struct ebpf_collection *c;
+    const struct ebtf *kbtf;   /* NULL until needed */
+    bool kbtf_owned, kbtf_tried;
+    struct ebtf *const *mods; size_t nmods; bool mods_tried;
+    struct eext_val *ev;
+    int *fd_array; size_t nfd;
+    unsigned char *kconfig;
+};
+
+#define BTF_INFO_ENC(kind, kflag, vlen) (((uint32_t)(kflag) << 31) | ((uint32_t)(kind) << 24) | ((vlen) & 0xffff))
+
+/* ---- kernel BTF ---- */
+
+static const struct ebtf *kernel_btf(struct ld *L)
+{
+    if (!L->kbtf_tried) {
+        L->kbtf_tried = true;
+        const char *err = "";
+        L->kbtf = ebtf_kernel_get(L->o ? L->o->kernel_btf : NULL, &err);
+        L->kbtf_owned = L->o && L->o->kernel_btf;
+        if (!L->kbtf)
+            ebpf_err(errno ? errno : ENOENT, "load", "object '%s': kernel BTF %s: %s", L->s->name,
+                     L->o && L->o->kernel_btf ? L->o->kernel_btf : "/sys/kernel/btf/vmlinux", err);
+    }
+    return L->kbtf;
+}
+
+static void kernel_mods(struct ld *L)
+{
+    if (L->mods_tried)
+        return;
+    L->mods_tried = true;
+    if (!L->kbtf_owned && kernel_btf(L))
+        L->mods = ebtf_kernel_modules(&L->nmods);
+}
+
+/* ---- object BTF: sanitised for the kernel and loaded ---- */
+
+static int load_btf(struct ld *L)
+{
+    const struct ebpf_spec *s = L->s;
+    L->c->btf_fd = -1;
+    if (!s->obtf)
+        return 0;
+    unsigned char *raw = malloc(s->btf_size);
+    if (!raw)
+        return -ENOMEM;
+    memcpy(raw, s->btf, s->btf_size);
+    struct ebtf b;
+    const char *err;
+    if (ebtf_init(&b, raw, s->btf_size, false, NULL, &err) < 0) {
+        free(raw);
+        return 0;
+    }
+    uint32_t int_id = 0;
+    for (uint32_t id = 1; id < ebtf_nr(&b) && !int_id; id++) {
+        const struct btf_type *t = ebtf_type(&b, id);
+        if (ebtf_kind(t) == BTF_KIND_INT && t->size == 4)
+            int_id = id;
+    }
+    for (uint32_t id = 1; id < ebtf_nr(&b); id++) {
+        struct btf_type *t = (struct btf_type *)ebtf_type(&b, id);
+        const char *name = ebtf_str(&b, t->name_off);
+        if (ebtf_kind(t) == BTF_KIND_FUNC && ebtf_vlen(t) > BTF_FUNC_GLOBAL) {
+            t->info = BTF_INFO_ENC(BTF_KIND_FUNC, 0, BTF_FUNC_GLOBAL); /* extern kfunc decl */
+        } else if (ebtf_kind(t) == BTF_KIND_VAR) {
+            struct btf_var *v = (struct btf_var *)(t + 1);
+            if (v->linkage != BTF_VAR_STATIC && v->linkage != BTF_VAR_GLOBAL_ALLOCATED) {
+                v->linkage = BTF_VAR_GLOBAL_ALLOCATED;
+                if (int_id)
+                    t->type = int_id;
+            }
+        } else if (ebtf_kind(t) == BTF_KIND_DATASEC) {
+            struct btf_var_secinfo *vs = (struct btf_var_secinfo *)(t + 1);
+            int vlen = ebtf_vlen(t);
+            if (strcmp(name, ".kconfig") == 0 || strcmp(name, ".ksyms") == 0) {
+                /* externs: an anonymous union of ints keeps the layout valid */
+                t->name_off = 0;
+                t->info = BTF_INFO_ENC(BTF_KIND_UNION, 0, vlen);
+                t->size = 4;
+                struct btf_member *m = (struct btf_member *)vs;
+                for (int k = 0; k < vlen; k++)
+                    m[k] = (struct btf_member){0, int_id, 0};
+                continue;
+            }
+            /* data sections: sizes and offsets from the ELF */
+            for (size_t i = 1; i < s->nsec; i++)
+                if (s->secs[i].name && strcmp(s->secs[i].name, name) == 0)
+                    t->size = (uint32_t)s->secs[i].size;
+            for (int k = 0; k < vlen; k++) {
+                const struct btf_type *var = ebtf_type(&b, vs[k].type);
+                if (!var || ebtf_kind(var) != BTF_KIND_VAR)
+                    continue;
+                const char *vn = ebtf_str(&b, var->name_off);
+                int vi = ebpf_spec_var_find(s, vn);
+                if (vi >= 0 && strcmp(s->maps[s->vars[vi].map]->name, name) == 0)
+                    vs[k].offset = s->vars[vi].off;
+                else if (strcmp(name, ".maps") == 0) {
+                    struct ebpf_map_spec *m = ebpf_spec_map_by_name(s, vn);
+                    if (m)
+                        vs[k].offset = (uint32_t)m->sym_off;
+                }
+            }
+        }
+    }
+    ebtf_release(&b);
+    union bpf_attr a;
+    memset(&a, 0, sizeof(a));
+    a.btf = ebpf_ptr(raw);
+    a.btf_size = (uint32_t)s->btf_size;
+    int fd = ebpf_sys_bpf_fd(BPF_BTF_LOAD, &a, EBPF_ATTR_SIZE(btf_log_level));
+    free(raw);
+    /* A kernel refusing the object's BTF still loads programs, without
+     * func/line info (as libbpf does). */
+    L->c->btf_fd = fd >= 0 ? fd : -1;
+    return 0;
+}
+
+/* ---- maps ---- */
+
+static char *pin_path(struct ld *L, const char *name)
+{
+    const char *root = L->o && L->o->pin_root ? L->o->pin_root : "/sys/fs/bpf";
+    size_t n = strlen(root) + strlen(name) + 2;
+    char *p = malloc(n);
+    if (p)
+        snprintf(p, n, "%s/%s", root, name);
+    return p;
+}
+
+static int check_compat(const struct ebpf_map_spec *ms, const struct ebpf_map *m, const char *what)
+{
+    char diff[160] = "";
+    uint32_t maxe = ms->max_entries;
+    if (ms->type == BPF_MAP_TYPE_PERF_EVENT_ARRAY && !maxe)
+        maxe = (uint32_t)ebpf_num_possible_cpus();
+    if (ebpf_map_type(m) != ms->type)
+        snprintf(diff, sizeof(diff), "type %d vs %d", ebpf_map_type(m), ms->type);
+    else if (ebpf_map_key_size(m) != ms->key_size)
+        snprintf(diff, sizeof(diff), "key_size %u vs %u", ebpf_map_key_size(m), ms->key_size);
+    else if (ebpf_map_value_size(m) != ms->value_size)
+        snprintf(diff, sizeof(diff), "value_size %u vs %u", ebpf_map_value_size(m), ms->value_size);
+    else if (ebpf_map_max_entries(m) != maxe)
+        snprintf(diff, sizeof(diff), "max_entries %u vs %u", ebpf_map_max_entries(m), maxe);
+    else if ((ebpf_map_flags(m) & ~(uint32_t)BPF_F_MMAPABLE) != (ms->flags & ~(uint32_t)BPF_F_MMAPABLE))
+        snprintf(diff, sizeof(diff), "map_flags 0x%x vs 0x%x", ebpf_map_flags(m), ms->flags);
+    if (diff[0])
+        return ebpf_err(EINVAL, "load", "map '%s': %s is incompatible: %s (existing vs object)", ms->name, what,
+                        diff);
+    return 0;
+}
+
+static void kname(char *dst, size_t len, const struct ebpf_spec *s, const struct ebpf_map_spec *m)
+{
+    if (m->kind == EMAP_USER) {
+        snprintf(dst, len, "%s", m->name);
+        return;
+    }
+    /* like libbpf: up to 8 chars of the object name, then the section */
+    size_t pl = strlen(s->name) < 8 ? strlen(s->name) : 8;
+    snprintf(dst, len, "%.*s%.*s", (int)pl, s->name, (int)(15 - pl), m->name);
+}
+
+static struct ebpf_map *create_one(struct ld *L, const struct ebpf_map_spec *ms, int inner_fd, bool mmapable)
+{
+    struct ebpf_map_create_opts o;
+    ebpf_map_create_opts_init(&o);
+    char name[64];
+    kname(name, sizeof(name), L->s, ms);
+    o.name = name;
+    o.type = ms->type;
+    o.key_size = ms->key_size;
+    o.value_size = ms->value_size;
+    o.max_entries = ms->max_entries;
+    if (ms->type == BPF_MAP_TYPE_PERF_EVENT_ARRAY && !o.max_entries)
+        o.max_entries = (uint32_t)ebpf_num_possible_cpus();
+    o.flags = ms->flags | (mmapable ? BPF_F_MMAPABLE : 0);
+    o.numa_node = ms->numa_node;
+    if (ms->numa_node >= 0)
+        o.flags |= BPF_F_NUMA_NODE;
+    o.map_extra = ms->map_extra;
+    o.inner_map_fd = inner_fd;
+    bool btf = L->c->btf_fd >= 0 && ms->btf_value_id && ms->type != BPF_MAP_TYPE_STRUCT_OPS;
+    if (btf) {
+        o.btf_fd = L->c->btf_fd;
+        o.btf_key_type_id = ms->btf_key_id;
+        o.btf_value_type_id = ms->btf_value_id;
+    }
+    struct ebpf_map *m = ebpf_map_create(&o);
+    if (!m && btf && errno == EINVAL) { /* the kernel disliked the types: without BTF */
+        o.btf_fd = -1;
+        o.btf_key_type_id = o.btf_value_type_id = 0;
+        m = ebpf_map_create(&o);
+    }
+    return m;
+}
+
+static int create_maps(struct ld *L)
+{
+    const struct ebpf_spec *s = L->s;
+    for (size_t i = 0; i < s->nmap; i++) {
+        const struct ebpf_map_spec *ms = s->maps[i];
+        struct cmap *cm = &L->c->maps[i];
+        cm->name = strdup(ms->name);
+        if (!cm->name)
+            return -ENOMEM;
+        const struct ebpf_map *rep = NULL;
+        for (size_t k = 0; L->o && k < L->o->n_replace; k++)
+            if (strcmp(L->o->replace[k].name, ms->name) == 0)
+                rep = L->o->replace[k].map;
+        if (rep) {
+            int r = check_compat(ms, rep, "the replacement map");
+            if (r < 0)
+                return r;
+            cm->map = ebpf_map_clone(rep);
+            if (!cm->map)
+                return -errno;
+            continue;
+        }
+        if (ms->pinning == 1 && ms->kind == EMAP_USER) {
+            char *path = pin_path(L, ms->name);
+            if (!path)
+                return -ENOMEM;
+            int fd = ebpf_obj_get(path, 0);
+            if (fd >= 0) {
+                struct ebpf_map *pm = ebpf_map_from_fd(fd);
+                if (!pm) {
+                    int e = errno;
+                    ebpf_err(e, "load", "map '%s': pinned object at %s is not a map", ms->name, path);
+                    free(path);
+                    return -e;
+                }
+                char what[600];
+                snprintf(what, sizeof(what), "the map pinned at %s", path);
+                int r = check_compat(ms, pm, what);
+                free(path);
+                if (r < 0) {
+                    ebpf_map_close(pm);
+                    return r;
+                }
+                cm->map = pm;
+                continue; /* reused: not initialised again */
+            }
+            cm->pin_path = path;
+        }
+        int inner_fd = -1;
+        struct ebpf_map *inner = NULL;
+        if (ms->inner) {
+            inner = create_one(L, ms->inner, -1, false);
+            if (!inner)
+                return ebpf_err(errno, "load", "map '%s': inner map template: %s", ms->name, ebpf_error_message());
+            inner_fd = ebpf_map_fd(inner);
+        }
+        bool data = ms->kind != EMAP_USER;
+        cm->map = create_one(L, ms, inner_fd, data);
+        if (!cm->map && data) /* kernels before 5.5: no mmapable arrays */
+            cm->map = create_one(L, ms, inner_fd, false);
+        ebpf_map_close(inner);
+        if (!cm->map)
+            return -errno;
+        if (data) {
+            const void *img = ms->kind == EMAP_KCONFIG ? L->kconfig : ms->data;
+            uint32_t key = 0;
+            int r = 0;
+            if (img)
+                r = ebpf_map_update(cm->map, &key, img, 0);
+            if (r == 0 && (ms->kind == EMAP_RODATA || ms->kind == EMAP_KCONFIG))
+                r = ebpf_map_freeze(cm->map);
+            if (r < 0)
+                return r;
+            if (ebpf_map_flags(cm->map) & BPF_F_MMAPABLE) {
+                int ro = ms->kind == EMAP_RODATA || ms->kind == EMAP_KCONFIG;
+                size_t sz = ((size_t)ms->value_size + 4095) & ~(size_t)4095;
+                void *p = mmap(NULL, sz, ro ? PROT_READ : PROT_READ | PROT_WRITE, MAP_SHARED, ebpf_map_fd(cm->map), 0);
+                if (p != MAP_FAILED) {
+                    cm->mem = p;
+                    cm->mem_size = sz;
+                }
+            }
+        }
+    }
+    return 0;
+}
+
+/* ---- programs ---- */
+
+struct pb {
+    struct bpf_insn *insns; size_t n, cap;
+    int *order; size_t norder; /* funcs in layout order */
+    int64_t *pos;              /* per spec func: position or -1 */
+};
+
+static const struct erel *rel_at(const struct esec *sec, uint32_t insn)
+{
+    size_t lo = 0, hi = sec->nrel;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (sec->rel[mid].insn < insn)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < sec->nrel && sec->rel[lo].insn == insn ? &sec->rel[lo] : NULL;
+}
+
+/* Target function of a call / function pointer at insn i of func f. */
+static int call_target(const struct ebpf_spec *s, const struct efunc *f, uint32_t i)
+{
+    const struct esec *sec = &s->secs[f->sec];
+    const struct bpf_insn *in = &sec->insns[f->off + i];
+    const struct erel *r = rel_at(sec, f->off + i);
+    if (r && (r->kind == EREL_CALL || r->kind == EREL_FUNC_PTR))
+        return r->target;
+    if (!r && in->code == (BPF_JMP | BPF_CALL) && in->src_reg == BPF_PSEUDO_CALL) {
+        int64_t t = (int64_t)f->off + i + in->imm + 1;
+        if (t < 0 || t >= sec->ninsn)
+            return -2;
+        int fi = espec_func_at(s, f->sec, (uint32_t)t);
+        return fi >= 0 ? fi : -2;
+    }
+    return -1;
+}
+
+/* Appends f, then (depth first, in instruction order) what it calls. */
+static int append_func(struct pb *b, const struct ebpf_spec *s, int fi, const char *prog, int depth)
+{
+    const struct efunc *f = &s->funcs[fi];
+    if (depth > 256)
+        return ebpf_err(ELOOP, "load", "program '%s': subprogram nesting too deep", prog);
+    if (b->n + f->cnt > b->cap) {
+        size_t nc = (b->cap ? b->cap * 2 : 256);
+        while (nc < b->n + f->cnt)
+            nc *= 2;
+        struct bpf_insn *ni = realloc(b->insns, nc * sizeof(*ni));
+        if (!ni)
+            return -ENOMEM;
+        b->insns = ni;
+        b->cap = nc;
+    }
+    b->pos[fi] = (int64_t)b->n;
+    b->order[b->norder++] = fi;
+    memcpy(b->insns + b->n, s->secs[f->sec].insns + f->off, f->cnt * sizeof(struct bpf_insn));
+    b->n += f->cnt;
+    for (uint32_t i = 0; i < f->cnt; i++) {
+        int t = call_target(s, f, i);
+        if (t == -2)
+            return ebpf_err(EINVAL, "load", "program '%s': call from '%s' to no function", prog, f->name);
+        if (t >= 0 && b->pos[t] < 0) {
+            int r = append_func(b, s, t, prog, depth + 1);
+            if (r < 0)
+                return r;
+        }
+    }
+    return 0;
+}
+
+static int map_fd_of(struct ld *L, int mi) { return ebpf_map_fd(L->c->maps[mi].map); }
+
+static int fd_array_add(struct ld *L, int fd)
+{
+    for (size_t i = 1; i < L->nfd; i++)
+        if (L->fd_array[i] == fd)
+            return (int)i;
+    int *n = realloc(L->fd_array, (L->nfd + 2) * sizeof(int));
+    if (!n)
+        return -ENOMEM;
+    L->fd_array = n;
+    if (L->nfd == 0)
+        L->fd_array[L->nfd++] = -1; /* slot 0 means vmlinux */
+    L->fd_array[L->nfd] = fd;
+    return (int)L->nfd++;
+}
+
+static int apply_relocs(struct ld *L, struct pb *b, const char *prog)
+{
+    const struct ebpf_spec *s = L->s;
+    for (size_t k = 0; k < b->norder; k++) {
+        const struct efunc *f = &s->funcs[b->order[k]];
+        const struct esec *sec = &s->secs[f->sec];
+        size_t base = (size_t)b->pos[b->order[k]];
+        for (uint32_t i = 0; i < f->cnt; i++) {
+            struct bpf_insn *in = &b->insns[base + i];
+            size_t at = base + i;
+            const struct erel *r = rel_at(sec, f->off + i);
+            int t = call_target(s, f, i);
+            if (t >= 0) {
+                in->imm = (int32_t)(b->pos[t] - (int64_t)at - 1);
+                if (in->code == (BPF_LD | BPF_IMM | BPF_DW)) {
+                    in->src_reg = BPF_PSEUDO_FUNC;
+                    in[1].imm = 0;
+                }
+                continue;
+            }
+            if (!r)
+                continue;
+            switch (r->kind) {
+            case EREL_MAP:
+                in->src_reg = BPF_PSEUDO_MAP_FD;
+                in->imm = map_fd_of(L, r->target);
+                in[1].imm = 0;
+                break;
+            case EREL_MAP_VALUE:
+                in->src_reg = BPF_PSEUDO_MAP_VALUE;
+                in->imm = map_fd_of(L, r->target);
+                in[1].imm = (int32_t)r->off;
+                break;
+            case EREL_EXTERN: {
+                const struct eext *e = &s->exts[r->target];
+                const struct eext_val *v = &L->ev[r->target];
+                if (e->kind == EEXT_KCONFIG) {
+                    in->src_reg = BPF_PSEUDO_MAP_VALUE;
+                    in->imm = map_fd_of(L, s->kconfig_map);
+                    in[1].imm = (int32_t)(e->off + (uint32_t)in[1].imm);
+                } else if (e->kind == EEXT_KFUNC) {
+                    if (in->code != (BPF_JMP | BPF_CALL))
+                        return ebpf_err(EINVAL, "load", "program '%s': kfunc '%s' not called", prog, e->name);
+                    in->src_reg = BPF_PSEUDO_KFUNC_CALL;
+                    in->imm = v->found ? (int32_t)v->btf_id : 0;
+                    in->off = 0;
+                    if (v->found && v->mod_fd >= 0) {
+                        int slot = fd_array_add(L, v->mod_fd);
+                        if (slot < 0)
+                            return slot;
+                        in->off = (int16_t)slot;
+                    }
+                } else if (e->typed && v->found) {
+                    in->src_reg = BPF_PSEUDO_BTF_ID;
+                    in->imm = (int32_t)v->btf_id;
+                    in[1].imm = v->mod_fd >= 0 ? v->mod_fd : 0;
+                } else {
+                    in->src_reg = 0;
+                    in->imm = (int32_t)(uint32_t)v->addr;
+                    in[1].imm = (int32_t)(uint32_t)(v->addr >> 32);
+                }
+                break;
+            }
+            default:
+                break;
+            }
+        }
+    }
+    return 0;
+}
+
+struct poisoned { size_t insn; char desc[200]; };
+
+static int apply_core(struct ld *L, struct pb *b, const char *prog, struct poisoned **pz, size_t *npz)
+{
+    const struct ebpf_spec *s = L->s;
+    struct ecore_env env = {s->obtf, NULL, NULL, 0};
+    bool env_ready = false;
+    for (size_t k = 0; k < b->norder; k++) {
+        const struct efunc *f = &s->funcs[b->order[k]];
+        for (size_t e = 0; e < s->next_sec[EXT_CORE]; e++) {
+            const struct extsec *x = &s->ext[EXT_CORE][e];
+            if (x->sec != f->sec)
+                continue;
+            for (uint32_t j = 0; j < x->n; j++) {
+                struct bpf_core_relo r;
+                memcpy(&r, x->recs + (size_t)j * x->rec_size, sizeof(r));
+                uint32_t ii = r.insn_off / 8;
+                if (ii < f->off || ii >= f->off + f->cnt)
+                    continue;
+                if (!env_ready && r.kind != BPF_CORE_TYPE_ID_LOCAL) {
+                    env.kernel = kernel_btf(L);
+                    if (!env.kernel)
+                        return -ENOENT;
+                    kernel_mods(L);
+                    env.mods = L->mods;
+                    env.nmods = L->nmods;
+                    env_ready = true;
+                }
+                size_t at = (size_t)b->pos[b->order[k]] + (ii - f->off);
+                char desc[200];
+                bool pois;
+                int rr = ecore_apply(&env, &r, b->insns, b->n, at, desc, sizeof(desc), &pois);
+                if (rr < 0) {
+                    char msg[900];
+                    snprintf(msg, sizeof(msg), "%s", ebpf_error_message());
+                    return ebpf_err(-rr, "load", "program '%s': %s", prog, msg);
+                }
+                if (pois) {
+                    struct poisoned *np = realloc(*pz, (*npz + 1) * sizeof(*np));
+                    if (!np)
+                        return -ENOMEM;
+                    *pz = np;
+                    np[*npz].insn = at;
+                    snprintf(np[*npz].desc, sizeof(np[*npz].desc), "%s", desc);
+                    (*npz)++;
+                }
+            }
+        }
+    }
+    return 0;
+}
+
+/* func_info / line_info of the linked program: the records of each
+ * function, moved to its position. NULL if some function has none. */
+static void *gather(const struct ebpf_spec *s, const struct pb *b, int kind, uint32_t *rec_size, uint32_t *cnt)
+{
+    *cnt = 0;
+    *rec_size = 0;
+    size_t cap = 0;
+    unsigned char *out = NULL;
+    for (size_t k = 0; k < b->norder; k++) {
+        const struct efunc *f = &s->funcs[b->order[k]];
+        size_t before = *cnt;
+        for (size_t e = 0; e < s->next_sec[kind]; e++) {
+            const struct extsec *x = &s->ext[kind][e];
+            if (x->sec != f->sec)
+                continue;
+            if (*rec_size && *rec_size != x->rec_size)
+                goto none;
+            *rec_size = x->rec_size;
+            for (uint32_t j = 0; j < x->n; j++) {
+                const unsigned char *rec = x->recs + (size_t)j * x->rec_size;
+                uint32_t off;
+                memcpy(&off, rec, 4);
+                off /= 8;
+                if (off < f->off || off >= f->off + f->cnt)
+                    continue;
+                if (*cnt == cap) {
+                    cap = cap ? cap * 2 : 64;
+                    unsigned char *n = realloc(out, cap * x->rec_size);
+                    if (!n)
+                        goto none;
+                    out = n;
+                }
+                unsigned char *dst = out + (size_t)*cnt * x->rec_size;
+                memcpy(dst, rec, x->rec_size);
+                uint32_t noff = (uint32_t)b->pos[b->order[k]] + (off - f->off);
+                memcpy(dst, &noff, 4);
+                (*cnt)++;
+            }
+        }
+        if (kind == EXT_FUNC && *cnt != before + 1)
+            goto none;
+    }
+    return out;
+none:
+    free(out);
+    *cnt = 0;
+    return NULL;
+}
+
+static int attach_btf(struct ld *L, const struct ebpf_prog_spec *p, struct ebpf_prog_load_opts *o)
+{
+    if (!p->info || !p->info->btf_target)
+        return 0;
+    char name[256];
+    int kind = BTF_KIND_FUNC;
+    const char *t = p->target;
+    if (p->info->expected_attach_type == BPF_TRACE_RAW_TP) {
+        snprintf(name, sizeof(name), "btf_trace_%s", t);
+        kind = BTF_KIND_TYPEDEF;
+    } else if (p->type == BPF_PROG_TYPE_LSM) {
+        snprintf(name, sizeof(name), "bpf_lsm_%s", t);
+    } else if (p->info->expected_attach_type == BPF_TRACE_ITER) {
+        snprintf(name, sizeof(name), "bpf_iter_%s", t);
+    } else {
+        snprintf(name, sizeof(name), "%s", t);
+    }
+    const char *colon = strchr(name, ':'); /* fentry/module:func */
+    const char *fname = colon ? colon + 1 : name;
+    const struct ebtf *k = kernel_btf(L);
+    if (!k)
+        return -ENOENT;
+    uint32_t id = ebtf_find_first(k, fname, kind);
+    if (id) {
+        o->attach_btf_id = id;
+        return 0;
+    }
+    kernel_mods(L);
+    for (size_t m = 0; m < L->nmods; m++) {
+        id = ebtf_find_first(L->mods[m], fname, kind);
+        if (id >= L->mods[m]->start_id) {
+            o->attach_btf_id = id;
+            o->attach_btf_obj_fd = L->mods[m]->fd;
+            return 0;
+        }
+    }
+    return ebpf_err(ESRCH, "load", "program '%s' (section '%s'): attach target '%s' not found in kernel BTF", p->name,
+                    p->section, name);
+}
+
+static int load_prog(struct ld *L, size_t pi)
+{
+    const struct ebpf_spec *s = L->s;
+    const struct ebpf_prog_spec *p = &s->progs[pi];
+    struct pb b;
+    memset(&b, 0, sizeof(b));
+    b.order = calloc(s->nfunc, sizeof(int));
+    b.pos = malloc(s->nfunc * sizeof(int64_t));
+    struct poisoned *pz = NULL;
+    size_t npz = 0;
+    void *fi = NULL, *li = NULL;
+    int r = -ENOMEM;
+    if (!b.order || !b.pos)
+        goto out;
+    for (size_t i = 0; i < s->nfunc; i++)
+        b.pos[i] = -1;
+    if ((r = append_func(&b, s, p->func, p->name, 0)) < 0 || (r = apply_relocs(L, &b, p->name)) < 0 ||
+        (r = apply_core(L, &b, p->name, &pz, &npz)) < 0)
+        goto out;
+    struct ebpf_prog_load_opts o;
+    ebpf_prog_load_opts_init(&o);
+    o.name = p->name;
+    o.section = p->section;
+    o.type = p->type;
+    o.expected_attach_type = p->eat;
+    o.insns = b.insns;
+    o.insn_cnt = b.n;
+    o.license = s->license;
+    o.kern_version = s->kern_version ? s->kern_version : eext_kernel_version();
+    o.flags = p->flags;
+    o.log_level = L->o ? L->o->log_level : 0;
+    if ((r = attach_btf(L, p, &o)) < 0)
+        goto out;
+    if (L->c->btf_fd >= 0) {
+        uint32_t fsz, fcnt, lsz, lcnt;
+        fi = gather(s, &b, EXT_FUNC, &fsz, &fcnt);
+        if (fi) {
+            li = gather(s, &b, EXT_LINE, &lsz, &lcnt);
+            o.prog_btf_fd = L->c->btf_fd;
+            o.func_info = fi;
+            o.func_info_rec_size = fsz;
+            o.func_info_cnt = fcnt;
+            if (li) {
+                o.line_info = li;
+                o.line_info_rec_size = lsz;
+                o.line_info_cnt = lcnt;
+            }
+        }
+    }
+    if (L->nfd)
+        o.fd_array = L->fd_array;
+    L->c->progs[pi].prog = ebpf_prog_load(&o);
+    if (!L->c->progs[pi].prog) {
+        r = -errno;
+        const char *log = ebpf_error_log();
+        for (size_t k = 0; k < npz; k++) {
+            /* name the relocation whose poisoned insn was reached */
+            char needle[64];
+            snprintf(needle, sizeof(needle), "%zu: (85) call unknown#%d", pz[k].insn, ECORE_POISON_IMM);
+            if (!log || strstr(log, needle) || k + 1 == npz) {
+                char *keep = log ? strdup(log) : NULL;
+                char msg[1024];
+                snprintf(msg, sizeof(msg), "%s", ebpf_error_message());
+                ebpf_err(-r, "load", "%s; CO-RE relocation failed (no match in kernel BTF): %s at insn %zu", msg,
+                         pz[k].desc, pz[k].insn);
+                ebpf_err_set_log(keep);
+                break;
+            }
+        }
+    }
+out:
+    if (r == -ENOMEM && !ebpf_error_message()[0])
+        ebpf_err(ENOMEM, "load", "program '%s': out of memory", p->name);
+    free(b.insns);
+    free(b.order);
+    free(b.pos);
+    free(pz);
+    free(fi);
+    free(li);
+    return L->c->progs[pi].prog ? 0 : (r < 0 ? r : -EINVAL);
+}
+
+/* ---- static initialisation of map slots ---- */
+
+static int init_slots(struct ld *L)
+{
+    const struct ebpf_spec *s = L->s;
+    for (size_t i = 0; i < s->nmap; i++) {
+        const struct ebpf_map_spec *ms = s->maps[i];
+        for (size_t k = 0; k < ms->n_init; k++) {
+            int fd = -1;
+            const char *t = ms->init[k].target;
+            if (ms->init_progs) {
+                for (size_t p = 0; p < s->nprog; p++)
+                    if (strcmp(s->progs[p].name, t) == 0 && L->c->progs[p].prog)
+                        fd = ebpf_prog_fd(L->c->progs[p].prog);
+            } else {
+                for (size_t m = 0; m < s->nmap; m++)
+                    if (strcmp(s->maps[m]->name, t) == 0)
+                        fd = ebpf_map_fd(L->c->maps[m].map);
+            }
+            if (fd < 0) {
+                if (ms->init_progs)
+                    continue; /* program not loaded (autoload off) */
+                return ebpf_err(ENOENT, "load", "map '%s': slot %u: no map '%s'", ms->name, ms->init[k].slot, t);
+            }
+            uint32_t key = ms->init[k].slot, val = (uint32_t)fd;
+            int r = ebpf_map_update(L->c->maps[i].map, &key, &val, 0);
+            if (r < 0)
+                return r;
+        }
+    }
+    return 0;
+}
+
+struct ebpf_collection *ebpf_collection_load(const struct ebpf_spec *s, const struct ebpf_load_opts *opts)
+{
+    struct ld L;
+    memset(&L, 0, sizeof(L));
+    L.s = s;
+    L.o = opts;
+    ebpf_error_clear();
+    struct ebpf_collection *c = calloc(1, sizeof(*c));
+    int r = -ENOMEM;
+    if (!c)
+        goto fail;
+    L.c = c;
+    c->btf_fd = -1;
+    c->maps = calloc(s->nmap ? s->nmap : 1, sizeof(*c->maps));
+    c->progs = calloc(s->nprog ? s->nprog : 1, sizeof(*c->progs));
+    L.ev = calloc(s->next ? s->next : 1, sizeof(*L.ev));
+    if (!c->maps || !c->progs || !L.ev)
+        goto fail;
+    c->nmap = s->nmap;
+    c->nprog = s->nprog;
+    for (size_t i = 0; i < s->nprog; i++)
+        if (!(c->progs[i].name = strdup(s->progs[i].name)))
+            goto fail;
+    /* externs */
+    if (s->kconfig_map >= 0) {
+        L.kconfig = calloc(1, s->maps[s->kconfig_map]->value_size);
+        if (!L.kconfig)
+            goto fail;
+        bool need_k = false;
+        for (size_t i = 0; i < s->next; i++)
+            need_k |= s->exts[i].kind == EEXT_KCONFIG && !strcmp(s->exts[i].name, "LINUX_HAS_SYSCALL_WRAPPER");
+        if ((r = eext_kconfig(s, need_k ? kernel_btf(&L) : NULL, L.kconfig)) < 0)
+            goto fail;
+    }
+    if ((r = eext_kallsyms(s, L.ev)) < 0)
+        goto fail;
+    for (size_t i = 0; i < s->next; i++) {
+        const struct eext *e = &s->exts[i];
+        if (e->kind == EEXT_KCONFIG)
+            continue;
+        if (e->kind == EEXT_KSYM && !e->typed) {
+            if (!L.ev[i].found && !e->weak) {
+                r = ebpf_err(ENOENT, "load", "object '%s': ksym '%s' not found in /proc/kallsyms", s->name, e->name);
+                goto fail;
+            }
+            continue;
+        }
+        const struct ebtf *k = (e->kind == EEXT_KFUNC || e->typed) ? kernel_btf(&L) : NULL;
+        if (k)
+            kernel_mods(&L);
+        if ((r = eext_ksym(e, k, L.mods, L.nmods, &L.ev[i])) < 0)
+            goto fail;
+        if (!L.ev[i].found && !e->weak) {
+            r = ebpf_err(ENOENT, "load", "object '%s': %s '%s' not found in the kernel", s->name,
+                         e->kind == EEXT_KFUNC ? "kfunc" : "ksym", e->name);
+            goto fail;
+        }
+    }
+    if ((r = load_btf(&L)) < 0 || (r = create_maps(&L)) < 0)
+        goto fail;
+    for (size_t i = 0; i < s->nprog; i++) {
+        if (!s->progs[i].autoload)
+            continue;
+        if ((r = load_prog(&L, i)) < 0)
+            goto fail;
+    }
+    if ((r = init_slots(&L)) < 0)
+        goto fail;
+    for (size_t i = 0; i < c->nmap; i++) {
+        if (c->maps[i].pin_path && c->maps[i].map) {
+            r = ebpf_map_pin(c->maps[i].map, c->maps[i].pin_path);
+            if (r < 0)
+                goto fail;
+        }
+        free(c->maps[i].pin_path);
+        c->maps[i].pin_path = NULL;
+    }
+    free(L.ev);
+    free(L.fd_array);
+    free(L.kconfig);
+    if (L.kbtf_owned)
+        ebtf_kernel_put(L.kbtf);
+    return c;
+fail:
+    if (r == -ENOMEM && !ebpf_error_message()[0])
+        ebpf_err(ENOMEM, "load", "object '%s': out of memory", s->name);
+    {
+        int e = ebpf_error_errno() ? ebpf_error_errno() : (r < 0 ? -r : EINVAL);
+        char *log = ebpf_error_log() ? strdup(ebpf_error_log()) : NULL;
+        char msg[1024];
+        snprintf(msg, sizeof(msg), "%s", ebpf_error_message());
+        const char *op = ebpf_error_op();
+        ebpf_collection_close(c);
+        free(L.ev);
+        free(L.fd_array);
+        free(L.kconfig);
+        if (L.kbtf_owned)
+            ebtf_kernel_put(L.kbtf);
+        ebpf_err(e, op && op[0] ? op : "load", "%s", msg);
+        ebpf_err_set_log(log);
+        errno = e;
+    }
+    return NULL;
+}
+
+void ebpf_collection_close(struct ebpf_collection *c)
+{
+    if (!c)
+        return;
+    for (size_t i = 0; i < c->nmap; i++) {
+        if (c->maps[i].mem)
+            munmap(c->maps[i].mem, c->maps[i].mem_size);
+        ebpf_map_close(c->maps[i].map);
+        free(c->maps[i].name);
+        free(c->maps[i].pin_path);
+    }
+    for (size_t i = 0; i < c->nprog; i++) {
+        ebpf_prog_close(c->progs[i].prog);
+        free(c->progs[i].name);
+    }
+    if (c->btf_fd >= 0)
+        close(c->btf_fd);
+    free(c->maps);
+    free(c->progs);
+    free(c);
+}
+
+size_t ebpf_collection_map_count(const struct ebpf_collection *c) { return c->nmap; }
+size_t ebpf_collection_prog_count(const struct ebpf_collection *c) { return c->nprog; }
+
+struct ebpf_map *ebpf_collection_map_at(const struct ebpf_collection *c, size_t i, const char **name)
+{
+    if (i >= c->nmap)
+        return NULL;
+    if (name)
+        *name = c->maps[i].name;
+    return c->maps[i].map;
+}
+
+struct ebpf_map *ebpf_collection_map(const struct ebpf_collection *c, const char *name)
+{
+    for (size_t i = 0; i < c->nmap; i++)
+        if (c->maps[i].name && strcmp(c->maps[i].name, name) == 0)
+            return c->maps[i].map;
+    return NULL;
+}
+
+struct ebpf_prog *ebpf_collection_prog_at(const struct ebpf_collection *c, size_t i, const char **name)
+{
+    if (i >= c->nprog)
+        return NULL;
+    if (name)
+        *name = c->progs[i].name;
+    return c->progs[i].prog;
+}
+
+struct ebpf_prog *ebpf_collection_prog(const struct ebpf_collection *c, const char *name)
+{
+    for (size_t i = 0; i < c->nprog; i++)
+        if (strcmp(c->progs[i].name, name) == 0)
+            return c->progs[i].prog;
+    return NULL;
+}
+
+struct ebpf_map *ebpf_collection_take_map(struct ebpf_collection *c, size_t i)
+{
+    if (i >= c->nmap)
+        return NULL;
+    struct ebpf_map *m = c->maps[i].map;
+    c->maps[i].map = NULL;
+    return m;
+}
+
+struct ebpf_prog *ebpf_collection_take_prog(struct ebpf_collection *c, size_t i)
+{
+    if (i >= c->nprog)
+        return NULL;
+    struct ebpf_prog *p = c->progs[i].prog;
+    c->progs[i].prog = NULL;
+    return p;
+}
+
+void *ebpf_collection_map_mmap(const struct ebpf_collection *c, size_t i, size_t *size)
+{
+    if (i >= c->nmap)
+        return NULL;
+    if (size)
+        *size = c->maps[i].mem_size;
+    return c->maps[i].mem;
+}
+
+int ebpf_collection_btf_fd(const struct ebpf_collection *c) { return c->btf_fd; }
