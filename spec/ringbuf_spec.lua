@@ -359,7 +359,9 @@ describe("readers with a clang-compiled object (testdata/readers/events.bpf.c)",
     local raws = {}
     r:consume(function(b) raws[#raws + 1] = b end)
     assert.are.equal(4, #raws)
-    for i = 1, 4 do assert.are.equal(0, emit:run(nil, { ctx = string.pack("<I8i8", i, ({ -7, 300, -32768, 32767 })[i]) })) end
+    for i, delta in ipairs { -7, 300, -32768, 32767 } do
+      assert.are.equal(0, emit:run(nil, { ctx = string.pack("<I8i8", i, delta) }))
+    end
     r:decode("struct event")
     local evs = {}
     assert.are.equal(4, r:consume(function(ev) evs[#evs + 1] = ev end))
