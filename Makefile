@@ -6,7 +6,7 @@ CMAKE_ARGS ?=
 export LUA_PATH := $(CURDIR)/lua/?.lua;$(CURDIR)/lua/?/init.lua;$(LUA_PATH);;
 export LUA_CPATH := $(CURDIR)/$(BUILD)/?.so;$(LUA_CPATH);;
 
-.PHONY: deps build demo test asan-test bench clean
+.PHONY: deps build demo test asan-test bench clean link-vm-test
 
 deps:
 	./tools/install-deps.sh
@@ -28,6 +28,10 @@ asan-test: deps
 	LD_PRELOAD="$$(gcc -print-file-name=libasan.so) $$(gcc -print-file-name=libubsan.so)" \
 	ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	./tools/run-tests.sh
+
+# Link specs for kprobes/fentry/LSM inside other kernels (qemu).
+link-vm-test: build
+	BUILD=$(BUILD) ./tools/link-vm-test.sh
 
 bench: build
 	./bench/run all

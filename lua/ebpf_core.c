@@ -13,6 +13,7 @@ static void (*const openers[])(lua_State *) = {
     ebpf_lua_open_ringbuf,
     ebpf_lua_open_perf,
     ebpf_lua_open_btf,
+    ebpf_lua_open_link,
     ebpf_lua_open_elf,
 };
 

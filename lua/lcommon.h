@@ -54,4 +54,5 @@ void ebpf_lua_open_sys(lua_State *L);
 void ebpf_lua_open_ringbuf(lua_State *L);
 void ebpf_lua_open_perf(lua_State *L);
 void ebpf_lua_open_btf(lua_State *L);
+void ebpf_lua_open_link(lua_State *L);
 void ebpf_lua_open_elf(lua_State *L);

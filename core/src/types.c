@@ -14,6 +14,17 @@ static const struct name_val attach_types[] = { EBPF_UAPI_ATTACH_TYPES(ENTRY) };
 static const struct name_val link_types[] = { EBPF_UAPI_LINK_TYPES(ENTRY) };
 #undef ENTRY
 
+/* Values newer than the system's UAPI headers (Debian 12 ships 6.1):
+ * consulted after the generated tables; the kernel ABI never renumbers. */
+static const struct name_val newer_prog_types[] = {{"netfilter", 32}};
+static const struct name_val newer_attach_types[] = {
+    {"struct_ops", 44}, {"netfilter", 45}, {"tcx_ingress", 46}, {"tcx_egress", 47},
+    {"trace_uprobe_multi", 48}, {"cgroup_unix_connect", 49}, {"cgroup_unix_sendmsg", 50},
+    {"cgroup_unix_recvmsg", 51}, {"cgroup_unix_getpeername", 52}, {"cgroup_unix_getsockname", 53},
+    {"netkit_primary", 54}, {"netkit_peer", 55}, {"trace_kprobe_session", 56}};
+static const struct name_val newer_link_types[] = {
+    {"netfilter", 10}, {"tcx", 11}, {"uprobe_multi", 12}, {"netkit", 13}, {"sockmap", 14}};
+
 #define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
 static int by_name(const struct name_val *t, int n, const char *name)
@@ -44,13 +55,15 @@ static const char *at(const struct name_val *t, int n, int i, int *v)
 }
 
 int ebpf_map_type_by_name(const char *s) { return by_name(map_types, N(map_types), s); }
-int ebpf_prog_type_by_name(const char *s) { return by_name(prog_types, N(prog_types), s); }
-int ebpf_attach_type_by_name(const char *s) { return by_name(attach_types, N(attach_types), s); }
-int ebpf_link_type_by_name(const char *s) { return by_name(link_types, N(link_types), s); }
+#define WITH_NEWER(t, s) (by_name(t, N(t), s) >= 0 ? by_name(t, N(t), s) : by_name(newer_##t, N(newer_##t), s))
+#define WITH_NEWER_V(t, v) (by_value(t, N(t), v) ? by_value(t, N(t), v) : by_value(newer_##t, N(newer_##t), v))
+int ebpf_prog_type_by_name(const char *s) { return WITH_NEWER(prog_types, s); }
+int ebpf_attach_type_by_name(const char *s) { return WITH_NEWER(attach_types, s); }
+int ebpf_link_type_by_name(const char *s) { return WITH_NEWER(link_types, s); }
 const char *ebpf_map_type_name(int v) { return by_value(map_types, N(map_types), v); }
-const char *ebpf_prog_type_name(int v) { return by_value(prog_types, N(prog_types), v); }
-const char *ebpf_attach_type_name(int v) { return by_value(attach_types, N(attach_types), v); }
-const char *ebpf_link_type_name(int v) { return by_value(link_types, N(link_types), v); }
+const char *ebpf_prog_type_name(int v) { return WITH_NEWER_V(prog_types, v); }
+const char *ebpf_attach_type_name(int v) { return WITH_NEWER_V(attach_types, v); }
+const char *ebpf_link_type_name(int v) { return WITH_NEWER_V(link_types, v); }
 const char *ebpf_map_type_at(int i, int *v) { return at(map_types, N(map_types), i, v); }
 const char *ebpf_prog_type_at(int i, int *v) { return at(prog_types, N(prog_types), i, v); }
 const char *ebpf_attach_type_at(int i, int *v) { return at(attach_types, N(attach_types), i, v); }

@@ -1,0 +1,97 @@
+/* Internals shared by the attach kinds. */
+#pragma once
+#include <stdint.h>
+
+#include "ebpf/link.h"
+#include "ebpf/sys.h"
+#include "ebpf/types.h"
+#include "error_internal.h"
+
+/* Attach/link/program type values newer than the system's <linux/bpf.h>
+ * (Debian 12 ships 6.1 UAPI headers); the kernel ABI never changes them. */
+#define EBPF_ATTACH_STRUCT_OPS 44
+#define EBPF_ATTACH_NETFILTER 45
+#define EBPF_ATTACH_TCX_INGRESS 46
+#define EBPF_ATTACH_TCX_EGRESS 47
+#define EBPF_ATTACH_TRACE_UPROBE_MULTI 48
+#define EBPF_PROG_TYPE_NETFILTER 32
+#define EBPF_F_BEFORE (1U << 3)
+#define EBPF_F_AFTER (1U << 4)
+#define EBPF_F_ID (1U << 5)
+#define EBPF_F_LINK (1U << 13)
+
+/* BPF_LINK_CREATE's attr with every union member up to 6.x. */
+struct link_create_attr {
+    uint32_t prog_fd;
+    uint32_t target_fd; /* or target_ifindex */
+    uint32_t attach_type;
+    uint32_t flags;
+    union {
+        uint32_t target_btf_id;
+        struct { uint64_t iter_info; uint32_t iter_info_len; } iter;
+        struct { uint64_t bpf_cookie; } perf;
+        struct { uint32_t flags, cnt; uint64_t syms, addrs, cookies; } kmulti;
+        struct { uint32_t target_btf_id; uint32_t pad; uint64_t cookie; } tracing;
+        struct { uint32_t pf, hooknum; int32_t priority; uint32_t flags; } nf;
+        struct { uint32_t relative_fd; uint32_t pad; uint64_t expected_revision; } tcx;
+        struct { uint64_t path, offsets, ref_ctr_offsets, cookies; uint32_t cnt, flags, pid; } umulti;
+    } u;
+};
+union link_attr_buf {
+    union bpf_attr a;
+    struct link_create_attr lc;
+    unsigned char bytes[128];
+};
+#define LC_SIZE(member) (offsetof(struct link_create_attr, member) + sizeof(((struct link_create_attr *)0)->member))
+
+/* BPF_LINK_CREATE with `size` bytes of attr. Returns fd or -errno. */
+int link_create_raw(struct link_create_attr *lc, size_t size);
+
+struct ebpf_link {
+    int kind;
+    int fd;          /* bpf_link fd or -1 */
+    int perf_fd;     /* perf event fd or -1 */
+    int target_fd;   /* owned: legacy attach target / socket; -1 */
+    int prog_fd;     /* owned dup of the program for legacy detach; -1 */
+    int attach_type;
+    int pinned;
+    /* tracefs probe to remove on close ("p:ebpf_..." name) */
+    char *tracefs_event; /* "kprobes/NAME" or "uprobes/NAME" */
+    int tracefs_uprobe;
+    /* classic tc */
+    uint32_t ifindex, tc_parent, tc_handle, tc_prio;
+    /* groups */
+    struct ebpf_link **subs;
+    size_t nsubs;
+    /* USDT: spec map slots to free on close */
+    int spec_map_fd;
+    uint32_t *spec_ids;
+    size_t nspec_ids;
+    char desc[320];
+};
+
+struct ebpf_link *link_new(int kind, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Appends a sub-link to a group; takes ownership. */
+int link_group_add(struct ebpf_link *g, struct ebpf_link *sub);
+
+/* Message prefix for a program: "program 'name'". */
+const char *link_prog_label(const struct ebpf_prog *p, char *buf, size_t size);
+/* A hint naming the program type a hook needs when the kernel says EINVAL. */
+int link_fail(const struct ebpf_prog *p, int err, const char *what, const char *want_type);
+
+/* tracefs root (mounted if needed), or NULL with an error. */
+const char *link_tracefs(void);
+/* perf_event_open syscall; returns fd (fixed up) or -errno. */
+int link_perf_event_open(void *attr, int pid, int cpu, int group_fd, unsigned long flags);
+/* Attaches a program to an open perf event fd (owned by the new link). */
+struct ebpf_link *link_attach_perf(const struct ebpf_prog *p, int perf_fd, uint64_t cookie, const char *desc);
+/* Writes a line to a tracefs control file (appending). */
+int link_tracefs_write(const char *file, const char *line);
+/* Reads the id of tracefs event category/name. */
+int link_tracefs_event_id(const char *category, const char *name);
+/* Reads an integer from a sysfs file; -errno if missing. */
+int link_read_int(const char *path, long *out);
+/* Reads bit position of a PMU format field ("retprobe", "ref_ctr_offset"). */
+int link_pmu_format_bit(const char *pmu, const char *field, int *shift);
+/* Unique probe name prefix for tracefs events. */
+void link_probe_name(char *buf, size_t size, const char *kind, const char *what, uint64_t off);

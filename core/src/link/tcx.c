@@ -1,0 +1,50 @@
+/* tcx ingress/egress links (6.6+) with before/after ordering. */
+#include <errno.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "link_internal.h"
+
+struct ebpf_link *ebpf_link_tcx(const struct ebpf_prog *p, int ifindex, const struct ebpf_tcx_opts *o)
+{
+    char ifn[IF_NAMESIZE] = "?";
+    if_indextoname((unsigned)ifindex, ifn);
+    char what[128];
+    snprintf(what, sizeof(what), "tcx %s %s (ifindex %d)", o->egress ? "egress" : "ingress", ifn, ifindex);
+    int t = ebpf_prog_type(p);
+    if (t != BPF_PROG_TYPE_SCHED_CLS && t != BPF_PROG_TYPE_SCHED_ACT)
+        return link_fail(p, EINVAL, what, "sched_cls"), errno = EINVAL, NULL;
+    struct link_create_attr lc;
+    memset(&lc, 0, sizeof(lc));
+    lc.prog_fd = (uint32_t)ebpf_prog_fd(p);
+    lc.target_fd = (uint32_t)ifindex;
+    lc.attach_type = o->egress ? EBPF_ATTACH_TCX_EGRESS : EBPF_ATTACH_TCX_INGRESS;
+    if (o->before)
+        lc.flags |= EBPF_F_BEFORE;
+    if (o->after)
+        lc.flags |= EBPF_F_AFTER;
+    if ((o->before || o->after) && o->relative_fd >= 0) {
+        lc.u.tcx.relative_fd = (uint32_t)o->relative_fd;
+        if (o->relative_is_link)
+            lc.flags |= EBPF_F_LINK;
+    }
+    lc.u.tcx.expected_revision = o->expected_revision;
+    int fd = link_create_raw(&lc, LC_SIZE(u.tcx.expected_revision));
+    if (fd < 0) {
+        if (fd == -ESTALE)
+            return ebpf_err_null(ESTALE, "attach", "%s: expected revision %llu is stale", what,
+                                 (unsigned long long)o->expected_revision);
+        link_fail(p, -fd, what, "sched_cls");
+        errno = -fd;
+        return NULL;
+    }
+    struct ebpf_link *l = link_new(EBPF_LINK_BPF, "%s", what);
+    if (!l) {
+        close(fd);
+        return NULL;
+    }
+    l->fd = fd;
+    return l;
+}
