@@ -50,8 +50,8 @@ function M.load(name)
     os.execute(("ln -sf '%s' '%s/vmlinux.h'"):format(vh, inc))
   end
   local obj = os.tmpname()
-  local ok, out = sh(("%s -O2 -g -target bpf -D__TARGET_ARCH_x86 -I'%s' -idirafter /usr/include/x86_64-linux-gnu -c '%s' -o '%s'")
-    :format(find_clang(), inc, src, obj))
+  local ok, out = sh(("%s -O2 -g -target bpf -D__TARGET_ARCH_x86 -I'%s' -idirafter /usr/include/x86_64-linux-gnu"
+    .. " -c '%s' -o '%s'"):format(find_clang(), inc, src, obj))
   if not ok then
     os.remove(obj)
     error("compiling " .. src .. " failed:\n" .. out)

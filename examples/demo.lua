@@ -3,5 +3,5 @@
 -- section names, ring buffer events decoded through BTF into Lua tables.
 local dir = (arg and arg[0] or ""):match("^(.*)/[^/]*$") or "."
 print("ebpf-lua demo: tracing every exec on this machine for 3 seconds...")
-arg[0] = dir .. "/execsnoop.lua"
+rawset(arg, 0, dir .. "/execsnoop.lua") -- execsnoop finds common.lua next to itself
 dofile(dir .. "/execsnoop.lua")
