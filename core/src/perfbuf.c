@@ -185,6 +185,12 @@ struct ebpf_perf *ebpf_perf_new_fd(int map_fd, const struct ebpf_perf_opts *opts
     pb->epfd = epoll_create1(EPOLL_CLOEXEC);
     if (pb->epfd < 0)
         goto fail_errno;
+    if ((r = ebpf_fd_fixup(pb->epfd)) < 0) { /* never 0-2; closes it on failure */
+        pb->epfd = -1;
+        e = -r;
+        goto fail;
+    }
+    pb->epfd = r;
     online_cpus(on, ncpu);
     for (cpu = 0; cpu < ncpu; cpu++) {
         if (!on[cpu])
@@ -213,6 +219,12 @@ struct ebpf_perf *ebpf_perf_new_fd(int map_fd, const struct ebpf_perf_opts *opts
             goto fail_errno;
         }
         pb->n++;
+        if ((r = ebpf_fd_fixup(rg->fd)) < 0) { /* closes it on failure */
+            rg->fd = -1;
+            e = -r;
+            goto fail;
+        }
+        rg->fd = r;
         int prot = opts->overwritable ? PROT_READ : PROT_READ | PROT_WRITE;
         void *m = mmap(NULL, pb->mmap_len, prot, MAP_SHARED, rg->fd, 0);
         if (m == MAP_FAILED) {

@@ -3,6 +3,7 @@
  * writer drained by a real bpf_user_ringbuf_drain program (its callback
  * needs BTF, which the Lua specs cannot build without the BTF module). */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -228,6 +229,25 @@ static void test_perf(void)
     ebpf_map_close(st);
 }
 
+/* With fds 0-2 free, readers must not take them (stdio is never clobbered). */
+static void test_fds(void)
+{
+    int saved = dup(0);
+    close(0);
+    struct ebpf_ringbuf *r = ebpf_ringbuf_new();
+    CHECK(r && ebpf_ringbuf_epoll_fd(r) > 2);
+    struct ebpf_map *ev = rp_map(BPF_MAP_TYPE_PERF_EVENT_ARRAY, 4, 4, (uint32_t)ebpf_num_possible_cpus());
+    close(0); /* in case the map took it */
+    struct ebpf_perf *pb = ev ? ebpf_perf_new(ev, NULL) : NULL;
+    CHECK(pb && ebpf_perf_epoll_fd(pb) > 2);
+    CHECK(fcntl(0, F_GETFD) < 0);
+    ebpf_perf_free(pb);
+    ebpf_map_close(ev);
+    ebpf_ringbuf_free(r);
+    dup2(saved, 0);
+    close(saved);
+}
+
 static void test_errors(void)
 {
     struct ebpf_map *arr = rp_map(BPF_MAP_TYPE_ARRAY, 4, 4, 1);
@@ -255,6 +275,7 @@ int main(void)
     test_user_ringbuf(btf);
     test_perf();
     test_errors();
+    test_fds();
     if (btf >= 0)
         close(btf);
     if (failures)
