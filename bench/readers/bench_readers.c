@@ -7,7 +7,9 @@
  *   cc -O2 -Icore/include -Icore/tests -Ibench bench/readers/bench_readers.c \
  *      build/libebpfcore.a -lelf -lz -o build/bench_readers
  * mode_ringbuf/mode_perfbuf are meant to move into bench/bench_core.c. */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <errno.h>
 #include <linux/bpf.h>
 #include <sched.h>
