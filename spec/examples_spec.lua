@@ -12,7 +12,7 @@ describe("examples", function()
     assert.matches("TIME%(s%)%s+PID%s+PPID%s+UID%s+COMM%s+FILENAME", out)
     -- its own /bin/true and uname, with their comm and path
     assert.matches("\n[%d.]+%s+%d+%s+%d+%s+%d+%s+true%s+/bin/true\n", out)
-    assert.matches("%s+uname%s+/usr/bin/uname\n", out)
+    assert.matches("%s+uname%s+[%w/]*/uname\n", out)
     local n = tonumber(out:match("\n(%d+) execs in"))
     assert.is_true(n >= 4, out)
   end)
