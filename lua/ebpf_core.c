@@ -15,6 +15,7 @@ static void (*const openers[])(lua_State *) = {
     ebpf_lua_open_btf,
     ebpf_lua_open_link,
     ebpf_lua_open_elf,
+    ebpf_lua_open_asm,
 };
 
 EBPF_EXPORT int luaopen_ebpf_core(lua_State *L)

@@ -45,6 +45,20 @@ void ebpf_lua_to_bytes(lua_State *L, int idx, void *buf, size_t size, const char
  * as a string. */
 void ebpf_lua_push_bytes_value(lua_State *L, const void *buf, size_t size);
 
+/* Fast self check for hot paths: every binding userdata starts with a
+ * 32-bit magic of its type. Only C code can fill a full userdata, and a
+ * foreign one of the same size starting with the same magic does not
+ * occur, so size + magic identifies the type without the registry lookup
+ * of luaL_checkudata (which is still used for the error message). */
+static inline void *ebpf_lua_checkmagic(lua_State *L, int idx, size_t size, uint32_t magic,
+                                        const char *tname)
+{
+    void *p = lua_touserdata(L, idx);
+    if (p && lua_rawlen(L, idx) == size && *(const uint32_t *)p == magic)
+        return p;
+    return luaL_checkudata(L, idx, tname);
+}
+
 /* Area openers, each adding its functions/classes to the module table at
  * the top of the stack. */
 void ebpf_lua_open_error(lua_State *L);
@@ -56,3 +70,4 @@ void ebpf_lua_open_perf(lua_State *L);
 void ebpf_lua_open_btf(lua_State *L);
 void ebpf_lua_open_link(lua_State *L);
 void ebpf_lua_open_elf(lua_State *L);
+void ebpf_lua_open_asm(lua_State *L);

@@ -11,7 +11,10 @@
 #define LMAP_UV_CODEC 2  /* BTF codec: {key=type, value=type} or nil */
 #define LMAP_NUV 2
 
+#define LMAP_MAGIC 0x6d617073u /* "maps", see ebpf_lua_checkmagic */
+
 typedef struct {
+    uint32_t magic;
     struct ebpf_map *m; /* NULL when closed */
     int type;
     uint32_t ksz, vsz;  /* key and value size */
@@ -19,6 +22,7 @@ typedef struct {
     uint32_t vstride;   /* per-CPU: bytes per CPU slot */
     int ncpu;           /* per-CPU: possible CPUs */
     uint8_t percpu, keyless, holds_progs, holds_maps, has_codec, borrowed;
+    uint8_t bytes_keys; /* keys are structs (lpm_trie): always strings */
 } lmap;
 
 /* Checks arg idx is an open ebpf.map (raises otherwise). */

@@ -22,6 +22,7 @@ lprog *ebpf_lua_toprog(lua_State *L, int idx)
 static lprog *new_closed(lua_State *L)
 {
     lprog *lp = lua_newuserdatauv(L, sizeof(lprog), LPROG_NUV);
+    lp->magic = LPROG_MAGIC;
     lp->p = NULL;
     luaL_setmetatable(L, EBPF_PROG_MT);
     return lp;
@@ -170,11 +171,25 @@ static void *opt_out_buf(lua_State *L, int opts, const char *field, size_t def, 
 }
 
 /* run(data [, opts]) -> retval, duration_ns [, out]
- * opts: repeat, ctx, data_out (true|size), ctx_out (true|size), flags,
+ * opts: repeat_count, ctx, data_out (true|size), ctx_out (true|size), flags,
  * cpu, batch_size. out = {data=..., ctx=...} when outputs were asked. */
 static int prog_run(lua_State *L)
 {
-    lprog *lp = ebpf_lua_toprog(L, 1);
+    lprog *lp = ebpf_lua_checkmagic(L, 1, sizeof(lprog), LPROG_MAGIC, EBPF_PROG_MT);
+    if (!lp->p)
+        return luaL_error(L, "attempt to use a closed program");
+    if (lua_gettop(L) == 2 && lua_type(L, 2) == LUA_TSTRING) {
+        /* Hot path, run(data): nothing to parse, nothing allocated. */
+        struct ebpf_prog_run_opts fast = {0};
+        size_t len;
+        fast.data_in = lua_tolstring(L, 2, &len);
+        fast.data_size_in = (uint32_t)len;
+        if (ebpf_prog_run(lp->p, &fast) < 0)
+            return ebpf_lua_fail(L);
+        lua_pushinteger(L, (lua_Integer)fast.retval);
+        lua_pushinteger(L, (lua_Integer)fast.duration);
+        return 2;
+    }
     struct ebpf_prog_run_opts o;
     memset(&o, 0, sizeof(o));
     size_t dlen = 0;
@@ -183,10 +198,11 @@ static int prog_run(lua_State *L)
     o.data_size_in = (uint32_t)dlen;
     int want_out = 0;
     if (!lua_isnoneornil(L, 3)) {
-        static const char *const fields[] = {"repeat", "ctx", "data_out", "ctx_out", "flags", "cpu",
-                                             "batch_size", NULL};
+        static const char *const fields[] = {"repeat_count", "repeat", "ctx", "data_out", "ctx_out",
+                                             "flags", "cpu", "batch_size", NULL};
         ebpf_lua_check_fields(L, 3, fields);
-        o.repeat = (uint32_t)ebpf_lua_opt_int(L, 3, "repeat", 0);
+        /* `repeat` is a Lua keyword, hence repeat_count (["repeat"] works too). */
+        o.repeat = (uint32_t)ebpf_lua_opt_int(L, 3, "repeat_count", ebpf_lua_opt_int(L, 3, "repeat", 0));
         o.flags = (uint32_t)ebpf_lua_opt_int(L, 3, "flags", 0);
         lua_Integer cpu = ebpf_lua_opt_int(L, 3, "cpu", -1);
         if (cpu >= 0) {

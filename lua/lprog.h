@@ -7,7 +7,10 @@
 #define LPROG_UV_EXTRA 2  /* free slot for attach layers (e.g. section info) */
 #define LPROG_NUV 2
 
+#define LPROG_MAGIC 0x70726f67u /* "prog", see ebpf_lua_checkmagic */
+
 typedef struct {
+    uint32_t magic;
     struct ebpf_prog *p; /* NULL when closed */
 } lprog;
 

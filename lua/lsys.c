@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ebpf/sys.h"
@@ -135,6 +136,15 @@ static int map_types(lua_State *L) { return push_names(L, ebpf_map_type_at); }
 static int prog_types(lua_State *L) { return push_names(L, ebpf_prog_type_at); }
 static int attach_types(lua_State *L) { return push_names(L, ebpf_attach_type_at); }
 
+/* Monotonic clock in nanoseconds (benchmarks, timeouts). */
+static int monotime_ns(lua_State *L)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    lua_pushinteger(L, (lua_Integer)ts.tv_sec * 1000000000 + ts.tv_nsec);
+    return 1;
+}
+
 static int errno_name(lua_State *L)
 {
     lua_pushstring(L, ebpf_errno_name((int)luaL_checkinteger(L, 1)));
@@ -172,6 +182,7 @@ void ebpf_lua_open_sys(lua_State *L)
         {"prog_types", prog_types},
         {"attach_types", attach_types},
         {"errno_name", errno_name},
+        {"monotime_ns", monotime_ns},
         {NULL, NULL},
     };
     luaL_setfuncs(L, funcs, 0);

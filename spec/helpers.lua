@@ -79,6 +79,86 @@ function helpers.return_imm(imm)
   return helpers.insns { { 0xb7, 0, 0, 0, imm }, { 0x95 } }
 end
 
+--- Makes sure a bpffs is mounted at /sys/fs/bpf and returns a fresh
+-- directory under it for the calling test (removed by the caller).
+function helpers.bpffs_dir(name)
+  local f = io.open("/proc/mounts")
+  local mounts = f:read("a")
+  f:close()
+  if not mounts:find(" /sys/fs/bpf bpf ", 1, true) then
+    helpers.sh("mkdir -p /sys/fs/bpf && mount -t bpf bpf /sys/fs/bpf")
+  end
+  local dir = ("/sys/fs/bpf/ebpf-lua-test-%s-%d"):format(name or "t", math.random(1, 1 << 30))
+  helpers.sh("mkdir -p " .. dir)
+  return dir
+end
+
+--- bpftool's JSON output for `args`, decoded with a tiny JSON reader.
+function helpers.bpftool_json(args)
+  local out = helpers.sh("bpftool -j " .. args)
+  return helpers.json_decode(out)
+end
+
+-- Minimal JSON decoder (objects, arrays, strings, numbers, literals), for
+-- reading oracle output in tests.
+function helpers.json_decode(s)
+  local pos = 1
+  local function ws() pos = s:find("[^ \t\r\n]", pos) or #s + 1 end
+  local value
+  local function str()
+    local out, i = {}, pos + 1
+    while true do
+      local c = s:sub(i, i)
+      if c == '"' then pos = i + 1; return table.concat(out) end
+      if c == "\\" then
+        local e = s:sub(i + 1, i + 1)
+        local map = { n = "\n", t = "\t", r = "\r", b = "\b", f = "\f" }
+        if e == "u" then
+          out[#out + 1] = utf8.char(tonumber(s:sub(i + 2, i + 5), 16)); i = i + 6
+        else
+          out[#out + 1] = map[e] or e; i = i + 2
+        end
+      else
+        out[#out + 1] = c; i = i + 1
+      end
+    end
+  end
+  function value()
+    ws()
+    local c = s:sub(pos, pos)
+    if c == "{" then
+      local t = {}
+      pos = pos + 1; ws()
+      if s:sub(pos, pos) == "}" then pos = pos + 1; return t end
+      while true do
+        ws(); local k = str(); ws(); pos = pos + 1
+        t[k] = value(); ws()
+        local d = s:sub(pos, pos); pos = pos + 1
+        if d == "}" then return t end
+      end
+    elseif c == "[" then
+      local t = {}
+      pos = pos + 1; ws()
+      if s:sub(pos, pos) == "]" then pos = pos + 1; return t end
+      while true do
+        t[#t + 1] = value(); ws()
+        local d = s:sub(pos, pos); pos = pos + 1
+        if d == "]" then return t end
+      end
+    elseif c == '"' then
+      return str()
+    elseif s:sub(pos, pos + 3) == "true" then pos = pos + 4; return true
+    elseif s:sub(pos, pos + 4) == "false" then pos = pos + 5; return false
+    elseif s:sub(pos, pos + 3) == "null" then pos = pos + 4; return nil
+    else
+      local num = s:match("^-?[%d.eE+-]+", pos)
+      pos = pos + #num
+      return math.tointeger(tonumber(num)) or tonumber(num)
+    end
+  end
+  return value()
+end
+
 package.loaded["helpers"] = helpers
 package.loaded["spec.helpers"] = helpers
 return helpers

@@ -84,3 +84,10 @@ const char *ebpf_errno_name(int err)
     default: return "E?";
     }
 }
+
+const char *ebpf_strerror(int err)
+{
+    if (err == 524)
+        return "Operation not supported by this kernel or object type";
+    return strerror(err);
+}

@@ -11,3 +11,6 @@ void *ebpf_err_null(int err, const char *op, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* Takes ownership of a malloc'd log (may be NULL) for the last error. */
 void ebpf_err_set_log(char *log);
+/* strerror() that also names the kernel-internal ENOTSUPP (524), which
+ * bpf(2) returns for operations a kernel or map type lacks. */
+const char *ebpf_strerror(int err);

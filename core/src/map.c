@@ -102,7 +102,7 @@ struct ebpf_map *ebpf_map_create(const struct ebpf_map_create_opts *o)
         else if (fd == -EPERM)
             hint = " (needs root or CAP_BPF)";
         return ebpf_err_null(-fd, "create", "map '%s' (%s): create: %s%s", disp, tname,
-                             strerror(-fd), hint);
+                             ebpf_strerror(-fd), hint);
     }
     struct ebpf_map *m = calloc(1, sizeof(*m));
     if (!m) {
@@ -134,7 +134,7 @@ struct ebpf_map *ebpf_map_from_fd(int fd)
     int r = fill_from_info(m);
     if (r < 0) {
         free(m);
-        return ebpf_err_null(-r, "open", "fd %d is not a map: %s", fd, strerror(-r));
+        return ebpf_err_null(-r, "open", "fd %d is not a map: %s", fd, ebpf_strerror(-r));
     }
     return m;
 }
@@ -161,7 +161,7 @@ struct ebpf_map *ebpf_map_clone(const struct ebpf_map *src)
 {
     int fd = ebpf_fd_dup(src->fd);
     if (fd < 0)
-        return ebpf_err_null(-fd, "clone", "map '%s': dup: %s", MAP_NAME(src), strerror(-fd));
+        return ebpf_err_null(-fd, "clone", "map '%s': dup: %s", MAP_NAME(src), ebpf_strerror(-fd));
     struct ebpf_map *m = malloc(sizeof(*m));
     if (!m) {
         close(fd);
@@ -233,7 +233,7 @@ static int elem_op(const struct ebpf_map *m, int cmd, const void *key, const voi
     a.flags = flags;
     int r = ebpf_sys_bpf(cmd, &a, EBPF_ATTR_SIZE(flags));
     if (r < 0 && r != -ENOENT)
-        return ebpf_err(-r, op, "map '%s': %s: %s", MAP_NAME(m), op, strerror(-r));
+        return ebpf_err(-r, op, "map '%s': %s: %s", MAP_NAME(m), op, ebpf_strerror(-r));
     return r;
 }
 
@@ -263,13 +263,13 @@ int ebpf_map_lookup_and_delete(const struct ebpf_map *m, const void *key, void *
 int ebpf_map_next_key(const struct ebpf_map *m, const void *key, void *next_key)
 {
     union bpf_attr a;
-    memset(&a, 0, EBPF_ATTR_SIZE(next_key));
+    memset(&a, 0, EBPF_ATTR_SIZE(flags));
     a.map_fd = (uint32_t)m->fd;
     a.key = ebpf_ptr(key);
     a.next_key = ebpf_ptr(next_key);
     int r = ebpf_sys_bpf(BPF_MAP_GET_NEXT_KEY, &a, EBPF_ATTR_SIZE(next_key));
     if (r < 0 && r != -ENOENT)
-        return ebpf_err(-r, "next_key", "map '%s': next_key: %s", MAP_NAME(m), strerror(-r));
+        return ebpf_err(-r, "next_key", "map '%s': next_key: %s", MAP_NAME(m), ebpf_strerror(-r));
     return r;
 }
 
@@ -280,7 +280,7 @@ int ebpf_map_freeze(const struct ebpf_map *m)
     a.map_fd = (uint32_t)m->fd;
     int r = ebpf_sys_bpf(BPF_MAP_FREEZE, &a, EBPF_ATTR_SIZE(map_fd));
     if (r < 0)
-        return ebpf_err(-r, "freeze", "map '%s': freeze: %s", MAP_NAME(m), strerror(-r));
+        return ebpf_err(-r, "freeze", "map '%s': freeze: %s", MAP_NAME(m), ebpf_strerror(-r));
     return 0;
 }
 
@@ -305,7 +305,7 @@ static int batch_op(const struct ebpf_map *m, int cmd, const void *in, void *out
     int r = ebpf_sys_bpf(cmd, &a, EBPF_ATTR_SIZE(batch));
     *count = a.batch.count;
     if (r < 0 && r != -ENOENT)
-        return ebpf_err(-r, op, "map '%s': %s: %s", MAP_NAME(m), op, strerror(-r));
+        return ebpf_err(-r, op, "map '%s': %s: %s", MAP_NAME(m), op, ebpf_strerror(-r));
     return r;
 }
 
@@ -337,14 +337,14 @@ int ebpf_map_pin(const struct ebpf_map *m, const char *path)
 {
     int r = ebpf_obj_pin(m->fd, path);
     if (r < 0)
-        return ebpf_err(-r, "pin", "map '%s': pin '%s': %s", MAP_NAME(m), path, strerror(-r));
+        return ebpf_err(-r, "pin", "map '%s': pin '%s': %s", MAP_NAME(m), path, ebpf_strerror(-r));
     return 0;
 }
 
 int ebpf_map_unpin(const char *path)
 {
     if (unlink(path) < 0)
-        return ebpf_err(errno, "unpin", "unpin '%s': %s", path, strerror(errno));
+        return ebpf_err(errno, "unpin", "unpin '%s': %s", path, ebpf_strerror(errno));
     return 0;
 }
 

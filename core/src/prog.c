@@ -110,7 +110,7 @@ static int load_with_log(const struct ebpf_prog_load_opts *o, uint32_t level, ch
     uint32_t size = LOG_START;
     int fd;
     for (;;) {
-        char *log = malloc(size);
+        char *log = calloc(1, size); /* zeroed: memory checkers cannot see the kernel write */
         if (!log)
             return -ENOMEM;
         log[0] = 0;
@@ -169,7 +169,7 @@ struct ebpf_prog *ebpf_prog_load(const struct ebpf_prog_load_opts *o)
         const char *hint = "";
         if (fd == -EPERM)
             hint = " (needs root or CAP_BPF+CAP_PERFMON; some kernels forbid this program type)";
-        ebpf_err(-fd, "load", "%s: load: %s%s", where, strerror(-fd), hint);
+        ebpf_err(-fd, "load", "%s: load: %s%s", where, ebpf_strerror(-fd), hint);
         if (log && !log[0]) {
             free(log);
             log = NULL;
@@ -206,7 +206,7 @@ struct ebpf_prog *ebpf_prog_from_fd(int fd)
     int r = ebpf_prog_get_info(p, &info);
     if (r < 0) {
         free(p);
-        return ebpf_err_null(-r, "open", "fd %d is not a program: %s", fd, strerror(-r));
+        return ebpf_err_null(-r, "open", "fd %d is not a program: %s", fd, ebpf_strerror(-r));
     }
     p->type = (int)info.type;
     p->id = info.id;
@@ -237,7 +237,7 @@ struct ebpf_prog *ebpf_prog_clone(const struct ebpf_prog *src)
 {
     int fd = ebpf_fd_dup(src->fd);
     if (fd < 0)
-        return ebpf_err_null(-fd, "clone", "program '%s': dup: %s", src->name, strerror(-fd));
+        return ebpf_err_null(-fd, "clone", "program '%s': dup: %s", src->name, ebpf_strerror(-fd));
     struct ebpf_prog *p = malloc(sizeof(*p));
     if (!p) {
         close(fd);
@@ -293,7 +293,7 @@ int ebpf_prog_run(const struct ebpf_prog *p, struct ebpf_prog_run_opts *o)
     o->data_size_out = a.test.data_size_out;
     o->ctx_size_out = a.test.ctx_size_out;
     if (r < 0) {
-        return ebpf_err(-r, "run", "program '%s': test run: %s%s", p->name, strerror(-r),
+        return ebpf_err(-r, "run", "program '%s': test run: %s%s", p->name, ebpf_strerror(-r),
                         r == -524 ? " (this program type has no test run)" :
                         r == -ENOSPC ? " (output buffer too small)" : "");
     }
@@ -304,7 +304,7 @@ int ebpf_prog_pin(const struct ebpf_prog *p, const char *path)
 {
     int r = ebpf_obj_pin(p->fd, path);
     if (r < 0)
-        return ebpf_err(-r, "pin", "program '%s': pin '%s': %s", p->name, path, strerror(-r));
+        return ebpf_err(-r, "pin", "program '%s': pin '%s': %s", p->name, path, ebpf_strerror(-r));
     return 0;
 }
 
@@ -322,7 +322,7 @@ int ebpf_prog_xlated(const struct ebpf_prog *p, void **out, uint32_t *len)
     if (r < 0)
         return r;
     uint32_t n = info.xlated_prog_len;
-    void *buf = malloc(n ? n : 1);
+    void *buf = calloc(1, n ? n : 1); /* zeroed: checkers can't see the kernel write */
     if (!buf)
         return -ENOMEM;
     memset(&info, 0, sizeof(info));

@@ -54,7 +54,7 @@ int ebpf_obj_get(const char *path, uint32_t flags)
     a.file_flags = flags;
     int fd = ebpf_sys_bpf_fd(BPF_OBJ_GET, &a, EBPF_ATTR_SIZE(file_flags));
     if (fd < 0)
-        return ebpf_err(-fd, "open pinned", "open pinned '%s': %s", path, strerror(-fd));
+        return ebpf_err(-fd, "open pinned", "open pinned '%s': %s", path, ebpf_strerror(-fd));
     return fd;
 }
 
@@ -66,7 +66,7 @@ int ebpf_obj_pin(int fd, const char *path)
     a.bpf_fd = (uint32_t)fd;
     int r = ebpf_sys_bpf(BPF_OBJ_PIN, &a, EBPF_ATTR_SIZE(file_flags));
     if (r < 0)
-        return ebpf_err(-r, "pin", "pin '%s': %s", path, strerror(-r));
+        return ebpf_err(-r, "pin", "pin '%s': %s", path, ebpf_strerror(-r));
     return 0;
 }
 
@@ -79,7 +79,7 @@ int ebpf_obj_get_info(int fd, void *info, uint32_t *info_len)
     a.info.info = ebpf_ptr(info);
     int r = ebpf_sys_bpf(BPF_OBJ_GET_INFO_BY_FD, &a, EBPF_ATTR_SIZE(info));
     if (r < 0)
-        return ebpf_err(-r, "info", "get info of fd %d: %s", fd, strerror(-r));
+        return ebpf_err(-r, "info", "get info of fd %d: %s", fd, ebpf_strerror(-r));
     *info_len = a.info.info_len;
     return 0;
 }
@@ -91,7 +91,7 @@ static int fd_by_id(int cmd, uint32_t id, const char *what)
     a.map_id = id; /* same slot as prog_id, link_id, btf_id */
     int fd = ebpf_sys_bpf_fd(cmd, &a, EBPF_ATTR_SIZE(open_flags));
     if (fd < 0)
-        return ebpf_err(-fd, "open by id", "%s id %u: %s", what, id, strerror(-fd));
+        return ebpf_err(-fd, "open by id", "%s id %u: %s", what, id, ebpf_strerror(-fd));
     return fd;
 }
 
@@ -107,7 +107,7 @@ int ebpf_obj_next_id(int cmd, uint32_t id, uint32_t *next)
     a.start_id = id;
     int r = ebpf_sys_bpf(cmd, &a, EBPF_ATTR_SIZE(open_flags));
     if (r < 0)
-        return r == -ENOENT ? r : ebpf_err(-r, "next id", "next id: %s", strerror(-r));
+        return r == -ENOENT ? r : ebpf_err(-r, "next id", "next id: %s", ebpf_strerror(-r));
     *next = a.next_id;
     return 0;
 }
@@ -119,7 +119,7 @@ int ebpf_enable_stats(int type)
     a.enable_stats.type = (uint32_t)type;
     int fd = ebpf_sys_bpf_fd(BPF_ENABLE_STATS, &a, EBPF_ATTR_SIZE(enable_stats));
     if (fd < 0)
-        return ebpf_err(-fd, "enable stats", "enable stats: %s", strerror(-fd));
+        return ebpf_err(-fd, "enable stats", "enable stats: %s", ebpf_strerror(-fd));
     return fd;
 }
 
@@ -157,7 +157,7 @@ int ebpf_num_possible_cpus(void)
     char buf[256] = {0};
     int fd = open("/sys/devices/system/cpu/possible", O_RDONLY | O_CLOEXEC);
     if (fd < 0)
-        return ebpf_err(errno, "cpus", "open /sys/devices/system/cpu/possible: %s", strerror(errno));
+        return ebpf_err(errno, "cpus", "open /sys/devices/system/cpu/possible: %s", ebpf_strerror(errno));
     ssize_t n = read(fd, buf, sizeof(buf) - 1);
     close(fd);
     if (n <= 0)
@@ -203,11 +203,11 @@ int ebpf_rlimit_remove_memlock(void)
 {
     int memcg = ebpf_memcg_accounting();
     if (memcg < 0)
-        return ebpf_err(-memcg, "rlimit", "detect memlock accounting: %s", strerror(-memcg));
+        return ebpf_err(-memcg, "rlimit", "detect memlock accounting: %s", ebpf_strerror(-memcg));
     if (memcg)
         return 0;
     struct rlimit inf = {RLIM_INFINITY, RLIM_INFINITY};
     if (setrlimit(RLIMIT_MEMLOCK, &inf) < 0)
-        return ebpf_err(errno, "rlimit", "raise RLIMIT_MEMLOCK: %s", strerror(errno));
+        return ebpf_err(errno, "rlimit", "raise RLIMIT_MEMLOCK: %s", ebpf_strerror(errno));
     return 1;
 }

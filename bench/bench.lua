@@ -1,0 +1,118 @@
+-- bench.lua: the anchors' workloads through the Lua API (label ebpf-lua),
+-- one line per figure, same format as ../shared/anchors.
+-- usage: lua5.4 bench/bench.lua hashmap [N] [REPS] [BATCH] | testrun [CALLS] [REPS]
+local ebpf = require "ebpf"
+local core = require "ebpf.core"
+
+local LABEL = "ebpf-lua"
+local clock = core.monotime_ns or function() return os.clock() * 1e9 end
+
+local function stats(t)
+  local s = {}
+  for i, v in ipairs(t) do s[i] = v end
+  table.sort(s)
+  local n = #s
+  local med = n % 2 == 1 and s[(n + 1) // 2] or (s[n // 2] + s[n // 2 + 1]) / 2
+  return med, s[1], s[n]
+end
+
+local function fail(msg)
+  io.stderr:write("FAIL ebpf-lua: ", msg, "\n")
+  os.exit(1)
+end
+
+local function w4_value(k) return k * 2654435761 + 7 end
+
+local modes = {}
+
+function modes.hashmap(n, reps, batch)
+  n, reps, batch = tonumber(n) or 100000, tonumber(reps) or 5, tonumber(batch) or 1024
+  local want = 0
+  for k = 0, n - 1 do want = want + w4_value(k) end
+  local ops = { "update", "lookup", "iterate", "lookup_batch", "delete" }
+  local t = {}
+  for _, op in ipairs(ops) do t[op] = {} end
+  for r = 1, reps do
+    local m <close> = assert(ebpf.map { type = "hash", key_size = 4, value_size = 8, max_entries = n })
+    local t0 = clock()
+    for k = 0, n - 1 do m[k] = w4_value(k) end
+    t.update[r] = (clock() - t0) / n
+
+    local sum = 0
+    t0 = clock()
+    for k = 0, n - 1 do sum = sum + m[k] end
+    t.lookup[r] = (clock() - t0) / n
+    if sum ~= want then fail("lookup sum") end
+
+    -- pairs() is the Lua way to walk a map (batched under the hood).
+    sum = 0
+    local count = 0
+    t0 = clock()
+    for _, v in pairs(m) do sum = sum + v; count = count + 1 end
+    t.iterate[r] = (clock() - t0) / n
+    if count ~= n or sum ~= want then fail("iterate count " .. count) end
+
+    t0 = clock()
+    local keys, vals, got = m:lookup_batch { count = batch }
+    t.lookup_batch[r] = (clock() - t0) / n
+    if not keys then fail(tostring(vals)) end
+    sum = 0
+    for i = 1, got do
+      if vals[i] ~= w4_value(keys[i]) then fail("lookup_batch value of key " .. keys[i]) end
+      sum = sum + vals[i]
+    end
+    if got ~= n or sum ~= want then fail("lookup_batch count " .. got) end
+
+    t0 = clock()
+    for k = 0, n - 1 do m[k] = nil end
+    t.delete[r] = (clock() - t0) / n
+    if m:next_key() ~= nil then fail("map not empty after delete") end
+  end
+  for _, op in ipairs(ops) do
+    local med, lo, hi = stats(t[op])
+    print(("W4 hashmap %s %s_ns_per_op=%.1f min=%.1f max=%.1f n=%d reps=%d%s"):format(
+      LABEL, op, med, lo, hi, n, reps, op == "iterate" and " via=pairs" or ""))
+  end
+end
+
+function modes.testrun(calls, reps)
+  calls, reps = tonumber(calls) or 100000, tonumber(reps) or 5
+  local prog <close> = assert(ebpf.program {
+    type = "socket_filter", license = "GPL",
+    insns = string.pack("<BBi2i4BBi2i4", 0xb7, 0, 0, 0, 0x95, 0, 0, 0),
+  })
+  local pkt = string.rep("\0", 64)
+  local run = prog.run
+  for _ = 1, 1000 do
+    if run(prog, pkt) ~= 0 then fail("warm-up retval") end
+  end
+  -- The raw syscall(2) floor, timed in this process and interleaved with
+  -- the Lua loop in every repetition (as the anchors do for C).
+  local floor_ok, floor = pcall(require, "ebpf_bench_floor")
+  local t, f = {}, {}
+  for r = 1, reps do
+    local t0 = clock()
+    for _ = 1, calls do
+      local rv = run(prog, pkt)
+      if rv ~= 0 then fail("retval " .. tostring(rv)) end
+    end
+    t[r] = (clock() - t0) / calls
+    if floor_ok then f[r] = floor.testrun(prog:fd(), pkt, calls) end
+  end
+  local med, lo, hi = stats(t)
+  print(("W6 testrun %s ns_per_call=%.1f min=%.1f max=%.1f calls=%d reps=%d pkt=64"):format(
+    LABEL, med, lo, hi, calls, reps))
+  if floor_ok then
+    local fm, flo, fhi = stats(f)
+    print(("W6 testrun raw_syscall_lua_process ns_per_call=%.1f min=%.1f max=%.1f calls=%d reps=%d pkt=64"):format(
+      fm, flo, fhi, calls, reps))
+    print(("W6 testrun ratio ns_per_call %s/raw_syscall_lua_process=%.2f"):format(LABEL, med / fm))
+  end
+end
+
+local mode = arg[1]
+if not mode or not modes[mode] then
+  io.stderr:write("usage: bench.lua hashmap|testrun [ARGS]\n")
+  os.exit(2)
+end
+modes[mode](table.unpack(arg, 2))

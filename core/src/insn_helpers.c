@@ -1,0 +1,33 @@
+/* Helper id <-> name, from the __BPF_FUNC_MAPPER X-macro of the system's
+ * <linux/bpf.h>: the enum is sequential, so a name's index is its id. */
+#include <string.h>
+
+#include "ebpf/insn.h"
+
+#define HELPER_NAME(name, ...) #name /* the mapper supplies the commas */
+static const char *const helper_names[] = { __BPF_FUNC_MAPPER(HELPER_NAME) };
+#undef HELPER_NAME
+
+_Static_assert(sizeof(helper_names) / sizeof(helper_names[0]) == __BPF_FUNC_MAX_ID,
+               "__BPF_FUNC_MAPPER does not match __BPF_FUNC_MAX_ID");
+
+int ebpf_helper_count(void) { return __BPF_FUNC_MAX_ID; }
+
+const char *ebpf_helper_name(int id)
+{
+    if (id <= 0 || id >= __BPF_FUNC_MAX_ID)
+        return NULL; /* 0 is "unspec", not a helper */
+    return helper_names[id];
+}
+
+int ebpf_helper_id(const char *name)
+{
+    if (!name)
+        return -1;
+    if (strncmp(name, "bpf_", 4) == 0)
+        name += 4;
+    for (int i = 1; i < __BPF_FUNC_MAX_ID; i++)
+        if (strcmp(helper_names[i], name) == 0)
+            return i;
+    return -1;
+}
