@@ -152,7 +152,7 @@ struct ebpf_btf *ebpf_btf_open_id(uint32_t id)
         return NULL;
     }
     uint32_t size = info.btf_size;
-    void *data = malloc(size ? size : 1);
+    void *data = calloc(1, size ? size : 1); /* zeroed: valgrind does not see the kernel write it */
     if (!data) {
         close(fd);
         return ebpf_err_null(ENOMEM, "open by id", "btf id %u: out of memory", id);
