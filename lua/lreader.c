@@ -14,6 +14,7 @@
 
 #include "ebpf/error.h"
 #include "error_internal.h"
+#include "lmap.h"
 #include "lreader.h"
 
 /* ---------------- unpacker ---------------- */
@@ -542,20 +543,24 @@ static int reader_unpack(lua_State *L)
     return 1;
 }
 
-/* A type given by name: the registry hook installed by the BTF/ELF layers
- * resolves it from the maps' object, ("ebpf.resolve_type": fn(map, name)). */
+/* A type given by name: the registry hook "ebpf.resolve_type"
+ * fn(map, name, parent) (installed by lua/ebpf/ringbuf.lua, or by the
+ * BTF/ELF layers) finds it in the BTF of the object the first map came
+ * from (the map's parent user value). */
 static void resolve_type_name(lua_State *L, int self, int name)
 {
     if (lua_getfield(L, LUA_REGISTRYINDEX, "ebpf.resolve_type") != LUA_TFUNCTION)
-        luaL_error(L, "decode('%s'): type names need BTF (a map loaded from an object with BTF and the "
-                      "ebpf.btf module); pass a type handle instead", lua_tostring(L, name));
+        luaL_error(L, "decode('%s'): type names need the ebpf.btf module; pass a type handle instead",
+                   lua_tostring(L, name));
     lua_getiuservalue(L, self, LREADER_UV_MAPS);
     lua_rawgeti(L, -1, 1);
     lua_remove(L, -2);
     lua_pushvalue(L, name);
-    lua_call(L, 2, 1);
+    lua_getiuservalue(L, -2, LMAP_UV_PARENT);
+    lua_call(L, 3, 1);
     if (lua_isnil(L, -1))
-        luaL_error(L, "decode: no type '%s' in the BTF of the reader's map", lua_tostring(L, name));
+        luaL_error(L, "decode: no type '%s' in the BTF of the reader's map or of its object's programs",
+                   lua_tostring(L, name));
 }
 
 /* decode(type): hand records over as type:decode(bytes) (tables for BTF

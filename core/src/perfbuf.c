@@ -185,6 +185,12 @@ struct ebpf_perf *ebpf_perf_new_fd(int map_fd, const struct ebpf_perf_opts *opts
     pb->epfd = epoll_create1(EPOLL_CLOEXEC);
     if (pb->epfd < 0)
         goto fail_errno;
+    if ((r = ebpf_fd_fixup(pb->epfd)) < 0) { /* never 0-2; closes it on failure */
+        pb->epfd = -1;
+        e = -r;
+        goto fail;
+    }
+    pb->epfd = r;
     online_cpus(on, ncpu);
     for (cpu = 0; cpu < ncpu; cpu++) {
         if (!on[cpu])
@@ -213,6 +219,12 @@ struct ebpf_perf *ebpf_perf_new_fd(int map_fd, const struct ebpf_perf_opts *opts
             goto fail_errno;
         }
         pb->n++;
+        if ((r = ebpf_fd_fixup(rg->fd)) < 0) { /* closes it on failure */
+            rg->fd = -1;
+            e = -r;
+            goto fail;
+        }
+        rg->fd = r;
         int prot = opts->overwritable ? PROT_READ : PROT_READ | PROT_WRITE;
         void *m = mmap(NULL, pb->mmap_len, prot, MAP_SHARED, rg->fd, 0);
         if (m == MAP_FAILED) {
@@ -478,58 +490,63 @@ void ebpf_perf_release(struct ebpf_perf *pb)
  * published once per batch (and before returning), as a producer only
  * needs the space back eventually; fields kept in locals across the
  * opaque callbacks. */
+#define likely(x) __builtin_expect(!!(x), 1)
+#define unlikely(x) __builtin_expect(!!(x), 0)
+
 static long ring_consume_fwd(struct ebpf_perf *pb, struct pring *r, long limit, long n, ebpf_perf_sample_cb cb,
                              ebpf_perf_lost_cb lost_cb, void *ctx, int *stopped)
 {
-    const uint8_t *data = r->data;
+    const uint8_t *const data = r->data;
     const uint64_t mask = pb->mask;
-    const size_t size = pb->size;
-    struct perf_event_mmap_page *meta = r->meta;
+    struct perf_event_mmap_page *const meta = r->meta;
     const int cpu = r->cpu;
     uint64_t tail = r->tail;
     for (;;) {
-        uint64_t head = __atomic_load_n(&meta->data_head, __ATOMIC_ACQUIRE);
+        const uint64_t head = __atomic_load_n(&meta->data_head, __ATOMIC_ACQUIRE);
         if (tail >= head)
             break;
         while (tail < head) {
             const uint8_t *p = data + (tail & mask);
-            struct perf_event_header h;
-            memcpy(&h, p, sizeof(h)); /* 8-byte aligned: never wraps */
-            if (h.size < sizeof(h) || h.size > head - tail) {
+            /* Records are 8-byte aligned: the header never wraps. */
+            const struct perf_event_header *h = (const void *)p;
+            const uint32_t hsize = h->size;
+            if (unlikely(hsize < sizeof(*h) || hsize > head - tail)) {
                 tail = head; /* corrupt header: drop what is there rather than loop */
                 break;
             }
-            if ((tail & mask) + h.size > size) {
-                uint8_t *b = bounce(pb, h.size);
+            if (unlikely((tail & mask) + hsize > pb->size)) {
+                uint8_t *b = bounce(pb, hsize);
                 if (!b) {
                     tail = head;
                     break;
                 }
-                ring_copy(pb, r, tail, b, h.size);
+                ring_copy(pb, r, tail, b, hsize);
                 p = b;
+                h = (const void *)p;
             }
-            int rc = 0;
-            if (h.type == PERF_RECORD_SAMPLE && h.size >= sizeof(h) + 4) {
-                uint32_t len;
-                memcpy(&len, p + sizeof(h), 4);
-                if (len > h.size - sizeof(h) - 4)
-                    len = (uint32_t)(h.size - sizeof(h) - 4);
-                rc = cb(ctx, cpu, p + sizeof(h) + 4, len);
-                n++;
-            } else if (h.type == PERF_RECORD_LOST && h.size >= sizeof(h) + 16) {
+            tail += hsize;
+            if (likely(h->type == PERF_RECORD_SAMPLE && hsize >= sizeof(*h) + 4)) {
+                uint32_t len = *(const uint32_t *)(p + sizeof(*h));
+                if (unlikely(len > hsize - sizeof(*h) - 4))
+                    len = (uint32_t)(hsize - sizeof(*h) - 4); /* never past the record */
+                int rc = cb(ctx, cpu, p + sizeof(*h) + 4, len);
+                if (unlikely(rc)) {
+                    pb->stop_code = rc;
+                    *stopped = 1;
+                    n++;
+                    goto out;
+                }
+                if (unlikely(++n >= limit)) {
+                    *stopped = 1;
+                    goto out;
+                }
+            } else if (h->type == PERF_RECORD_LOST && hsize >= sizeof(*h) + 16) {
                 uint64_t lost;
-                memcpy(&lost, p + sizeof(h) + 8, 8);
+                memcpy(&lost, p + sizeof(*h) + 8, 8);
                 r->lost += lost;
                 pb->lost += lost;
                 if (lost_cb)
                     lost_cb(ctx, cpu, lost);
-            }
-            tail += h.size;
-            if (rc || n >= limit) {
-                if (rc)
-                    pb->stop_code = rc;
-                *stopped = 1;
-                goto out;
             }
         }
         __atomic_store_n(&meta->data_tail, tail, __ATOMIC_RELEASE);

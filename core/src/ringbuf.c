@@ -67,9 +67,8 @@ struct ebpf_ringbuf *ebpf_ringbuf_new(void)
         free(rb);
         return ebpf_err_null(e, "ringbuf", "ringbuf reader: epoll_create1: %s", strerror(e));
     }
-    int fd = ebpf_fd_fixup(rb->epfd);
+    int fd = ebpf_fd_fixup(rb->epfd); /* closes it on failure */
     if (fd < 0) {
-        close(rb->epfd);
         free(rb);
         return ebpf_err_null(-fd, "ringbuf", "ringbuf reader: fcntl: %s", strerror(-fd));
     }

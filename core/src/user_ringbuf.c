@@ -107,6 +107,13 @@ struct ebpf_user_ringbuf *ebpf_user_ringbuf_new_fd(int map_fd)
     w->epfd = epoll_create1(EPOLL_CLOEXEC);
     if (w->epfd < 0)
         goto fail;
+    int nfd = ebpf_fd_fixup(w->epfd); /* never 0-2 */
+    if (nfd < 0) { /* fixup closed it */
+        w->epfd = -1;
+        errno = -nfd;
+        goto fail;
+    }
+    w->epfd = nfd;
     struct epoll_event ev = {.events = EPOLLOUT};
     if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, w->fd, &ev) < 0)
         goto fail;

@@ -114,6 +114,24 @@ static inline struct ebpf_prog *rp_perf_xdp(int events_fd, int state_fd)
     return rp_load("perf_out", BPF_PROG_TYPE_XDP, 0, insns, sizeof(insns) / sizeof(insns[0]), -1, 0);
 }
 
+/* Same with 24-byte records {seq, seq + 1, seq + 1}: 40 bytes on the ring
+ * (8 header + 4 size + 28), which does not divide a ring's size, so
+ * records keep straddling its end. */
+static inline struct ebpf_prog *rp_perf_xdp24(int events_fd, int state_fd)
+{
+    const struct bpf_insn insns[] = {
+        RP_I(0xbf, 6, 1, 0, 0), RP_I(0x62, 10, 0, -4, 0), RP_LD_MAP(1, state_fd), RP_I(0xbf, 2, 10, 0, 0),
+        RP_I(0x07, 2, 0, 0, -4), RP_I(0x85, 0, 0, 0, BPF_FUNC_map_lookup_elem), RP_I(0x15, 0, 0, 18, 0),
+        RP_I(0xbf, 7, 0, 0, 0), RP_I(0xb7, 1, 0, 0, 1), RP_I(0xdb, 7, 1, 0, BPF_ADD | BPF_FETCH),
+        RP_I(0x7b, 10, 1, -32, 0), RP_I(0x07, 1, 0, 0, 1), RP_I(0x7b, 10, 1, -24, 0), RP_I(0x7b, 10, 1, -16, 0),
+        RP_I(0xbf, 1, 6, 0, 0), RP_LD_MAP(2, events_fd), RP_I(0xb4, 3, 0, 0, -1), RP_I(0xbf, 4, 10, 0, 0),
+        RP_I(0x07, 4, 0, 0, -32), RP_I(0xb7, 5, 0, 0, 24), RP_I(0x85, 0, 0, 0, BPF_FUNC_perf_event_output),
+        RP_I(0x15, 0, 0, 2, 0), RP_I(0xb7, 1, 0, 0, 1), RP_I(0xdb, 7, 1, 8, BPF_ADD), RP_I(0xb7, 0, 0, 0, 2),
+        RP_I(0x95, 0, 0, 0, 0),
+    };
+    return rp_load("perf_out24", BPF_PROG_TYPE_XDP, 0, insns, sizeof(insns) / sizeof(insns[0]), -1, 0);
+}
+
 static inline struct ebpf_map *rp_map(int type, uint32_t ksz, uint32_t vsz, uint32_t max)
 {
     struct ebpf_map_create_opts o;

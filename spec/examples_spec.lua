@@ -1,0 +1,61 @@
+-- Runs each example briefly (as a user would, in its own process) and
+-- checks what it printed against what the example itself caused.
+local helpers = require "spec.helpers"
+
+local function run(script, args)
+  return helpers.sh(("EBPF_BUILD=%s lua5.4 examples/%s %s"):format(helpers.build, script, args or ""))
+end
+
+describe("examples", function()
+  it("execsnoop (the demo) prints the execs it triggers, decoded through BTF", function()
+    local out = run("demo.lua", "--duration 1.5")
+    assert.matches("TIME%(s%)%s+PID%s+PPID%s+UID%s+COMM%s+FILENAME", out)
+    -- its own /bin/true and uname, with their comm and path
+    assert.matches("\n[%d.]+%s+%d+%s+%d+%s+%d+%s+true%s+/bin/true\n", out)
+    assert.matches("%s+uname%s+[%w/]*/uname\n", out)
+    local n = tonumber(out:match("\n(%d+) execs in"))
+    assert.is_true(n >= 4, out)
+  end)
+
+  it("syscount reads the kernel's hash map with pairs()", function()
+    local out = run("syscount.lua", "--duration 0.5 --top 5")
+    assert.matches("SYSCALL%s+COUNT", out)
+    local rows = 0
+    for name, count in out:gmatch("\n([%w_]+)%s+(%d+)\n") do
+      assert.is_true(tonumber(count) > 0, name)
+      rows = rows + 1
+    end
+    assert.is_true(rows >= 3, out)
+    local total, kinds = out:match("(%d+) syscalls of (%d+) kinds")
+    assert.is_true(tonumber(total) > 0 and tonumber(kinds) >= rows, out)
+  end)
+
+  it("latency prints a log2 histogram whose rows add up to the total", function()
+    local out = run("latency.lua", "--duration 0.5")
+    assert.matches("nsecs : count", out)
+    local sum, rows = 0, 0
+    for lo, hi, count, bar in out:gmatch("\n%s*(%d+) %-> (%d+)%s+: (%d+)%s+|([ *]*)|") do
+      lo, hi = tonumber(lo), tonumber(hi)
+      assert.is_true(hi == 1 or hi == 2 * lo - 1 + (lo == 0 and 1 or 0), out)
+      sum = sum + tonumber(count)
+      rows = rows + 1
+      assert.are.equal(40, #bar)
+    end
+    assert.is_true(rows > 0, out)
+    assert.are.equal(tonumber(out:match("(%d+) syscalls timed")), sum)
+  end)
+
+  it("uprobe sees every call of the program it starts, with its argument", function()
+    local out = run("uprobe.lua", "--duration 0.5")
+    assert.matches("target: work%(%) called 5 times, sum of results 30", out)
+    assert.matches("uprobe: saw 5 calls of work%(%), sum of results 30", out)
+    for i = 1, 5 do assert.matches("\n" .. i .. "%s+%d+%s+" .. i .. "%s", out) end
+  end)
+
+  it("xdp_count counts the UDP datagrams it sends through a veth pair", function()
+    local out = run("xdp_count.lua", "--duration 1")
+    local sent = tonumber(out:match("%((%d+) UDP datagrams sent%)"))
+    assert.are.equal(10, sent)
+    assert.are.equal(sent, tonumber(out:match("ipv4/udp%s+(%d+)")))
+  end)
+end)
