@@ -10,7 +10,6 @@ while common.now() < deadline do os.execute("sleep 0.2") end
 for _, l in ipairs(links) do l:close() end
 
 local hist = coll.maps.hist
-hist:set_codec(nil, nil) -- u32 -> u64: plain integers
 local counts, first, last, max, total = {}, nil, -1, 0, 0
 for slot = 0, hist.max_entries - 1 do
   local c = hist[slot]

@@ -25,7 +25,6 @@ for _, l in ipairs(links) do l:close() end
 
 local rows, total = {}, 0
 local counts = coll.maps.counts
-counts:set_codec(nil, nil) -- u32 -> u64: plain integers are all we need
 for nr, count in pairs(counts) do
   rows[#rows + 1] = { nr = nr, count = count }
   total = total + count

@@ -27,7 +27,6 @@ local ok, err = pcall(function()
   link:close()
   local names = { [0] = "other", "arp", "ipv4/icmp", "ipv4/udp", "ipv4/tcp", "ipv4/other", "ipv6" }
   local packets = coll.maps.packets
-  packets:set_codec(nil, nil)
   print(("%-12s %8s"):format("PROTOCOL", "PACKETS"))
   local total = 0
   for k = 0, packets.max_entries - 1 do

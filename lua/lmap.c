@@ -105,13 +105,19 @@ static void key_to_bytes(lua_State *L, int self, lmap *lm, int idx, void *buf)
 
 static void push_key(lua_State *L, int self, lmap *lm, const void *buf)
 {
-    if (lm->bytes_keys && !lm->has_codec) {
+    if (lm->has_codec) {
+        /* A codec decodes the raw bytes, whatever their size. */
         lua_pushlstring(L, (const char *)buf, lm->ksz);
-        return;
+        if (codec_call(L, self, "key", "decode", -1)) {
+            lua_remove(L, -2);
+            return;
+        }
+        lua_pop(L, 1);
     }
-    ebpf_lua_push_bytes_value(L, buf, lm->ksz);
-    if (lm->has_codec && codec_call(L, self, "key", "decode", -1))
-        lua_remove(L, -2);
+    if (lm->bytes_keys)
+        lua_pushlstring(L, (const char *)buf, lm->ksz);
+    else
+        ebpf_lua_push_bytes_value(L, buf, lm->ksz);
 }
 
 /* One value slot (one CPU's for per-CPU maps). */
@@ -176,9 +182,15 @@ static void push_one_value(lua_State *L, int self, lmap *lm, const void *buf)
         }
         return;
     }
+    if (lm->has_codec) {
+        lua_pushlstring(L, (const char *)buf, lm->vsz);
+        if (codec_call(L, self, "value", "decode", -1)) {
+            lua_remove(L, -2);
+            return;
+        }
+        lua_pop(L, 1);
+    }
     ebpf_lua_push_bytes_value(L, buf, lm->vsz);
-    if (lm->has_codec && codec_call(L, self, "value", "decode", -1))
-        lua_remove(L, -2);
 }
 
 static void push_value(lua_State *L, int self, lmap *lm, const void *buf)
