@@ -1,6 +1,6 @@
 -- bench.lua: the anchors' workloads through the Lua API (label ebpf-lua),
 -- one line per figure, same format as ../shared/anchors.
--- usage: lua5.4 bench/bench.lua hashmap [N] [REPS] [BATCH] | testrun [CALLS] [REPS]
+-- usage: lua5.4 bench/bench.lua hashmap [N] [REPS] [BATCH] | testrun [CALLS] [REPS] | load OBJ [REPS]
 local ebpf = require "ebpf"
 local core = require "ebpf.core"
 
@@ -110,9 +110,29 @@ function modes.testrun(calls, reps)
   end
 end
 
+function modes.load(path, reps)
+  reps = math.min(tonumber(reps) or 20, 64)
+  local function once()
+    local t0 = clock()
+    local c = assert(ebpf.load(path))
+    local np, nm = 0, 0
+    for _ in pairs(c.programs) do np = np + 1 end
+    for _ in pairs(c.maps) do nm = nm + 1 end
+    if np ~= 5 or nm ~= 6 then fail(("load: %d programs, %d maps"):format(np, nm)) end
+    c:close()
+    return (clock() - t0) / 1e6
+  end
+  local first = once()
+  local t = {}
+  for r = 1, reps do t[r] = once() end
+  local med, lo, hi = stats(t)
+  print(("W5 load %s ms_per_load=%.3f min=%.3f max=%.3f first=%.3f reps=%d"):format(
+    LABEL, med, lo, hi, first, reps))
+end
+
 local mode = arg[1]
 if not mode or not modes[mode] then
-  io.stderr:write("usage: bench.lua hashmap|testrun [ARGS]\n")
+  io.stderr:write("usage: bench.lua hashmap|testrun|load [ARGS]\n")
   os.exit(2)
 end
 modes[mode](table.unpack(arg, 2))

@@ -8,6 +8,7 @@
 #include "ebpf/map.h"
 #include "ebpf/prog.h"
 #include "ebpf/sys.h"
+#include "ebpf/elf.h"
 
 #define LABEL "ebpf-core"
 
@@ -159,6 +160,35 @@ static int mode_testrun(int calls, int reps)
     return 0;
 }
 
+/* W5: open + load + close of a multi-program object; the first round
+ * includes the process-wide kernel BTF parse. */
+static double w5_once_ms(const char *path)
+{
+    uint64_t t0 = bench_now_ns();
+    struct ebpf_spec *s = ebpf_spec_open_file(path);
+    struct ebpf_collection *c = s ? ebpf_collection_load(s, NULL) : NULL;
+    if (!c)
+        BENCH_FAIL("load %s: %s", path, ebpf_error_message());
+    if (ebpf_collection_prog_count(c) != 5 || ebpf_collection_map_count(c) != 6)
+        BENCH_FAIL("load: %zu programs, %zu maps", (size_t)ebpf_collection_prog_count(c),
+                   (size_t)ebpf_collection_map_count(c));
+    ebpf_collection_close(c);
+    ebpf_spec_free(s);
+    return (double)(bench_now_ns() - t0) / 1e6;
+}
+
+static int mode_load(const char *path, int reps)
+{
+    double t[64];
+    double first = w5_once_ms(path);
+    for (int r = 0; r < reps; r++)
+        t[r] = w5_once_ms(path);
+    struct bench_stats s = bench_stats(t, reps);
+    printf("W5 load %s ms_per_load=%.3f min=%.3f max=%.3f first=%.3f reps=%d\n", LABEL, s.median, s.min,
+           s.max, first, reps);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -172,6 +202,8 @@ int main(int argc, char **argv)
         return mode_hashmap((uint32_t)ARG(2, 100000), ARG(3, 5), (uint32_t)ARG(4, 1024));
     if (!strcmp(mode, "testrun"))
         return mode_testrun(ARG(2, 100000), ARG(3, 5));
+    if (!strcmp(mode, "load") && argc > 2)
+        return mode_load(argv[2], ARG(3, 20) > 64 ? 64 : ARG(3, 20));
     fprintf(stderr, "%s: unknown mode '%s'\n", argv[0], mode);
     return 2;
 }
