@@ -137,6 +137,7 @@ struct ebpf_btf_param {
 EBPF_API int ebpf_btf_param(const struct ebpf_btf *btf, uint32_t id, uint32_t idx, struct ebpf_btf_param *out);
 
 struct ebpf_btf_array_info { uint32_t type, index_type, nelems; };
+/* Element type, index type and element count of an ARRAY type. */
 EBPF_API int ebpf_btf_array(const struct ebpf_btf *btf, uint32_t id, struct ebpf_btf_array_info *out);
 
 struct ebpf_btf_int_info {
@@ -144,6 +145,7 @@ struct ebpf_btf_int_info {
     uint32_t offset;         /* bit offset (legacy, normally 0) */
     uint32_t bits;
 };
+/* Encoding, bit offset and bit count of an INT type. */
 EBPF_API int ebpf_btf_int(const struct ebpf_btf *btf, uint32_t id, struct ebpf_btf_int_info *out);
 
 /* BTF_VAR_STATIC / BTF_VAR_GLOBAL_ALLOCATED / _EXTERN of a var; BTF_FUNC_*
@@ -151,6 +153,7 @@ EBPF_API int ebpf_btf_int(const struct ebpf_btf *btf, uint32_t id, struct ebpf_b
 EBPF_API int ebpf_btf_linkage(const struct ebpf_btf *btf, uint32_t id);
 
 struct ebpf_btf_var_secinfo { uint32_t type, offset, size; };
+/* Variable idx of a DATASEC: its VAR type, offset and size. */
 EBPF_API int ebpf_btf_datasec_var(const struct ebpf_btf *btf, uint32_t id, uint32_t idx, struct ebpf_btf_var_secinfo *out);
 /* Component index of a decl_tag (-1: the declaration itself). */
 EBPF_API int ebpf_btf_decl_tag_component(const struct ebpf_btf *btf, uint32_t id, int32_t *out);

@@ -89,12 +89,15 @@ EBPF_API struct ebpf_spec *ebpf_spec_open_mem(const void *buf, size_t len, const
 EBPF_API struct ebpf_spec *ebpf_spec_open_file(const char *path);
 EBPF_API void ebpf_spec_free(struct ebpf_spec *s);
 
+/* Object name, license string and version section of the object. */
 EBPF_API const char *ebpf_spec_name(const struct ebpf_spec *s);
 EBPF_API const char *ebpf_spec_license(const struct ebpf_spec *s);
 EBPF_API uint32_t ebpf_spec_kern_version(const struct ebpf_spec *s);
 /* Raw .BTF section of the object (NULL if none). */
 EBPF_API const void *ebpf_spec_btf(const struct ebpf_spec *s, size_t *size);
 
+/* Maps of the object (BTF-defined, legacy and global data), by index or
+ * name; NULL past the end or when absent. */
 EBPF_API size_t ebpf_spec_map_count(const struct ebpf_spec *s);
 EBPF_API struct ebpf_map_spec *ebpf_spec_map_at(const struct ebpf_spec *s, size_t i);
 EBPF_API struct ebpf_map_spec *ebpf_spec_map_by_name(const struct ebpf_spec *s, const char *name);
@@ -118,10 +121,14 @@ EBPF_API void ebpf_map_spec_set_max_entries(struct ebpf_map_spec *m, uint32_t n)
 EBPF_API void ebpf_map_spec_set_flags(struct ebpf_map_spec *m, uint32_t flags);
 EBPF_API void ebpf_map_spec_set_pinning(struct ebpf_map_spec *m, int pinning);
 
+/* Programs of the object (one per function in a program section), by
+ * index or name; NULL past the end or when absent. */
 EBPF_API size_t ebpf_spec_prog_count(const struct ebpf_spec *s);
 EBPF_API struct ebpf_prog_spec *ebpf_spec_prog_at(const struct ebpf_spec *s, size_t i);
 EBPF_API struct ebpf_prog_spec *ebpf_spec_prog_by_name(const struct ebpf_spec *s, const char *name);
 
+/* Program spec fields: function name, section, program type and expected
+ * attach type (from the section-name table, editable below). */
 EBPF_API const char *ebpf_prog_spec_name(const struct ebpf_prog_spec *p);
 EBPF_API const char *ebpf_prog_spec_section(const struct ebpf_prog_spec *p);
 EBPF_API int ebpf_prog_spec_type(const struct ebpf_prog_spec *p);

@@ -83,6 +83,8 @@ struct ebpf_kprobe_opts {
     uint64_t cookie;
     int force_tracefs;     /* use kprobe_events even if the PMU exists */
 };
+/* kprobe/kretprobe on a function (+offset) or address: the kprobe PMU,
+ * or tracefs kprobe_events when the PMU is missing or forced. */
 EBPF_API struct ebpf_link *ebpf_link_kprobe(const struct ebpf_prog *p, const struct ebpf_kprobe_opts *o);
 /* ksyscall: kprobe on the arch's syscall entry ("__x64_sys_<name>" or the
  * plain "sys_<name>" on old kernels). */
@@ -99,6 +101,8 @@ struct ebpf_kprobe_multi_opts {
     const char *pattern;    /* glob over available_filter_functions instead */
     int retprobe;
 };
+/* kprobe.multi: one link over many functions (symbols, glob pattern or
+ * addresses), with a cookie per function. */
 EBPF_API struct ebpf_link *ebpf_link_kprobe_multi(const struct ebpf_prog *p,
                                                   const struct ebpf_kprobe_multi_opts *o);
 
@@ -138,6 +142,8 @@ struct ebpf_uprobe_multi_opts {
     int pid;
     int retprobe;
 };
+/* uprobe.multi: one link over many offsets (or symbols/pattern) of one
+ * binary, with a cookie per site and an optional pid. */
 EBPF_API struct ebpf_link *ebpf_link_uprobe_multi(const struct ebpf_prog *p,
                                                   const struct ebpf_uprobe_multi_opts *o);
 
@@ -196,6 +202,8 @@ struct ebpf_perf_event_opts {
     int pid;                /* -1: all processes (needs a cpu) */
     uint64_t cookie;
 };
+/* Opens a perf event (software or hardware, one CPU or all, period or
+ * frequency) and attaches the program to it. */
 EBPF_API struct ebpf_link *ebpf_link_perf_event(const struct ebpf_prog *p, const struct ebpf_perf_event_opts *o);
 /* Attaches to a perf event fd the caller opened (takes ownership). */
 EBPF_API struct ebpf_link *ebpf_link_perf_fd(const struct ebpf_prog *p, int perf_fd, uint64_t cookie,
@@ -247,6 +255,8 @@ struct ebpf_iter_opts {
     uint32_t cgroup_order;
     uint32_t tid, pid, pid_fd; /* iter/task filters; 0 */
 };
+/* Creates an iterator link (iter/task, iter/bpf_map, ...); read its text
+ * with ebpf_link_iter_open(). */
 EBPF_API struct ebpf_link *ebpf_link_iter(const struct ebpf_prog *p, const struct ebpf_iter_opts *o);
 /* A new fd to read() the iterator's output from (BPF_ITER_CREATE). */
 EBPF_API int ebpf_link_iter_open(const struct ebpf_link *l);
