@@ -42,18 +42,7 @@ struct ebpf_link *ebpf_link_iter(const struct ebpf_prog *p, const struct ebpf_it
         sz = LC_SIZE(u.iter.iter_info_len);
     }
     int fd = link_create_raw(&lc, sz);
-    if (fd < 0) {
-        link_fail(p, -fd, what, NULL);
-        errno = -fd;
-        return NULL;
-    }
-    struct ebpf_link *l = link_new(EBPF_LINK_BPF, "%s", what);
-    if (!l) {
-        close(fd);
-        return NULL;
-    }
-    l->fd = fd;
-    return l;
+    return link_from_fd(p, fd, what, NULL);
 }
 
 int ebpf_link_iter_open(const struct ebpf_link *l)

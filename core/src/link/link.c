@@ -56,6 +56,22 @@ int link_fail(const struct ebpf_prog *p, int err, const char *what, const char *
     return ebpf_err(err, "attach", "%s: attach %s: %s", lab, what, strerror(err));
 }
 
+struct ebpf_link *link_from_fd(const struct ebpf_prog *p, int fd, const char *what, const char *want_type)
+{
+    if (fd < 0) {
+        link_fail(p, -fd, what, want_type);
+        errno = -fd;
+        return NULL;
+    }
+    struct ebpf_link *l = link_new(EBPF_LINK_BPF, "%s", what);
+    if (!l) {
+        close(fd);
+        return NULL;
+    }
+    l->fd = fd;
+    return l;
+}
+
 int link_create_raw(struct link_create_attr *lc, size_t size)
 {
     union link_attr_buf b;
@@ -76,18 +92,7 @@ struct ebpf_link *ebpf_link_create(const struct ebpf_prog *p, int target_fd, int
     lc.attach_type = (uint32_t)attach_type;
     lc.flags = flags;
     int fd = link_create_raw(&lc, LC_SIZE(flags));
-    if (fd < 0) {
-        link_fail(p, -fd, what, NULL);
-        errno = -fd;
-        return NULL;
-    }
-    struct ebpf_link *l = link_new(EBPF_LINK_BPF, "%s", what);
-    if (!l) {
-        close(fd);
-        return NULL;
-    }
-    l->fd = fd;
-    return l;
+    return link_from_fd(p, fd, what, NULL);
 }
 
 static void tracefs_remove(struct ebpf_link *l)

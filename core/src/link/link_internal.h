@@ -78,6 +78,10 @@ int link_group_add(struct ebpf_link *g, struct ebpf_link *sub);
 const char *link_prog_label(const struct ebpf_prog *p, char *buf, size_t size);
 /* A hint naming the program type a hook needs when the kernel says EINVAL. */
 int link_fail(const struct ebpf_prog *p, int err, const char *what, const char *want_type);
+/* Wraps the result of a link-creating call: a new bpf_link fd becomes an
+ * EBPF_LINK_BPF link described by `what`; -errno is reported with
+ * link_fail (naming want_type, may be NULL) and gives NULL. */
+struct ebpf_link *link_from_fd(const struct ebpf_prog *p, int fd, const char *what, const char *want_type);
 
 /* tracefs root (mounted if needed), or NULL with an error. */
 const char *link_tracefs(void);

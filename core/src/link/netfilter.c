@@ -29,15 +29,6 @@ struct ebpf_link *ebpf_link_netfilter(const struct ebpf_prog *p, const struct eb
     if (fd < 0) {
         if (fd == -EBUSY)
             return ebpf_err_null(EBUSY, "attach", "%s: another hook has this priority", what);
-        link_fail(p, -fd, what, "netfilter");
-        errno = -fd;
-        return NULL;
     }
-    struct ebpf_link *l = link_new(EBPF_LINK_BPF, "%s", what);
-    if (!l) {
-        close(fd);
-        return NULL;
-    }
-    l->fd = fd;
-    return l;
+    return link_from_fd(p, fd, what, "netfilter");
 }

@@ -18,17 +18,8 @@ static struct ebpf_link *raw_open(const struct ebpf_prog *p, const char *name, c
     if (fd < 0) {
         if (fd == -ENOENT && name)
             return ebpf_err_null(ENOENT, "attach", "%s: no such raw tracepoint '%s'", what, name);
-        link_fail(p, -fd, what, want);
-        errno = -fd;
-        return NULL;
     }
-    struct ebpf_link *l = link_new(EBPF_LINK_BPF, "%s", what);
-    if (!l) {
-        close(fd);
-        return NULL;
-    }
-    l->fd = fd;
-    return l;
+    return link_from_fd(p, fd, what, want);
 }
 
 struct ebpf_link *ebpf_link_raw_tracepoint(const struct ebpf_prog *p, const char *name)

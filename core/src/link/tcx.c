@@ -36,15 +36,6 @@ struct ebpf_link *ebpf_link_tcx(const struct ebpf_prog *p, int ifindex, const st
         if (fd == -ESTALE)
             return ebpf_err_null(ESTALE, "attach", "%s: expected revision %llu is stale", what,
                                  (unsigned long long)o->expected_revision);
-        link_fail(p, -fd, what, "sched_cls");
-        errno = -fd;
-        return NULL;
     }
-    struct ebpf_link *l = link_new(EBPF_LINK_BPF, "%s", what);
-    if (!l) {
-        close(fd);
-        return NULL;
-    }
-    l->fd = fd;
-    return l;
+    return link_from_fd(p, fd, what, "sched_cls");
 }

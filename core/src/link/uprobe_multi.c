@@ -59,16 +59,5 @@ struct ebpf_link *ebpf_link_uprobe_multi(const struct ebpf_prog *p, const struct
     lc.u.umulti.pid = o->pid > 0 ? (uint32_t)o->pid : 0;
     int fd = link_create_raw(&lc, LC_SIZE(u.umulti.pid));
     free(offs);
-    if (fd < 0) {
-        link_fail(p, -fd, what, "kprobe");
-        errno = -fd;
-        return NULL;
-    }
-    struct ebpf_link *l = link_new(EBPF_LINK_BPF, "%s", what);
-    if (!l) {
-        close(fd);
-        return NULL;
-    }
-    l->fd = fd;
-    return l;
+    return link_from_fd(p, fd, what, "kprobe");
 }

@@ -29,15 +29,6 @@ struct ebpf_link *ebpf_link_xdp(const struct ebpf_prog *p, int ifindex, uint32_t
             return ebpf_err_null(ENODEV, "attach", "%s: no such interface", what);
         if (fd == -EBUSY)
             return ebpf_err_null(EBUSY, "attach", "%s: an XDP program is already attached in another mode", what);
-        link_fail(p, -fd, what, "xdp");
-        errno = -fd;
-        return NULL;
     }
-    struct ebpf_link *l = link_new(EBPF_LINK_BPF, "%s", what);
-    if (!l) {
-        close(fd);
-        return NULL;
-    }
-    l->fd = fd;
-    return l;
+    return link_from_fd(p, fd, what, "xdp");
 }
