@@ -83,8 +83,10 @@ describe("process-level behaviour", function()
     local out = helpers.sh(("cd %s && luarocks --lua-version=5.4 --tree=%s make rockspec/ebpf-scm-1.rockspec"):format(
       os.getenv("PWD"), tree))
     assert.truthy(out:find("ebpf scm-1 is now installed", 1, true), out)
-    local v = helpers.sh(("cd / && LUA_PATH='%s/share/lua/5.4/?.lua;%s/share/lua/5.4/?/init.lua' LUA_CPATH='%s/lib/lua/5.4/?.so' lua5.4 -e 'local e = require \"ebpf\"; io.write(e.version, \" \", tostring(e.map{type=\"hash\",key_size=4,value_size=4,max_entries=1}))'"):format(
-      tree, tree, tree))
+    local script = [[local e = require "ebpf"
+      io.write(e.version, " ", tostring(e.map{type="hash", key_size=4, value_size=4, max_entries=1}))]]
+    local v = helpers.sh(("cd / && LUA_PATH='%s/share/lua/5.4/?.lua;%s/share/lua/5.4/?/init.lua' LUA_CPATH='%s/lib/lua/5.4/?.so' lua5.4 -e %q"):format(
+      tree, tree, tree, script))
     assert.truthy(v:find("^0%.1%.0 ebpf%.map %(hash, 4%->4, 1 entries, fd %d+%)$"), v)
     helpers.sh("rm -rf " .. tree .. " " .. os.getenv("PWD") .. "/build.luarocks")
   end)
