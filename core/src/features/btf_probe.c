@@ -147,7 +147,7 @@ int feat_btf_int_fd(void)
 
 static int classify(struct feat_result *r, const struct blob *b, const char *what)
 {
-    char log[4096], line[160], buf[256];
+    char log[4096] = {0}, line[160], buf[256]; /* zeroed for memory checkers */
     int fd = btf_load(b, log, sizeof(log));
     if (fd >= 0) {
         close(fd);

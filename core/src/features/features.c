@@ -277,7 +277,7 @@ static int probe_prog_type(int type, const char **reason)
     uint32_t flags;
     feat_prog_params(type, &eat, &flags, &needs_target);
     struct bpf_insn insns[] = { MOV64_IMM(0, 0), EXIT() };
-    char *log = malloc(LOG_SIZE);
+    char *log = calloc(1, LOG_SIZE); /* zeroed: checkers cannot see the kernel write */
     struct feat_load l = {.type = type, .expected_attach_type = eat, .flags = flags, .insns = insns,
                           .insn_cnt = 2, .log = log, .log_size = log ? LOG_SIZE : 0};
     int fd = feat_prog_load(&l);
@@ -596,7 +596,7 @@ static int probe_helper(int type, int id, struct feat_result *r)
     /* The verifier resolves the helper before it checks the arguments, so
      * any later complaint (uninitialised r1, ...) means it exists. */
     struct bpf_insn insns[] = { INSN(BPF_JMP | BPF_CALL, 0, 0, 0, id), MOV64_IMM(0, 0), EXIT() };
-    char *log = malloc(LOG_SIZE);
+    char *log = calloc(1, LOG_SIZE); /* zeroed: checkers cannot see the kernel write */
     struct feat_load l = {.type = type, .expected_attach_type = eat, .flags = flags, .insns = insns,
                           .insn_cnt = 3, .attach_btf_id = target, .log = log, .log_size = log ? LOG_SIZE : 0};
     int fd = feat_prog_load(&l);
@@ -659,7 +659,7 @@ int ebpf_feature_helper(int type, int id, const char **reason)
  * does not know the instructions. */
 static int probe_insns(struct feat_result *r, const struct bpf_insn *insns, int n, const char *what)
 {
-    char *log = malloc(LOG_SIZE);
+    char *log = calloc(1, LOG_SIZE); /* zeroed: checkers cannot see the kernel write */
     struct feat_load l = {.type = BPF_PROG_TYPE_SOCKET_FILTER, .insns = insns, .insn_cnt = n, .log = log,
                           .log_size = log ? LOG_SIZE : 0};
     int fd = feat_prog_load(&l);

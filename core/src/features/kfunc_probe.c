@@ -273,7 +273,7 @@ static int probe(const char *name, int type, struct feat_result *r)
         {.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 0, .imm = 0},
         {.code = BPF_JMP | BPF_EXIT},
     };
-    char *log = malloc(16384);
+    char *log = calloc(1, 16384); /* zeroed: checkers cannot see the kernel write */
     struct feat_load l = {.type = type, .expected_attach_type = eat, .flags = flags, .insns = insns,
                           .insn_cnt = 3, .fd_array = module[0] ? fds : NULL, .attach_btf_id = target, .log = log,
                           .log_size = log ? 16384 : 0};
