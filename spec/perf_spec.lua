@@ -88,6 +88,14 @@ describe("ebpf.perf reader", function()
   end)
 
   it("counts lost samples of a tiny buffer and reports them to on_lost", function()
+    -- Keep the producer runs on one CPU: a test run migrating mid-way
+    -- would leave its LOST record on another CPU's ring.
+    local f = assert(io.open("/proc/self/stat"))
+    local pid = f:read("l"):match("^(%d+)")
+    f:close()
+    local all = helpers.sh("taskset -p " .. pid):match("affinity mask: (%x+)")
+    helpers.sh("taskset -p 1 " .. pid)
+    finally(function() helpers.sh("taskset -p " .. all .. " " .. pid) end)
     local ev, st, prog = setup()
     local reported = 0
     local r = assert(ebpf.perf.reader(ev, { pages = 1, watermark = 1 << 20,
