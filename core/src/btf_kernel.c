@@ -92,6 +92,19 @@ const struct ebpf_btf *ebpf_btf_kernel(void)
     return r;
 }
 
+/* Frees the process-wide vmlinux BTF when the library is unloaded (a Lua
+ * state closing dlclose()s the module), so leak checkers see no loss. It
+ * runs after the other destructors (lower priority), which may still use
+ * it. */
+__attribute__((destructor(101))) static void kernel_btf_free(void)
+{
+    if (kernel_btf) {
+        kernel_btf->cached = false; /* cached makes ebpf_btf_free a no-op */
+        ebpf_btf_free(kernel_btf);
+        kernel_btf = NULL;
+    }
+}
+
 struct ebpf_btf *ebpf_btf_kernel_from(const char *path)
 {
     struct ebpf_btf *b = btf_load_kernel_file(path, NULL);
