@@ -5,6 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 RIK=${RIK:-../shared/vm/run-in-kernel.sh}
+[ -x "$RIK" ] || RIK=/work/shared/vm/run-in-kernel.sh
 if [ ! -x "$RIK" ]; then
   echo "skip: $RIK not available"
   exit 0
