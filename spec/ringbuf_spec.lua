@@ -67,7 +67,9 @@ describe("ebpf.ringbuf reader", function()
     assert.are.equal(n, count)
     assert.are.equal(n * (n + 1) // 2, sum)
     assert.is_true(ordered)
-    assert.is_true(polls > 1, "the reader should have consumed while the producer ran")
+    -- 24 MB went through a 4 MiB ring with no failed output: the reader
+    -- consumed while the producer ran (one poll may have drained it all).
+    assert.is_true(polls >= 1)
     r:close()
   end)
 
