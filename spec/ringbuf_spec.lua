@@ -46,7 +46,6 @@ describe("ebpf.ringbuf reader", function()
     st[0] = string.rep("\0", 16)
     local child = assert(io.popen(child_cmd(prog, rb, n, 10000)))
     local count, sum, next_seq, ordered = 0, 0, 0, true
-    local polls = 0
     local function fn(seq, val)
       if seq ~= next_seq or val ~= seq + 1 then ordered = false end
       next_seq = seq + 1
@@ -54,7 +53,6 @@ describe("ebpf.ringbuf reader", function()
       sum = sum + val
     end
     while count < n do
-      polls = polls + 1
       if r:poll(2000, fn) == 0 then break end -- producer stalled or done
     end
     local out = child:read("a")
@@ -69,7 +67,6 @@ describe("ebpf.ringbuf reader", function()
     assert.is_true(ordered)
     -- 24 MB went through a 4 MiB ring with no failed output: the reader
     -- consumed while the producer ran (one poll may have drained it all).
-    assert.is_true(polls >= 1)
     r:close()
   end)
 
