@@ -587,67 +587,79 @@ static int map_keys(lua_State *L)
 
 /* lookup_batch([opts]) / lookup_and_delete_batch([opts]): the whole map
  * as two sequences keys, values (parallel, like update_batch takes them)
- * plus the count, reading `count` entries per syscall. The raw entries
- * are gathered first so the result tables are created at their size. */
+ * plus the count, reading `count` entries per syscall into one reused
+ * buffer. opts.keys / opts.values may pass tables to fill again (no new
+ * allocation, as a C caller reuses its arrays); entries past the new
+ * count are cleared. */
+static int fill_table(lua_State *L, int opts, const char *field, int presize)
+{
+    if (opts && lua_getfield(L, opts, field) != LUA_TNIL) {
+        luaL_checktype(L, -1, LUA_TTABLE);
+        return lua_gettop(L);
+    }
+    if (opts)
+        lua_pop(L, 1);
+    lua_createtable(L, presize, 0);
+    return lua_gettop(L);
+}
+
 static int batch_read(lua_State *L, int del)
 {
     lmap *lm = ebpf_lua_tomap(L, 1);
     check_keyed(L, lm, "lookup_batch");
     uint32_t chunk = ITER_CHUNK;
+    int opts = 0;
     if (!lua_isnoneornil(L, 2)) {
-        static const char *const fields[] = {"count", NULL};
+        static const char *const fields[] = {"count", "keys", "values", NULL};
         ebpf_lua_check_fields(L, 2, fields);
         lua_Integer c = ebpf_lua_opt_int(L, 2, "count", ITER_CHUNK);
         if (c < 1 || c > (1 << 20))
             return luaL_error(L, "count out of range: %I", (LUAI_UACINT)c);
         chunk = (uint32_t)c;
+        opts = 2;
     }
+    uint32_t me = ebpf_map_max_entries(lm->m);
+    int presize = (int)(me < 65536 ? me : 65536);
+    int kt = fill_table(L, opts, "keys", presize);
+    int vt = fill_table(L, opts, "values", presize);
+    lua_Integer old_k = (lua_Integer)lua_rawlen(L, kt), old_v = (lua_Integer)lua_rawlen(L, vt);
     size_t tsz = ebpf_map_batch_token_size(lm->m);
-    size_t per = (size_t)lm->ksz + lm->vbuf;
-    unsigned char *tok = lua_newuserdatauv(L, 2 * tsz, 0);
-    unsigned char *tin = tok, *tout = tok + tsz;
-    /* Entry storage grows by doubling; each buffer is a GC'd userdata so
-     * a raise anywhere frees it. Keys then values, `cap` entries each. */
-    size_t cap = chunk, total = 0;
-    unsigned char *buf = lua_newuserdatauv(L, cap * per, 0);
-    int bufidx = lua_gettop(L);
+    unsigned char *buf = lua_newuserdatauv(L, 2 * tsz + (size_t)chunk * (lm->ksz + lm->vbuf), 0);
+    unsigned char *tin = buf, *tout = buf + tsz, *keys = buf + 2 * tsz,
+                  *vals = keys + (size_t)chunk * lm->ksz;
     int started = 0, done = 0;
+    lua_Integer total = 0;
     while (!done) {
-        if (total + chunk > cap) {
-            size_t ncap = cap * 2 >= total + chunk ? cap * 2 : total + chunk;
-            unsigned char *nb = lua_newuserdatauv(L, ncap * per, 0);
-            memcpy(nb, buf, total * lm->ksz);
-            memcpy(nb + ncap * lm->ksz, buf + cap * lm->ksz, total * lm->vbuf);
-            lua_replace(L, bufidx);
-            buf = nb;
-            cap = ncap;
-        }
         uint32_t count = chunk;
-        unsigned char *k = buf + total * lm->ksz, *v = buf + cap * lm->ksz + total * lm->vbuf;
-        memset(k, 0, (size_t)chunk * lm->ksz); /* see iter_fetch */
-        memset(v, 0, (size_t)chunk * lm->vbuf);
-        int r = del ? ebpf_map_lookup_and_delete_batch(lm->m, started ? tin : NULL, tout, k, v, &count, 0)
-                    : ebpf_map_lookup_batch(lm->m, started ? tin : NULL, tout, k, v, &count, 0);
+        memset(keys, 0, (size_t)chunk * lm->ksz); /* see iter_fetch */
+        memset(vals, 0, (size_t)chunk * lm->vbuf);
+        int r = del ? ebpf_map_lookup_and_delete_batch(lm->m, started ? tin : NULL, tout, keys, vals, &count, 0)
+                    : ebpf_map_lookup_batch(lm->m, started ? tin : NULL, tout, keys, vals, &count, 0);
         if (r == -ENOENT)
             done = 1;
         else if (r < 0)
             return ebpf_lua_fail(L);
+        for (uint32_t i = 0; i < count; i++) {
+            push_key(L, 1, lm, keys + (size_t)i * lm->ksz);
+            lua_rawseti(L, kt, total + i + 1);
+            push_value(L, 1, lm, vals + (size_t)i * lm->vbuf);
+            lua_rawseti(L, vt, total + i + 1);
+        }
         total += count;
         memcpy(tin, tout, tsz);
         started = 1;
     }
-    lua_createtable(L, (int)total, 0);
-    for (size_t i = 0; i < total; i++) {
-        push_key(L, 1, lm, buf + i * lm->ksz);
-        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    for (lua_Integer i = total + 1; i <= old_k; i++) {
+        lua_pushnil(L);
+        lua_rawseti(L, kt, i);
     }
-    lua_createtable(L, (int)total, 0);
-    const unsigned char *vals = buf + cap * lm->ksz;
-    for (size_t i = 0; i < total; i++) {
-        push_value(L, 1, lm, vals + i * lm->vbuf);
-        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    for (lua_Integer i = total + 1; i <= old_v; i++) {
+        lua_pushnil(L);
+        lua_rawseti(L, vt, i);
     }
-    lua_pushinteger(L, (lua_Integer)total);
+    lua_pushvalue(L, kt);
+    lua_pushvalue(L, vt);
+    lua_pushinteger(L, total);
     return 3;
 }
 

@@ -179,7 +179,17 @@ describe("ebpf.map", function()
     assert.equal(2500, n)
     assert.equal(2500, #ks)
     for i = 1, n do assert.equal(ks[i] * ks[i], vs[i]) end
+    -- the result tables can be filled again; entries past the count go
+    local ks2, vs2, n2 = m:lookup_batch { keys = ks, values = vs }
+    assert.equal(ks, ks2)
+    assert.equal(vs, vs2)
+    assert.equal(2500, n2)
     assert.equal(3, m:delete_batch { 1, 2, 3 })
+    local _, _, n3 = m:lookup_batch { keys = ks, values = vs }
+    assert.equal(2497, n3)
+    assert.equal(2497, #ks)
+    assert.is_nil(vs[2498])
+    for i = 1, n3 do assert.equal(ks[i] * ks[i], vs[i]) end
     assert.is_nil(m[2])
     local dk, dv, dn = m:lookup_and_delete_batch()
     assert.equal(2497, dn)
