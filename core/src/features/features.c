@@ -736,8 +736,11 @@ static int misc_global_data(struct feat_result *r)
     return st;
 }
 
+/* Result of a feature decided by another probe (st < 0: that probe failed). */
 static int copy_result(struct feat_result *r, int st, const char *why)
 {
+    if (st < 0)
+        return feat_set(r, EBPF_FEATURE_INCONCLUSIVE, "probe failed", 0);
     return feat_set(r, st, why, 0);
 }
 
@@ -747,7 +750,7 @@ static int misc_bpf_cookie(struct feat_result *r)
     feat_unlock(); /* the helper probe takes the lock itself */
     int st = ebpf_feature_helper(BPF_PROG_TYPE_TRACEPOINT, BPF_FUNC_get_attach_cookie, &why);
     feat_lock();
-    return copy_result(r, st < 0 ? EBPF_FEATURE_INCONCLUSIVE : st, st < 0 ? "probe failed" : why);
+    return copy_result(r, st, why);
 }
 
 static int misc_ringbuf(struct feat_result *r)
@@ -756,7 +759,7 @@ static int misc_ringbuf(struct feat_result *r)
     feat_unlock();
     int st = ebpf_feature_map_type(BPF_MAP_TYPE_RINGBUF, &why);
     feat_lock();
-    return copy_result(r, st < 0 ? EBPF_FEATURE_INCONCLUSIVE : st, st < 0 ? "probe failed" : why);
+    return copy_result(r, st, why);
 }
 
 static int misc_mmapable(struct feat_result *r)
@@ -765,7 +768,7 @@ static int misc_mmapable(struct feat_result *r)
     feat_unlock();
     int st = ebpf_feature_map_flag(BPF_F_MMAPABLE, &why);
     feat_lock();
-    return copy_result(r, st < 0 ? EBPF_FEATURE_INCONCLUSIVE : st, st < 0 ? "probe failed" : why);
+    return copy_result(r, st, why);
 }
 
 static int misc_btf(struct feat_result *r)
@@ -774,7 +777,7 @@ static int misc_btf(struct feat_result *r)
     feat_unlock();
     int st = ebpf_feature_btf_kind(BTF_KIND_INT, &why);
     feat_lock();
-    return copy_result(r, st < 0 ? EBPF_FEATURE_INCONCLUSIVE : st, st < 0 ? "probe failed" : why);
+    return copy_result(r, st, why);
 }
 
 static int misc_vmlinux_btf(struct feat_result *r)
