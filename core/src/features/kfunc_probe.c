@@ -3,8 +3,8 @@
  * (split BTF on top of vmlinux), and a program calling it is loaded: the
  * verifier says "calling kernel function X is not allowed" when the
  * function is not a kfunc for that program type; any later complaint
- * (arguments) means the call itself resolved. A small BTF walker lives
- * here so the probe does not depend on the BTF library. */
+ * (arguments) means the call itself resolved. Names are looked up in the
+ * process-wide kernel BTF of the BTF library (parsed once, hashed). */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -15,140 +15,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "ebpf/btf.h"
 #include "ebpf/sys.h"
 #include "error_internal.h"
 #include "features_internal.h"
 
 #define BTF_DIR "/sys/kernel/btf"
-
-struct raw_btf {
-    unsigned char *data;
-    size_t size;
-    const struct btf_header *h;
-    const char *strs;
-    uint32_t str_len;
-    uint32_t ntypes;
-};
-
-static int read_file(const char *path, unsigned char **out, size_t *size)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return -errno;
-    size_t cap = 1 << 20, n = 0;
-    unsigned char *buf = malloc(cap);
-    for (;;) {
-        if (!buf) {
-            close(fd);
-            return -ENOMEM;
-        }
-        if (n == cap) {
-            unsigned char *nb = realloc(buf, cap * 2);
-            if (!nb) {
-                free(buf);
-                close(fd);
-                return -ENOMEM;
-            }
-            buf = nb;
-            cap *= 2;
-        }
-        ssize_t r = read(fd, buf + n, cap - n);
-        if (r < 0) {
-            int e = errno;
-            free(buf);
-            close(fd);
-            return -e;
-        }
-        if (r == 0)
-            break;
-        n += (size_t)r;
-    }
-    close(fd);
-    *out = buf;
-    *size = n;
-    return 0;
-}
-
-/* Size of a type record (header plus kind-specific data), or 0 if the
- * kind is unknown. */
-static size_t type_size(const struct btf_type *t)
-{
-    uint32_t vlen = BTF_INFO_VLEN(t->info);
-    size_t s = sizeof(*t);
-    switch (BTF_INFO_KIND(t->info)) {
-    case BTF_KIND_INT: return s + 4;
-    case BTF_KIND_PTR: case BTF_KIND_FWD: case BTF_KIND_TYPEDEF: case BTF_KIND_VOLATILE:
-    case BTF_KIND_CONST: case BTF_KIND_RESTRICT: case BTF_KIND_FUNC: case BTF_KIND_FLOAT:
-    case BTF_KIND_TYPE_TAG: return s;
-    case BTF_KIND_ARRAY: return s + sizeof(struct btf_array);
-    case BTF_KIND_STRUCT: case BTF_KIND_UNION: return s + vlen * sizeof(struct btf_member);
-    case BTF_KIND_ENUM: return s + vlen * sizeof(struct btf_enum);
-    case BTF_KIND_FUNC_PROTO: return s + vlen * sizeof(struct btf_param);
-    case BTF_KIND_VAR: return s + sizeof(struct btf_var);
-    case BTF_KIND_DATASEC: return s + vlen * sizeof(struct btf_var_secinfo);
-    case BTF_KIND_DECL_TAG: return s + sizeof(struct btf_decl_tag);
-    case BTF_KIND_ENUM64: return s + vlen * sizeof(struct btf_enum64);
-    default: return 0;
-    }
-}
-
-static int btf_open(struct raw_btf *b, const char *path)
-{
-    memset(b, 0, sizeof(*b));
-    int r = read_file(path, &b->data, &b->size);
-    if (r < 0)
-        return r;
-    const struct btf_header *h = (const void *)b->data;
-    if (b->size < sizeof(*h) || h->magic != BTF_MAGIC || h->hdr_len > b->size ||
-        (uint64_t)h->hdr_len + h->type_off + h->type_len > b->size ||
-        (uint64_t)h->hdr_len + h->str_off + h->str_len > b->size) {
-        free(b->data);
-        return -EINVAL;
-    }
-    b->h = h;
-    b->strs = (const char *)b->data + h->hdr_len + h->str_off;
-    b->str_len = h->str_len;
-    return 0;
-}
-
-static const char *btf_str(const struct raw_btf *base, const struct raw_btf *b, uint32_t off)
-{
-    /* Split BTF continues the base's string offsets. */
-    if (base) {
-        if (off < base->str_len)
-            return base->strs + off;
-        off -= base->str_len;
-    }
-    if (off >= b->str_len || !memchr(b->strs + off, 0, b->str_len - off))
-        return "";
-    return b->strs + off;
-}
-
-/* Walks b's types; returns the local index (1-based) of the type of
- * `kind` named `name` (its size or type in *size_type), 0 if absent, and
- * sets b->ntypes. */
-static uint32_t find_type(struct raw_btf *b, const struct raw_btf *base, int kind, const char *name,
-                          uint32_t *size_type)
-{
-    const unsigned char *p = b->data + b->h->hdr_len + b->h->type_off;
-    const unsigned char *end = p + b->h->type_len;
-    uint32_t idx = 0, found = 0;
-    while (p + sizeof(struct btf_type) <= end) {
-        const struct btf_type *t = (const void *)p;
-        size_t s = type_size(t);
-        if (!s || p + s > end)
-            break;
-        idx++;
-        if (!found && (int)BTF_INFO_KIND(t->info) == kind && !strcmp(btf_str(base, b, t->name_off), name)) {
-            found = idx;
-            if (size_type)
-                *size_type = t->size;
-        }
-        p += s;
-    }
-    b->ntypes = idx;
-    return found;
-}
 
 /* Kernel fd of the module BTF object named `module`, or -errno. */
 static int module_btf_fd(const char *module)
@@ -174,24 +46,27 @@ static int module_btf_fd(const char *module)
 
 int feat_vmlinux_struct(const char *name, uint32_t *id, uint32_t *size)
 {
-    struct raw_btf vm;
-    int r = btf_open(&vm, BTF_DIR "/vmlinux");
-    if (r < 0)
-        return r;
-    *id = find_type(&vm, NULL, BTF_KIND_STRUCT, name, size);
-    free(vm.data);
-    return *id ? 0 : -ENOENT;
+    const struct ebpf_btf *vm = ebpf_btf_kernel();
+    if (!vm)
+        return -(errno ? errno : ENOENT);
+    int64_t found = ebpf_btf_find(vm, name, BTF_KIND_STRUCT);
+    if (found <= 0)
+        return -ENOENT;
+    *id = (uint32_t)found;
+    *size = ebpf_btf_type_by_id(vm, *id)->size;
+    return 0;
 }
 
 int feat_vmlinux_func(const char *name, uint32_t *id)
 {
-    struct raw_btf vm;
-    int r = btf_open(&vm, BTF_DIR "/vmlinux");
-    if (r < 0)
-        return r;
-    *id = find_type(&vm, NULL, BTF_KIND_FUNC, name, NULL);
-    free(vm.data);
-    return *id ? 0 : -ENOENT;
+    const struct ebpf_btf *vm = ebpf_btf_kernel();
+    if (!vm)
+        return -(errno ? errno : ENOENT);
+    int64_t found = ebpf_btf_find(vm, name, BTF_KIND_FUNC);
+    if (found <= 0)
+        return -ENOENT;
+    *id = (uint32_t)found;
+    return 0;
 }
 
 struct kfunc_entry {
@@ -202,36 +77,34 @@ struct kfunc_entry {
 static struct kfunc_entry *entries;
 static size_t nentries, centries;
 
+/* The FUNC named `name` in vmlinux BTF, else in a module's (module gets
+ * its name); *id 0 if nowhere. -errno if the kernel has no BTF. */
 static int lookup(const char *name, uint32_t *id, char *module, size_t msize)
 {
-    struct raw_btf vm;
-    int r = btf_open(&vm, BTF_DIR "/vmlinux");
-    if (r < 0)
-        return r;
-    *id = find_type(&vm, NULL, BTF_KIND_FUNC, name, NULL);
+    const struct ebpf_btf *vm = ebpf_btf_kernel();
+    if (!vm)
+        return -(errno ? errno : ENOENT);
     module[0] = 0;
-    if (!*id) {
-        DIR *d = opendir(BTF_DIR);
-        struct dirent *e;
-        while (d && !*id && (e = readdir(d))) {
-            if (e->d_name[0] == '.' || !strcmp(e->d_name, "vmlinux"))
-                continue;
-            char path[512];
-            snprintf(path, sizeof(path), BTF_DIR "/%s", e->d_name);
-            struct raw_btf m;
-            if (btf_open(&m, path) < 0)
-                continue;
-            uint32_t local = find_type(&m, &vm, BTF_KIND_FUNC, name, NULL);
-            if (local) {
-                *id = vm.ntypes + local;
-                snprintf(module, msize, "%.*s", (int)(msize - 1), e->d_name);
-            }
-            free(m.data);
+    int64_t found = ebpf_btf_find(vm, name, BTF_KIND_FUNC);
+    *id = found > 0 ? (uint32_t)found : 0;
+    DIR *d = *id ? NULL : opendir(BTF_DIR);
+    struct dirent *e;
+    while (d && !*id && (e = readdir(d))) {
+        if (e->d_name[0] == '.' || !strcmp(e->d_name, "vmlinux"))
+            continue;
+        struct ebpf_btf *m = ebpf_btf_module(e->d_name);
+        if (!m)
+            continue;
+        found = ebpf_btf_find(m, name, BTF_KIND_FUNC);
+        if (found > 0) {
+            *id = (uint32_t)found; /* split BTF: ids continue vmlinux's */
+            snprintf(module, msize, "%.*s", (int)(msize - 1), e->d_name);
         }
-        if (d)
-            closedir(d);
+        ebpf_btf_free(m);
     }
-    free(vm.data);
+    if (d)
+        closedir(d);
+    ebpf_error_clear(); /* modules that failed to parse are not the caller's error */
     return 0;
 }
 
