@@ -210,3 +210,24 @@ struct ebpf_btf *ebpf_btf_open_id(uint32_t id)
     snprintf(b->kname, sizeof(b->kname), "%s", name);
     return b;
 }
+
+int ebpf_btf_kernel_module_fd(const char *name)
+{
+    uint32_t id = 0;
+    while (ebpf_obj_next_id(BPF_BTF_GET_NEXT_ID, id, &id) == 0) {
+        int fd = ebpf_btf_fd_by_id(id);
+        if (fd < 0)
+            continue;
+        char nbuf[64] = {0};
+        struct bpf_btf_info info;
+        memset(&info, 0, sizeof(info));
+        info.name = ebpf_ptr(nbuf);
+        info.name_len = sizeof(nbuf);
+        uint32_t len = sizeof(info);
+        if (ebpf_obj_get_info(fd, &info, &len) == 0 && info.kernel_btf && strcmp(nbuf, name) == 0)
+            return fd;
+        close(fd);
+    }
+    ebpf_error_clear(); /* the walk's own failures are not the caller's */
+    return -ENOENT;
+}

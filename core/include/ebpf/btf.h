@@ -54,6 +54,10 @@ EBPF_API struct ebpf_btf *ebpf_btf_module(const char *name);
  * (split on vmlinux for kernel module BTF) and the fd is kept
  * (ebpf_btf_fd). */
 EBPF_API struct ebpf_btf *ebpf_btf_open_id(uint32_t id);
+/* A new fd of the loaded kernel BTF object of module `name` (for
+ * fd_array / attach_btf_obj_fd), found among the loaded BTF objects;
+ * -ENOENT if there is none (no message). */
+EBPF_API int ebpf_btf_kernel_module_fd(const char *name);
 /* Next loaded BTF id after `id` (0 starts). 0, or -ENOENT at the end. */
 EBPF_API int ebpf_btf_next_id(uint32_t id, uint32_t *next);
 /* Name of a BTF object in the kernel ("vmlinux", a module, or "" for

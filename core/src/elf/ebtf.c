@@ -472,30 +472,9 @@ __attribute__((destructor)) static void kernel_cache_free(void)
     }
 }
 
-/* Finds the kernel BTF object id of a module by name (for its fd). */
-static int module_btf_fd(const char *name)
-{
-    uint32_t id = 0;
-    while (ebpf_obj_next_id(BPF_BTF_GET_NEXT_ID, id, &id) == 0) {
-        int fd = ebpf_btf_fd_by_id(id);
-        if (fd < 0)
-            continue;
-        char nbuf[64] = {0};
-        struct bpf_btf_info info;
-        memset(&info, 0, sizeof(info));
-        info.name = ebpf_ptr(nbuf);
-        info.name_len = sizeof(nbuf);
-        uint32_t len = sizeof(info);
-        if (ebpf_obj_get_info(fd, &info, &len) == 0 && info.kernel_btf && strcmp(nbuf, name) == 0)
-            return fd;
-        close(fd);
-    }
-    return -ENOENT;
-}
-
 int ebtf_module_fd_open(const struct ebtf *m)
 {
-    return m->mod_name ? module_btf_fd(m->mod_name) : -ENOENT;
+    return m->mod_name ? ebpf_btf_kernel_module_fd(m->mod_name) : -ENOENT;
 }
 
 struct ebtf *const *ebtf_kernel_modules(size_t *count)

@@ -22,28 +22,6 @@
 
 #define BTF_DIR "/sys/kernel/btf"
 
-/* Kernel fd of the module BTF object named `module`, or -errno. */
-static int module_btf_fd(const char *module)
-{
-    uint32_t id = 0;
-    while (ebpf_obj_next_id(BPF_BTF_GET_NEXT_ID, id, &id) == 0) {
-        int fd = ebpf_btf_fd_by_id(id);
-        if (fd < 0)
-            continue;
-        char name[64] = {0};
-        struct bpf_btf_info info;
-        memset(&info, 0, sizeof(info));
-        info.name = ebpf_ptr(name);
-        info.name_len = sizeof(name);
-        uint32_t len = sizeof(info);
-        if (ebpf_obj_get_info(fd, &info, &len) == 0 && info.kernel_btf && !strcmp(name, module))
-            return fd;
-        close(fd);
-    }
-    ebpf_error_clear(); /* the walk's own failures are not the caller's */
-    return -ENOENT;
-}
-
 int feat_vmlinux_struct(const char *name, uint32_t *id, uint32_t *size)
 {
     const struct ebpf_btf *vm = ebpf_btf_kernel();
@@ -124,7 +102,7 @@ static int probe(const char *name, int type, struct feat_result *r)
     int fds[2] = {-1, -1};
     int16_t off = 0;
     if (module[0]) {
-        fds[1] = module_btf_fd(module);
+        fds[1] = ebpf_btf_kernel_module_fd(module);
         if (fds[1] < 0) {
             snprintf(buf, sizeof(buf), "'%s' is in module %s, whose BTF object was not found", name, module);
             return feat_set(r, EBPF_FEATURE_INCONCLUSIVE, buf, 1);
