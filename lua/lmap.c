@@ -969,14 +969,14 @@ static int map_new(lua_State *L)
     ebpf_map_create_opts_init(&o);
     o.type = type;
     o.name = ebpf_lua_opt_str(L, 1, "name", NULL);
-    o.key_size = (uint32_t)ebpf_lua_opt_int(L, 1, "key_size", dk);
-    o.value_size = (uint32_t)ebpf_lua_opt_int(L, 1, "value_size", dv);
     lua_Integer ks = ebpf_lua_opt_int(L, 1, "key_size", dk), vs = ebpf_lua_opt_int(L, 1, "value_size", dv);
     lua_Integer me = ebpf_lua_opt_int(L, 1, "max_entries", -1);
     if (ks < 0 || ks > (1 << 24))
         return luaL_error(L, "key_size out of range: %I", (LUAI_UACINT)ks);
     if (vs < 0 || vs > (1 << 28))
         return luaL_error(L, "value_size out of range: %I", (LUAI_UACINT)vs);
+    o.key_size = (uint32_t)ks;
+    o.value_size = (uint32_t)vs;
     if (me < 0) {
         if (type == BPF_MAP_TYPE_PERF_EVENT_ARRAY)
             me = ebpf_num_possible_cpus();
