@@ -217,13 +217,12 @@ static uint64_t update_flags(lua_State *L, int idx)
     return vals[luaL_checkoption(L, idx, NULL, names)];
 }
 
-static int check_keyed(lua_State *L, lmap *lm, const char *op)
+static int check_keyed(lua_State *L, lmap *lm)
 {
     if (lm->keyless)
         return luaL_error(L, "map '%s' (%s) has no keys; use push/pop/peek%s", mname(lm),
                           ebpf_map_type_name(lm->type),
                           lm->type == BPF_MAP_TYPE_BLOOM_FILTER ? "/contains" : "");
-    (void)op;
     return 0;
 }
 
@@ -232,7 +231,7 @@ static int check_keyed(lua_State *L, lmap *lm, const char *op)
 static int do_lookup(lua_State *L, lmap *lm, int self, int kidx, uint64_t flags, int raise)
 {
     unsigned char kst[STACK_BUF], vst[STACK_BUF];
-    check_keyed(L, lm, "lookup");
+    check_keyed(L, lm);
     void *k = scratch(L, lm->ksz, kst);
     void *v = scratch(L, lm->vbuf, vst);
     /* Zeroed: memory checkers may not model the kernel's write in full. */
@@ -267,7 +266,7 @@ static int map_lookup_bytes(lua_State *L)
 {
     lmap *lm = ebpf_lua_tomap(L, 1);
     unsigned char kst[STACK_BUF], vst[STACK_BUF];
-    check_keyed(L, lm, "lookup");
+    check_keyed(L, lm);
     void *k = scratch(L, lm->ksz, kst);
     void *v = scratch(L, lm->vbuf, vst);
     key_to_bytes(L, 1, lm, 2, k);
@@ -285,7 +284,7 @@ static int map_lookup_bytes(lua_State *L)
 static int do_update(lua_State *L, lmap *lm, int self, int kidx, int vidx, uint64_t flags, int raise)
 {
     unsigned char kst[STACK_BUF], vst[STACK_BUF];
-    check_keyed(L, lm, "update");
+    check_keyed(L, lm);
     void *k = scratch(L, lm->ksz, kst);
     void *v = scratch(L, lm->vbuf, vst);
     key_to_bytes(L, self, lm, kidx, k);
@@ -313,7 +312,7 @@ static int map_update(lua_State *L)
 static int do_delete(lua_State *L, lmap *lm, int self, int kidx, int raise)
 {
     unsigned char kst[STACK_BUF];
-    check_keyed(L, lm, "delete");
+    check_keyed(L, lm);
     void *k = scratch(L, lm->ksz, kst);
     key_to_bytes(L, self, lm, kidx, k);
     int r = ebpf_map_delete(lm->m, k);
@@ -339,7 +338,7 @@ static int map_lookup_and_delete(lua_State *L)
 {
     lmap *lm = ebpf_lua_tomap(L, 1);
     unsigned char kst[STACK_BUF], vst[STACK_BUF];
-    check_keyed(L, lm, "lookup_and_delete");
+    check_keyed(L, lm);
     luaL_checkany(L, 2);
     void *k = scratch(L, lm->ksz, kst);
     void *v = scratch(L, lm->vbuf, vst);
@@ -359,7 +358,7 @@ static int map_next_key(lua_State *L)
 {
     lmap *lm = ebpf_lua_tomap(L, 1);
     unsigned char kst[STACK_BUF], nst[STACK_BUF];
-    check_keyed(L, lm, "next_key");
+    check_keyed(L, lm);
     void *k = NULL;
     if (!lua_isnoneornil(L, 2)) {
         k = scratch(L, lm->ksz, kst);
@@ -528,7 +527,7 @@ static int iter_next(lua_State *L)
 static int map_pairs(lua_State *L)
 {
     lmap *lm = ebpf_lua_tomap(L, 1);
-    check_keyed(L, lm, "pairs");
+    check_keyed(L, lm);
     size_t per = (size_t)lm->ksz + lm->vbuf;
     uint32_t chunk = ITER_CHUNK;
     while (chunk > 16 && per * chunk > (1u << 20))
@@ -577,7 +576,7 @@ static int keys_next(lua_State *L)
 static int map_keys(lua_State *L)
 {
     lmap *lm = ebpf_lua_tomap(L, 1);
-    check_keyed(L, lm, "keys");
+    check_keyed(L, lm);
     lua_pushvalue(L, 1);
     lua_pushcclosure(L, keys_next, 1);
     return 1;
@@ -606,7 +605,7 @@ static int fill_table(lua_State *L, int opts, const char *field, int presize)
 static int batch_read(lua_State *L, int del)
 {
     lmap *lm = ebpf_lua_tomap(L, 1);
-    check_keyed(L, lm, "lookup_batch");
+    check_keyed(L, lm);
     uint32_t chunk = ITER_CHUNK;
     int opts = 0;
     if (!lua_isnoneornil(L, 2)) {
@@ -670,7 +669,7 @@ static int map_lookup_and_delete_batch(lua_State *L) { return batch_read(L, 1); 
 static int map_update_batch(lua_State *L)
 {
     lmap *lm = ebpf_lua_tomap(L, 1);
-    check_keyed(L, lm, "update_batch");
+    check_keyed(L, lm);
     luaL_checktype(L, 2, LUA_TTABLE);
     luaL_checktype(L, 3, LUA_TTABLE);
     uint64_t flags = update_flags(L, 4);
@@ -702,7 +701,7 @@ static int map_update_batch(lua_State *L)
 static int map_delete_batch(lua_State *L)
 {
     lmap *lm = ebpf_lua_tomap(L, 1);
-    check_keyed(L, lm, "delete_batch");
+    check_keyed(L, lm);
     luaL_checktype(L, 2, LUA_TTABLE);
     lua_Integer n = luaL_len(L, 2);
     if (n == 0) {
