@@ -158,6 +158,8 @@ const char *ebtf_str(const struct ebtf *b, uint32_t off)
 
 const struct btf_type *ebtf_skip_mods(const struct ebtf *b, uint32_t id, uint32_t *out_id)
 {
+    if (out_id)
+        *out_id = 0; /* callers on a failed lookup never see a stale id */
     for (int depth = 0; depth < 64; depth++) {
         const struct btf_type *t = ebtf_type(b, id);
         if (!t)

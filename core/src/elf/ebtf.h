@@ -34,7 +34,8 @@ const struct btf_type *ebtf_type(const struct ebtf *b, uint32_t id);
 const char *ebtf_str(const struct ebtf *b, uint32_t off);
 static inline int ebtf_kind(const struct btf_type *t) { return BTF_INFO_KIND(t->info); }
 static inline int ebtf_vlen(const struct btf_type *t) { return BTF_INFO_VLEN(t->info); }
-/* Skips typedef, const, volatile, restrict, type tags; *out_id gets the id. */
+/* Skips typedef, const, volatile, restrict, type tags; *out_id gets the id
+ * (0 when the chain is broken and NULL is returned). */
 const struct btf_type *ebtf_skip_mods(const struct ebtf *b, uint32_t id, uint32_t *out_id);
 /* Size in bytes of a type (resolving modifiers, arrays), or -EINVAL. */
 int64_t ebtf_size(const struct ebtf *b, uint32_t id);

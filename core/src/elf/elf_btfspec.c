@@ -115,8 +115,10 @@ static int parse_def(struct ebpf_spec *s, const struct ebtf *b, uint32_t def_id,
             const struct btf_type *p = ebtf_skip_mods(b, ebtf_array(a)->type, NULL);
             if (!p || ebtf_kind(p) != BTF_KIND_PTR)
                 return FAIL(EINVAL, "object '%s': map '%s': 'values' must hold pointers", s->name, m->name);
-            uint32_t tid;
+            uint32_t tid = 0;
             const struct btf_type *inner = ebtf_skip_mods(b, p->type, &tid);
+            if (!inner)
+                return FAIL(EINVAL, "object '%s': map '%s': 'values' points to a missing type", s->name, m->name);
             if (values_off)
                 *values_off = ebtf_member_bit_off(t, &mem[i]) / 8;
             if (inner && ebtf_kind(inner) == BTF_KIND_FUNC_PROTO) {
