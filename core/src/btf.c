@@ -4,6 +4,7 @@
  * referenced type ids are checked against the final count at the end. */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <gelf.h>
 #include <libelf.h>
 #include <stdio.h>
@@ -144,10 +145,10 @@ static inline uint32_t total_strs(const struct ebpf_btf *b) { return b->start_st
  * entry's own hash tag so that chain walks rarely touch type records. */
 #define LINK_MASK ((1u << 21) - 1)
 
-static inline void index_put(struct ebpf_btf *b, uint32_t i, uint32_t h)
+static inline void index_put(struct btf_idx *idx, uint32_t *buckets, uint32_t nbuckets, uint32_t i, uint32_t h)
 {
-    uint32_t *slot = &b->buckets[h & (b->nbuckets - 1)];
-    b->idx[i].next = (h & ~LINK_MASK) | *slot; /* high hash bits: a tag */
+    uint32_t *slot = &buckets[h & (nbuckets - 1)];
+    idx[i].next = (h & ~LINK_MASK) | *slot; /* high hash bits: a tag */
     *slot = i + 1;
 }
 
@@ -159,13 +160,12 @@ static uint32_t pow2_at_least(uint32_t want)
     return n;
 }
 
-/* The parse's index: buckets and idx in one anonymous mapping; when large,
- * 2 MiB aligned with transparent huge pages so that filling it costs a
- * couple of faults instead of hundreds. */
-static int index_alloc_parse(struct ebpf_btf *b, uint32_t cap, uint32_t nbuckets)
+/* The parse's offset index in one anonymous mapping; when large, 2 MiB
+ * aligned with transparent huge pages so that filling it costs a couple of
+ * faults instead of hundreds. The name buckets come later (lazy_index). */
+static int index_alloc_parse(struct ebpf_btf *b, uint32_t cap)
 {
-    size_t bsz = (size_t)nbuckets * sizeof(uint32_t);
-    size_t total = bsz + (size_t)cap * sizeof(struct btf_idx);
+    size_t total = (size_t)cap * sizeof(struct btf_idx);
     const size_t huge = 2u << 20;
     char *p;
     size_t mapsz;
@@ -184,28 +184,25 @@ static int index_alloc_parse(struct ebpf_btf *b, uint32_t cap, uint32_t nbuckets
         madvise(p, mapsz, MADV_HUGEPAGE);
 #endif
     } else {
-        mapsz = total;
+        mapsz = total ? total : 1;
         p = mmap(NULL, mapsz, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
         if (p == MAP_FAILED)
             return -ENOMEM;
     }
     b->idx_map = p;
     b->idx_map_size = mapsz;
-    b->buckets = (uint32_t *)p;
-    b->nbuckets = nbuckets;
-    b->idx = (struct btf_idx *)(p + bsz);
+    b->idx = (struct btf_idx *)p;
     b->idx_cap = cap;
     return 0;
 }
 
 static void index_free(struct ebpf_btf *b)
 {
-    if (b->idx_map) {
+    if (b->idx_map)
         munmap(b->idx_map, b->idx_map_size);
-    } else {
+    else
         free(b->idx);
-        free(b->buckets);
-    }
+    free(b->buckets);
     b->idx_map = NULL;
     b->idx = NULL;
     b->buckets = NULL;
@@ -218,15 +215,14 @@ static int rehash(struct ebpf_btf *b, uint32_t want)
     uint32_t *nb = calloc(n, sizeof(uint32_t));
     if (!nb)
         return -ENOMEM;
-    if (!b->idx_map)
-        free(b->buckets);
+    free(b->buckets);
     b->buckets = nb;
     b->nbuckets = n;
     for (uint32_t j = 0; j < b->nr; j++) {
         const struct btf_type *tj = (const struct btf_type *)(b->types + b->idx[j].off);
         const char *s = ebpf_btf_str(b, tj->name_off);
         if (tj->name_off && s && *s)
-            index_put(b, j, btf_name_hash(s, NULL));
+            index_put(b->idx, b->buckets, b->nbuckets, j, btf_name_hash(s, NULL));
     }
     return 0;
 }
@@ -245,7 +241,6 @@ int btf_index_to_heap(struct ebpf_btf *b, uint32_t cap)
     if (b->idx_map) {
         munmap(b->idx_map, b->idx_map_size);
         b->idx_map = NULL;
-        b->buckets = NULL;
     } else {
         free(b->idx);
     }
@@ -263,7 +258,7 @@ int btf_index_add(struct ebpf_btf *b, uint32_t i)
     const struct btf_type *t = (const struct btf_type *)(b->types + b->idx[i].off);
     const char *s = ebpf_btf_str(b, t->name_off);
     if (t->name_off && s && *s)
-        index_put(b, i, btf_name_hash(s, NULL));
+        index_put(b->idx, b->buckets, b->nbuckets, i, btf_name_hash(s, NULL));
     return 0;
 }
 
@@ -346,15 +341,12 @@ struct ebpf_btf *btf_parse_blob(void *blob, size_t size, enum btf_storage storag
 
     /* Upper bound on the count: the smallest record is 12 bytes. */
     uint32_t cap = hdr.type_len / sizeof(struct btf_type) + 1;
-    /* Buckets: chains of ~2 keep the table cache-resident while filling. */
-    if (index_alloc_parse(b, cap, pow2_at_least(cap / 8)) < 0) {
+    if (index_alloc_parse(b, cap) < 0) {
         ebpf_err(ENOMEM, "parse", "btf %s: out of memory", what);
         goto fail;
     }
 
     const uint32_t nstr = total_strs(b);
-    const char *sbase = b->strs - b->start_str; /* own strings by global offset */
-    const char *send = b->strs + b->strs_len;
     uint32_t max_ref = 0, max_ref_at = 0;
     uint32_t n = 0, off = 0;
 #define REF(x) do { uint32_t r_ = (x); if (r_ > max_ref) { max_ref = r_; max_ref_at = id; } } while (0)
@@ -486,38 +478,6 @@ struct ebpf_btf *btf_parse_blob(void *blob, size_t size, enum btf_storage storag
         off += (uint32_t)(sizeof(*t) + (size_t)extra);
     }
     b->nr = n;
-    /* Name index, in a second pass over the offsets, software-pipelined:
-     * names are scattered through the string section and buckets are
-     * random, so strings are fetched 16 types ahead and bucket slots 8
-     * ahead of their use. */
-    {
-        enum { SAHEAD = 16, HAHEAD = 8 };
-        uint32_t ring_h[HAHEAD];
-        bool ring_ok[HAHEAD] = {false};
-        const uint32_t mask = b->nbuckets - 1;
-        for (uint32_t i = 0; i < n + HAHEAD; i++) {
-            if (i + SAHEAD < n) {
-                uint32_t no = ((const struct btf_type *)(b->types + b->idx[i + SAHEAD].off))->name_off;
-                if (no >= b->start_str)
-                    __builtin_prefetch(sbase + no);
-            }
-            /* Slot i % HAHEAD holds entry i - HAHEAD: consume it first. */
-            if (i >= HAHEAD && ring_ok[i % HAHEAD])
-                index_put(b, i - HAHEAD, ring_h[i % HAHEAD]);
-            ring_ok[i % HAHEAD] = false;
-            if (i < n) {
-                uint32_t no = ((const struct btf_type *)(b->types + b->idx[i].off))->name_off;
-                const char *s = no >= b->start_str ? sbase + no : (no ? ebpf_btf_str(b, no) : NULL);
-                bool ok = s && *s;
-                ring_ok[i % HAHEAD] = ok;
-                if (ok) {
-                    uint32_t h = no >= b->start_str ? btf_name_hash(s, send) : btf_name_hash(s, NULL);
-                    ring_h[i % HAHEAD] = h;
-                    __builtin_prefetch(&b->buckets[h & mask], 1);
-                }
-            }
-        }
-    }
     if (n > BTF_MAX_TYPE || (uint64_t)b->start_id + n > BTF_MAX_TYPE + 1ull)
         FAIL("btf %s: too many types", what);
     if (max_ref >= b->start_id + n)
@@ -752,14 +712,109 @@ uint32_t ebpf_btf_ref(const struct ebpf_btf *b, uint32_t id)
     }
 }
 
-/* ---- lookup ---- */
+/* ---- lookup ----
+ * A parsed BTF gets its name index on demand: many users (map codecs,
+ * dumps, W1's one lookup) need few or no name lookups, and the index is
+ * about half of a parse. Until then lookups scan the type records; once
+ * the scans together have walked as many types as the BTF holds, the index
+ * is built (a scan of everything costs about half a build, so a user never
+ * pays more than about twice the cheaper choice). */
+
+static pthread_mutex_t index_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Fills buckets and chain links in one pass over the offsets,
+ * software-pipelined: names are scattered through the string section and
+ * buckets are random, so strings are fetched 16 types ahead and bucket
+ * slots 8 ahead of their use. */
+static void index_names(const struct ebpf_btf *b, uint32_t *buckets, uint32_t nbuckets)
+{
+    enum { SAHEAD = 16, HAHEAD = 8 };
+    const uint32_t n = b->nr, mask = nbuckets - 1;
+    const char *sbase = b->strs - b->start_str; /* own strings by global offset */
+    const char *send = b->strs + b->strs_len;
+    uint32_t ring_h[HAHEAD];
+    bool ring_ok[HAHEAD] = {false};
+    for (uint32_t i = 0; i < n + HAHEAD; i++) {
+        if (i + SAHEAD < n) {
+            uint32_t no = ((const struct btf_type *)(b->types + b->idx[i + SAHEAD].off))->name_off;
+            if (no >= b->start_str)
+                __builtin_prefetch(sbase + no);
+        }
+        /* Slot i % HAHEAD holds entry i - HAHEAD: consume it first. */
+        if (i >= HAHEAD && ring_ok[i % HAHEAD])
+            index_put(b->idx, buckets, nbuckets, i - HAHEAD, ring_h[i % HAHEAD]);
+        ring_ok[i % HAHEAD] = false;
+        if (i < n) {
+            uint32_t no = ((const struct btf_type *)(b->types + b->idx[i].off))->name_off;
+            const char *s = no >= b->start_str ? sbase + no : (no ? ebpf_btf_str(b, no) : NULL);
+            bool ok = s && *s;
+            ring_ok[i % HAHEAD] = ok;
+            if (ok) {
+                uint32_t h = no >= b->start_str ? btf_name_hash(s, send) : btf_name_hash(s, NULL);
+                ring_h[i % HAHEAD] = h;
+                __builtin_prefetch(&buckets[h & mask], 1);
+            }
+        }
+    }
+}
+
+/* The buckets, building them first if needed; NULL when out of memory
+ * (lookups then keep scanning). Safe from several threads: built under a
+ * lock, published with a release store. */
+static const uint32_t *lazy_index(const struct ebpf_btf *cb)
+{
+    const uint32_t *bk = __atomic_load_n(&cb->buckets, __ATOMIC_ACQUIRE);
+    if (bk)
+        return bk;
+    struct ebpf_btf *b = (struct ebpf_btf *)cb; /* a cache, not a visible change */
+    pthread_mutex_lock(&index_lock);
+    if (!b->buckets) {
+        /* Chains of ~2 keep the table cache-resident while filling. */
+        uint32_t nb = pow2_at_least(b->nr / 8);
+        uint32_t *mem = calloc(nb, sizeof(uint32_t));
+        if (mem) {
+            index_names(b, mem, nb);
+            b->nbuckets = nb;
+            __atomic_store_n(&b->buckets, mem, __ATOMIC_RELEASE);
+        }
+    }
+    bk = b->buckets;
+    pthread_mutex_unlock(&index_lock);
+    return bk;
+}
+/* Lowest own id > after named `name` (of `kind` unless < 0), by walking
+ * the records; adds the walk's length to the scan budget. */
+static int64_t scan_own(const struct ebpf_btf *b, const char *name, int kind, uint32_t after)
+{
+    uint32_t first = after >= b->start_id ? after - b->start_id + 1 : 0, i = first;
+    int64_t found = -ENOENT;
+    for (; i < b->nr; i++) {
+        const struct btf_type *t = (const struct btf_type *)(b->types + b->idx[i].off);
+        if ((kind >= 0 && (int)btf_kind_of(t) != kind) || !t->name_off)
+            continue;
+        const char *s = t->name_off >= b->start_str ? b->strs + (t->name_off - b->start_str)
+                                                     : ebpf_btf_str(b, t->name_off);
+        if (s && s[0] == name[0] && !strcmp(s, name)) {
+            found = (int64_t)b->start_id + i;
+            i++;
+            break;
+        }
+    }
+    __atomic_fetch_add(&((struct ebpf_btf *)b)->scanned, (uint64_t)(i - first), __ATOMIC_RELAXED);
+    return found;
+}
 
 static int64_t find_own(const struct ebpf_btf *b, const char *name, int kind, uint32_t after, uint32_t h)
 {
-    if (!b->buckets || !b->nr)
+    if (!b->nr)
         return -ENOENT;
+    const uint32_t *buckets = __atomic_load_n(&b->buckets, __ATOMIC_ACQUIRE);
+    if (!buckets) {
+        if (__atomic_load_n(&b->scanned, __ATOMIC_RELAXED) < b->nr || !(buckets = lazy_index(b)))
+            return scan_own(b, name, kind, after);
+    }
     uint32_t best = 0;
-    for (uint32_t e = b->buckets[h & (b->nbuckets - 1)]; e; e = b->idx[e - 1].next & LINK_MASK) {
+    for (uint32_t e = buckets[h & (b->nbuckets - 1)]; e; e = b->idx[e - 1].next & LINK_MASK) {
         uint32_t i = e - 1, id = b->start_id + i;
         if ((b->idx[i].next & ~LINK_MASK) != (h & ~LINK_MASK))
             continue;

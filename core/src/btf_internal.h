@@ -34,9 +34,10 @@ struct ebpf_btf {
      * parse touches as few pages as possible. */
     struct btf_idx { uint32_t off, next; } *idx;
     uint32_t idx_cap;
-    uint32_t *buckets;
+    uint32_t *buckets;   /* parsed BTF: NULL until lookups need it (btf.c) */
     uint32_t nbuckets;   /* power of two */
-    void *idx_map;       /* parse: one mmap holding buckets + idx */
+    uint64_t scanned;    /* types walked by lookups made without buckets */
+    void *idx_map;       /* parse: one mmap holding idx */
     size_t idx_map_size;
 
     /* Writable mode (builder): types and strings in growable buffers. */

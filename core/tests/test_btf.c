@@ -371,6 +371,47 @@ static void test_kernel(void)
     walk(k);
 }
 
+/* A parsed BTF answers name lookups by walking its records until the walks
+ * add up to its size, then through a hash index: both must give the same
+ * lowest ids, for a kind or any kind, and for find_next. */
+static void test_lazy_index(void)
+{
+    struct ebpf_btf *scan = ebpf_btf_open_file("/sys/kernel/btf/vmlinux", NULL);
+    struct ebpf_btf *hashed = ebpf_btf_open_file("/sys/kernel/btf/vmlinux", NULL);
+    if (!scan || !hashed) {
+        fprintf(stderr, "skip: no kernel BTF (%s)\n", ebpf_error_message());
+        ebpf_btf_free(scan);
+        ebpf_btf_free(hashed);
+        return;
+    }
+    CHECK(hashed->buckets == NULL); /* parsing alone builds no index */
+    CHECK(ebpf_btf_find(hashed, "ebpf_lua_no_such_type", -1) == -ENOENT); /* walks everything */
+    CHECK(hashed->buckets == NULL && hashed->scanned >= hashed->nr);
+    CHECK(ebpf_btf_find(hashed, "task_struct", BTF_KIND_STRUCT) > 0);
+    CHECK(hashed->buckets != NULL); /* the walks' budget is spent: indexed */
+    uint32_t n = ebpf_btf_type_cnt(scan), checked = 0;
+    for (uint32_t id = 1; id < n; id += 397) {
+        const char *name = ebpf_btf_name(scan, id);
+        if (!*name)
+            continue;
+        int kind = ebpf_btf_kind(scan, id);
+        scan->scanned = 0; /* keep walking */
+        int64_t a = ebpf_btf_find(scan, name, kind);
+        scan->scanned = 0;
+        int64_t any = ebpf_btf_find(scan, name, -1);
+        scan->scanned = 0;
+        int64_t next = ebpf_btf_find_next(scan, name, -1, id);
+        CHECK(a > 0 && a <= id);
+        CHECK(a == ebpf_btf_find(hashed, name, kind));
+        CHECK(any == ebpf_btf_find(hashed, name, -1));
+        CHECK(next == ebpf_btf_find_next(hashed, name, -1, id));
+        checked++;
+    }
+    CHECK(scan->buckets == NULL && checked > 100);
+    ebpf_btf_free(scan);
+    ebpf_btf_free(hashed);
+}
+
 int main(int argc, char **argv)
 {
     (void)argc;
@@ -382,6 +423,7 @@ int main(int argc, char **argv)
     test_bits_and_format();
     test_mutations();
     test_kernel();
+    test_lazy_index();
     if (failures)
         fprintf(stderr, "test_btf: %d failure(s)\n", failures);
     else

@@ -105,8 +105,9 @@ EBPF_API bool ebpf_btf_kflag(const struct ebpf_btf *btf, uint32_t id);
  * element type. 0 otherwise. */
 EBPF_API uint32_t ebpf_btf_ref(const struct ebpf_btf *btf, uint32_t id);
 
-/* Lookup by name through a hash index built at parse time (O(1)).
- * kind < 0: any kind. Returns the lowest matching id (base first), or
+/* Lookup by name: the first lookups walk the records, and once their walks
+ * add up to the BTF's size a hash index is built (O(1) from then on;
+ * thread-safe). kind < 0: any kind. Returns the lowest matching id (base first), or
  * -ENOENT (no message). */
 EBPF_API int64_t ebpf_btf_find(const struct ebpf_btf *btf, const char *name, int kind);
 /* The next match with id > after (to enumerate same-named types). */
