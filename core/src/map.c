@@ -8,6 +8,7 @@
 #include "ebpf/sys.h"
 #include "ebpf/types.h"
 #include "error_internal.h"
+#include "hot.h"
 
 struct ebpf_map {
     int fd;
@@ -222,7 +223,7 @@ size_t ebpf_map_value_buf_size(const struct ebpf_map *m)
     return (size_t)((m->value_size + 7) & ~7u) * (size_t)n;
 }
 
-static int elem_op(const struct ebpf_map *m, int cmd, const void *key, const void *value,
+EBPF_HOT static int elem_op(const struct ebpf_map *m, int cmd, const void *key, const void *value,
                    uint64_t flags, const char *op)
 {
     union bpf_attr a;
@@ -237,12 +238,12 @@ static int elem_op(const struct ebpf_map *m, int cmd, const void *key, const voi
     return r;
 }
 
-int ebpf_map_lookup(const struct ebpf_map *m, const void *key, void *value, uint64_t flags)
+EBPF_HOT int ebpf_map_lookup(const struct ebpf_map *m, const void *key, void *value, uint64_t flags)
 {
     return elem_op(m, BPF_MAP_LOOKUP_ELEM, key, value, flags, "lookup");
 }
 
-int ebpf_map_update(const struct ebpf_map *m, const void *key, const void *value, uint64_t flags)
+EBPF_HOT int ebpf_map_update(const struct ebpf_map *m, const void *key, const void *value, uint64_t flags)
 {
     int r = elem_op(m, BPF_MAP_UPDATE_ELEM, key, value, flags, "update");
     if (r == -ENOENT) /* BPF_EXIST on a missing key */
@@ -250,7 +251,7 @@ int ebpf_map_update(const struct ebpf_map *m, const void *key, const void *value
     return r;
 }
 
-int ebpf_map_delete(const struct ebpf_map *m, const void *key)
+EBPF_HOT int ebpf_map_delete(const struct ebpf_map *m, const void *key)
 {
     return elem_op(m, BPF_MAP_DELETE_ELEM, key, NULL, 0, "delete");
 }
