@@ -1,7 +1,11 @@
-/* ebpf_bench_floor: a Lua module for the benchmark only. It times the
- * physical floor of W6 - raw syscall(2) BPF_PROG_TEST_RUN calls with one
- * reused attr - inside the Lua process, so the Lua figures can be set
- * against a floor measured interleaved with them in the same run. */
+/* ebpf_bench_floor: a Lua module for the benchmark only. It times floors
+ * inside the Lua process, so the Lua figures can be set against them in the
+ * same run:
+ * - W6: raw syscall(2) BPF_PROG_TEST_RUN calls with one reused attr;
+ * - W2/W3: what handing N records to Lua costs before any reader work -
+ *   a C->Lua call per record with two integers, a fresh 16-byte string per
+ *   record, and the cheapest batch shape (a reused column of integers
+ *   filled from C, one Lua call per batch). */
 #include <errno.h>
 #include <lauxlib.h>
 #include <linux/bpf.h>
@@ -44,10 +48,69 @@ static int testrun(lua_State *L)
     return 1;
 }
 
+/* calls(fn, n) -> ns per record: fn(seq, seq + 1) called from C n times. */
+static int calls(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TFUNCTION);
+    lua_Integer n = luaL_checkinteger(L, 2);
+    uint64_t t0 = now_ns();
+    for (lua_Integer i = 0; i < n; i++) {
+        lua_pushvalue(L, 1);
+        lua_pushinteger(L, i);
+        lua_pushinteger(L, i + 1);
+        lua_call(L, 2, 0);
+    }
+    lua_pushnumber(L, (double)(now_ns() - t0) / (double)n);
+    return 1;
+}
+
+/* strings(fn, n) -> ns per record: fn(rec) with rec a fresh 16-byte
+ * string {u64 seq, u64 seq + 1}, as a string-callback reader must make. */
+static int strings(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TFUNCTION);
+    lua_Integer n = luaL_checkinteger(L, 2);
+    uint64_t rec[2], t0 = now_ns();
+    for (lua_Integer i = 0; i < n; i++) {
+        rec[0] = (uint64_t)i;
+        rec[1] = (uint64_t)i + 1;
+        lua_pushvalue(L, 1);
+        lua_pushlstring(L, (const char *)rec, sizeof(rec));
+        lua_call(L, 1, 0);
+    }
+    lua_pushnumber(L, (double)(now_ns() - t0) / (double)n);
+    return 1;
+}
+
+/* columns(fn, n, batch) -> ns per record: a reused table filled from C
+ * with batch values (seq + 1), then fn(column, count) once per batch. */
+static int columns(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TFUNCTION);
+    lua_Integer n = luaL_checkinteger(L, 2), batch = luaL_optinteger(L, 3, 4096);
+    luaL_argcheck(L, batch > 0 && batch <= (1 << 24), 3, "batch out of range");
+    lua_createtable(L, (int)batch, 0);
+    int col = lua_gettop(L);
+    uint64_t t0 = now_ns();
+    for (lua_Integer i = 0; i < n; i += batch) {
+        lua_Integer cnt = n - i < batch ? n - i : batch;
+        for (lua_Integer j = 0; j < cnt; j++) {
+            lua_pushinteger(L, i + j + 1);
+            lua_rawseti(L, col, j + 1);
+        }
+        lua_pushvalue(L, 1);
+        lua_pushvalue(L, col);
+        lua_pushinteger(L, cnt);
+        lua_call(L, 2, 0);
+    }
+    lua_pushnumber(L, (double)(now_ns() - t0) / (double)n);
+    return 1;
+}
+
 __attribute__((visibility("default"))) int luaopen_ebpf_bench_floor(lua_State *L)
 {
-    lua_newtable(L);
-    lua_pushcfunction(L, testrun);
-    lua_setfield(L, -2, "testrun");
+    static const luaL_Reg fns[] = {
+        {"testrun", testrun}, {"calls", calls}, {"strings", strings}, {"columns", columns}, {NULL, NULL}};
+    luaL_newlib(L, fns);
     return 1;
 }

@@ -115,6 +115,41 @@ local function run(w, name, mk_reader, n, reps, extra)
       w, name, v.label, med, 1e9 / med, lo, hi, n, reps, extra or "", (stats(tp))))
   end
   r:close()
+  -- Floors of the Lua side in this process (ebpf_bench_floor): the least
+  -- any reader can cost to hand n records to Lua code that sums them.
+  local ok, floor = pcall(require, "ebpf_bench_floor")
+  if not ok then return end
+  local shapes = {
+    { "ebpf-floor-lua-call", function() -- a Lua function called from Lua per record
+      local f = function(_, val) count = count + 1; sum = sum + val end
+      local t0 = clock()
+      for i = 0, n - 1 do f(i, i + 1) end
+      return (clock() - t0) / n
+    end },
+    { "ebpf-floor-c-call", function() -- called from C with two integers
+      return floor.calls(function(_, val) count = count + 1; sum = sum + val end, n)
+    end },
+    { "ebpf-floor-string", function() -- a fresh 16-byte string per record
+      return floor.strings(function(rec) count = count + 1; sum = sum + unpack("<I8", rec, 9) end, n)
+    end },
+    { "ebpf-floor-column", function() -- a reused integer column per batch
+      return floor.columns(function(col, cnt)
+        for i = 1, cnt do sum = sum + col[i] end
+        count = count + cnt
+      end, n, 4096)
+    end },
+  }
+  for _, shape in ipairs(shapes) do
+    local t = {}
+    for round = 1, reps do
+      count, sum = 0, 0
+      t[round] = shape[2]()
+      if count ~= n or sum ~= n * (n + 1) // 2 then fail(shape[1] .. ": count " .. count) end
+    end
+    local med, lo, hi = stats(t)
+    print(("%s %s %s ns_per_record=%.2f min_ns_per_record=%.2f max_ns_per_record=%.2f n=%d reps=%d"):format(
+      w, name, shape[1], med, lo, hi, n, reps))
+  end
 end
 
 local mode, obj = arg[1], arg[2] or "-"
