@@ -1,11 +1,17 @@
-/* Helper id <-> name, from the __BPF_FUNC_MAPPER X-macro of the system's
- * <linux/bpf.h>: the enum is sequential, so a name's index is its id. */
+/* Helper id <-> name, from the X-macro of the system's <linux/bpf.h>. */
 #include <string.h>
 
 #include "ebpf/insn.h"
 
-#define HELPER_NAME(name, ...) #name /* the mapper supplies the commas */
+#ifdef ___BPF_FUNC_MAPPER
+/* 6.2+ headers: FN(name, id) with explicit ids and no separating commas. */
+#define HELPER_NAME(name, id, ...) [id] = #name,
+static const char *const helper_names[] = { ___BPF_FUNC_MAPPER(HELPER_NAME) };
+#else
+/* Older headers: FN(name), comma-separated, in id order. */
+#define HELPER_NAME(name) #name
 static const char *const helper_names[] = { __BPF_FUNC_MAPPER(HELPER_NAME) };
+#endif
 #undef HELPER_NAME
 
 _Static_assert(sizeof(helper_names) / sizeof(helper_names[0]) == __BPF_FUNC_MAX_ID,
