@@ -51,8 +51,15 @@ int feat_set(struct feat_result *r, int status, const char *reason, int copy)
     return status;
 }
 
+static const char forced_reason[] = "forced by ebpf_feature_override()";
+
 int feat_get(const struct feat_result *r, const char **reason)
 {
+    if (r->forced) {
+        if (reason)
+            *reason = forced_reason;
+        return r->forced - 1;
+    }
     if (!r->done)
         return -1;
     if (reason)
@@ -829,4 +836,53 @@ int ebpf_feature_misc(const char *name, const char **reason)
         return st;
     }
     return ebpf_err(EINVAL, "probe", "feature probe: unknown feature '%s'", name ? name : "(null)");
+}
+
+/* ---- overrides ---- */
+
+static struct feat_result *misc_slot(const char *name)
+{
+    for (int i = 0; i < NMISC; i++)
+        if (!strcmp(miscs[i].name, name))
+            return &misc_cache[i];
+    return NULL;
+}
+
+static struct feat_result *type_slot(const char *kind, const char *name)
+{
+    int t;
+    if (!strcmp(kind, "prog_type"))
+        return (t = ebpf_feature_prog_type_by_name(name)) > 0 && t < MAX_TYPES ? &prog_cache[t] : NULL;
+    if (!strcmp(kind, "map_type"))
+        return (t = ebpf_feature_map_type_by_name(name)) > 0 && t < MAX_TYPES ? &map_cache[t] : NULL;
+    if (!strcmp(kind, "map_flag")) {
+        unsigned int bit = ebpf_map_flag_by_name(name);
+        return bit ? &flag_cache[__builtin_ctz(bit)] : NULL;
+    }
+    return NULL;
+}
+
+int ebpf_feature_override(const char *kind, const char *name, int status)
+{
+    if (!kind || !name)
+        return ebpf_err(EINVAL, "probe", "feature override: kind and name are required");
+    if (status < -1 || status > EBPF_FEATURE_INCONCLUSIVE)
+        return ebpf_err(EINVAL, "probe", "feature override: invalid status %d", status);
+    static const char *const kinds[] = {"btf_kind", "link", "misc", "prog_type", "map_type", "map_flag", NULL};
+    int known = 0;
+    for (int i = 0; kinds[i]; i++)
+        known |= !strcmp(kinds[i], kind);
+    if (!known)
+        return ebpf_err(EINVAL, "probe", "feature override: '%s' probes can't be overridden (only btf_kind, link, "
+                                         "misc, prog_type, map_type, map_flag)", kind);
+    struct feat_result *r = !strcmp(kind, "btf_kind") ? feat_btf_kind_slot(name)
+                            : !strcmp(kind, "link")   ? feat_link_slot(name)
+                            : !strcmp(kind, "misc")   ? misc_slot(name)
+                                                      : type_slot(kind, name);
+    if (!r)
+        return ebpf_err(EINVAL, "probe", "feature override: unknown %s '%s'", kind, name);
+    feat_lock();
+    r->forced = (unsigned char)(status + 1);
+    feat_unlock();
+    return 0;
 }
