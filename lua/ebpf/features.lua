@@ -70,8 +70,8 @@ function M.status(kind, ...) return core.feature_probe(kind, ...) end
 function M.names(kind) return core.feature_names(kind) end
 
 --- Makes a probe answer `status` ("supported", "unsupported",
--- "inconclusive") from now on, for kind "btf_kind", "link", "misc",
--- "prog_type", "map_type" or "map_flag"; `nil` lifts the override. The
+-- "inconclusive") from now on, for kind "btf_kind", "link" or "misc";
+-- `nil` lifts the override. The
 -- library's fallbacks (BTF sanitising, perf link vs ioctl, tcx vs classic
 -- tc) follow it.
 function M.override(kind, name, status)

@@ -68,8 +68,8 @@ EBPF_API int ebpf_feature_map_type_by_name(const char *name);
 /* BTF kind names ("int", "enum64", ...). */
 EBPF_API const char *ebpf_btf_kind_at(int i, int *kind);
 
-/* Makes the probe `name` of `kind` ("btf_kind", "link", "misc",
- * "prog_type", "map_type", "map_flag") answer `status` from now on, with
+/* Makes the probe `name` of `kind` ("btf_kind", "link" or "misc": what
+ * the library's fallbacks ask) answer `status` from now on, with
  * the reason "forced by ebpf_feature_override()"; status -1 lifts the
  * override (the probed answer, if any, is still cached). The library's
  * own fallbacks (BTF sanitising, perf link vs ioctl, tcx vs classic tc)

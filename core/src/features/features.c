@@ -748,6 +748,10 @@ static int copy_result(struct feat_result *r, int st, const char *why)
 {
     if (st < 0)
         return feat_set(r, EBPF_FEATURE_INCONCLUSIVE, "probe failed", 0);
+    if (why == forced_reason) { /* not cached: lifting the override brings the probe back */
+        r->reason = why;
+        return st;
+    }
     return feat_set(r, st, why, 0);
 }
 
@@ -848,37 +852,24 @@ static struct feat_result *misc_slot(const char *name)
     return NULL;
 }
 
-static struct feat_result *type_slot(const char *kind, const char *name)
-{
-    int t;
-    if (!strcmp(kind, "prog_type"))
-        return (t = ebpf_feature_prog_type_by_name(name)) > 0 && t < MAX_TYPES ? &prog_cache[t] : NULL;
-    if (!strcmp(kind, "map_type"))
-        return (t = ebpf_feature_map_type_by_name(name)) > 0 && t < MAX_TYPES ? &map_cache[t] : NULL;
-    if (!strcmp(kind, "map_flag")) {
-        unsigned int bit = ebpf_map_flag_by_name(name);
-        return bit ? &flag_cache[__builtin_ctz(bit)] : NULL;
-    }
-    return NULL;
-}
-
 int ebpf_feature_override(const char *kind, const char *name, int status)
 {
     if (!kind || !name)
         return ebpf_err(EINVAL, "probe", "feature override: kind and name are required");
     if (status < -1 || status > EBPF_FEATURE_INCONCLUSIVE)
         return ebpf_err(EINVAL, "probe", "feature override: invalid status %d", status);
-    static const char *const kinds[] = {"btf_kind", "link", "misc", "prog_type", "map_type", "map_flag", NULL};
-    int known = 0;
-    for (int i = 0; kinds[i]; i++)
-        known |= !strcmp(kinds[i], kind);
-    if (!known)
+    /* The kinds the library's fallbacks ask; misc features derived from
+     * them (copy_result) never cache a forced answer. */
+    struct feat_result *r;
+    if (!strcmp(kind, "btf_kind"))
+        r = feat_btf_kind_slot(name);
+    else if (!strcmp(kind, "link"))
+        r = feat_link_slot(name);
+    else if (!strcmp(kind, "misc"))
+        r = misc_slot(name);
+    else
         return ebpf_err(EINVAL, "probe", "feature override: '%s' probes can't be overridden (only btf_kind, link, "
-                                         "misc, prog_type, map_type, map_flag)", kind);
-    struct feat_result *r = !strcmp(kind, "btf_kind") ? feat_btf_kind_slot(name)
-                            : !strcmp(kind, "link")   ? feat_link_slot(name)
-                            : !strcmp(kind, "misc")   ? misc_slot(name)
-                                                      : type_slot(kind, name);
+                                         "misc)", kind);
     if (!r)
         return ebpf_err(EINVAL, "probe", "feature override: unknown %s '%s'", kind, name);
     feat_lock();
