@@ -37,14 +37,44 @@ unsigned long ebpf_features_probe_count(void)
     return n;
 }
 
+/* Copied reasons, kept for the life of the library like the caches, and
+ * freed when it is unloaded (a Lua state closing dlclose()s the module:
+ * memory checkers would see static pointers vanish). */
+static char **kept;
+static size_t nkept, ckept;
+
+static const char *keep(const char *s)
+{
+    if (nkept == ckept) {
+        size_t nc = ckept ? ckept * 2 : 32;
+        char **nk = realloc(kept, nc * sizeof(*nk));
+        if (!nk)
+            return "(out of memory)";
+        kept = nk;
+        ckept = nc;
+    }
+    char *d = strdup(s);
+    if (!d)
+        return "(out of memory)";
+    kept[nkept++] = d;
+    return d;
+}
+
+static struct feat_result *helper_cache; /* [MAX_TYPES][nhelpers] */
+
+__attribute__((destructor)) static void feat_free(void)
+{
+    for (size_t i = 0; i < nkept; i++)
+        free(kept[i]);
+    free(kept);
+    free(helper_cache);
+}
+
 int feat_set(struct feat_result *r, int status, const char *reason, int copy)
 {
     const char *s = reason ? reason : "";
-    if (copy && *s) {
-        /* Kept for the life of the process, like the cache itself. */
-        char *d = strdup(s);
-        s = d ? d : "(out of memory)";
-    }
+    if (copy && *s)
+        s = keep(s);
     r->status = (unsigned char)status;
     r->reason = s;
     r->done = 1;
@@ -580,7 +610,6 @@ int ebpf_feature_map_flag(unsigned int flag, const char **reason)
 
 /* ---- helpers per program type ---- */
 
-static struct feat_result *helper_cache; /* [MAX_TYPES][nhelpers] */
 static int nhelpers;
 
 static int probe_helper(int type, int id, struct feat_result *r)
