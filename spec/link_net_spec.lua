@@ -44,22 +44,6 @@ describe("veth pair in private netns", function()
     end)
   end
 
-  -- tc without a mode: tcx where the "tcx" link probe finds it, classic tc
-  -- where it does not (forced here with features.override in the script),
-  -- tcx tried first when the probe cannot tell.
-  local tcx = ebpf.features.link("tcx") and "bpf_link" or "tc_filter"
-  for _, c in ipairs { { "probed", tcx }, { "unsupported", "tc_filter" }, { "inconclusive", tcx } } do
-    it("tc without a mode, tcx probe " .. c[1] .. ": " .. c[2] .. ", packets counted", function()
-      local r = run("ip netns exec " .. A, "veth", "tc_auto", "pass", B, c[1])
-      assert.equal(c[2], r.kind)
-      assert.equal(c[2] == "tc_filter" and "1" or "0", r.filters) -- oracle: tc filter show
-      assert.equal("7", r.received)
-      assert.equal("7", r.counted)
-      assert.equal("0", r.filters_after)
-      assert.equal("7", r.counted_after)
-    end)
-  end
-
   it("tcx orders programs before and after a link", function()
     local r = run("ip netns exec " .. A, "tcx_order", B)
     assert.same({ "0", "0", "3" }, { r.received1, r.a1, r.b1 })
