@@ -153,6 +153,18 @@ static int feature_names(lua_State *L)
     return 1;
 }
 
+/* feature_override(kind, name, status|nil): the probe answers status from
+ * now on ("supported", "unsupported", "inconclusive"); nil lifts it. */
+static int feature_override(lua_State *L)
+{
+    static const char *const states[] = {"unsupported", "supported", "inconclusive", NULL};
+    const char *kind = luaL_checkstring(L, 1), *name = luaL_checkstring(L, 2);
+    int st = lua_isnoneornil(L, 3) ? -1 : luaL_checkoption(L, 3, NULL, states);
+    if (ebpf_feature_override(kind, name, st) < 0)
+        return luaL_error(L, "%s", ebpf_error_message());
+    return 0;
+}
+
 static int feature_probe_count(lua_State *L)
 {
     lua_pushinteger(L, (lua_Integer)ebpf_features_probe_count());
@@ -168,6 +180,7 @@ void ebpf_lua_open_features(lua_State *L)
         {"feature_probe", feature_probe},
         {"feature_names", feature_names},
         {"feature_probe_count", feature_probe_count},
+        {"feature_override", feature_override},
         {NULL, NULL},
     };
     luaL_setfuncs(L, funcs, 0);

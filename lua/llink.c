@@ -616,7 +616,7 @@ static int l_tc(lua_State *L)
 {
     struct ebpf_prog *p = checkprog(L, 1);
     int ifi = check_ifindex(L, 2);
-    static const char *const f[] = {"direction", "prio", "handle", NULL};
+    static const char *const f[] = {"direction", "prio", "handle", "mode", NULL};
     int o = opt_table(L, 3, f);
     struct ebpf_tc_opts to;
     memset(&to, 0, sizeof(to));
@@ -625,6 +625,15 @@ static int l_tc(lua_State *L)
     to.handle = o ? (uint32_t)ebpf_lua_opt_int(L, o, "handle", 0) : 0;
     if (to.prio > 0xffff)
         return luaL_error(L, "tc: prio must be below 65536");
+    const char *mode = o ? ebpf_lua_opt_str(L, o, "mode", "auto") : "auto";
+    if (!strcmp(mode, "tcx"))
+        to.mode = EBPF_TC_TCX;
+    else if (!strcmp(mode, "classic"))
+        to.mode = EBPF_TC_CLASSIC;
+    else if (strcmp(mode, "auto"))
+        return luaL_error(L, "tc: mode must be 'auto', 'tcx' or 'classic', got '%s'", mode);
+    if (to.mode == EBPF_TC_TCX && (to.prio || to.handle))
+        return luaL_error(L, "tc: prio and handle are classic tc filter properties, not tcx ones");
     if (ifi < 0)
         return no_iface(L, 2);
     llink *ll = new_closed(L, 1);

@@ -224,3 +224,187 @@ describe("ebpf.features", function()
     assert.matches("traffic control via " .. tcx, out, 1, true)
   end)
 end)
+
+-- The library's own fallbacks decide from these probes: checked on this
+-- kernel with probes forced by features.override, and for real inside
+-- older kernels (.ci/steps/60-features-kernels.sh runs `busted
+-- --tags=fallbacks spec/features_spec.lua` in 5.10 and 6.12), with the
+-- version that introduced each feature as the oracle.
+describe("library fallbacks follow the probes #fallbacks", function()
+  local U = require "link_util"
+  local btf = ebpf.btf
+  local forced = {}
+  local function force(kind, name, status)
+    forced[#forced + 1] = { kind, name }
+    features.override(kind, name, status)
+  end
+  after_each(function()
+    for _, f in ipairs(forced) do features.override(f[1], f[2], nil) end
+    forced = {}
+  end)
+
+  it("override forces an answer and nil lifts it; unknown names raise", function()
+    local probed = features.status("link", "tcx")
+    force("link", "tcx", "unsupported")
+    assert.same({ false, "forced by ebpf_feature_override()" }, { features.link("tcx") })
+    force("link", "tcx", "inconclusive")
+    assert.is_nil((features.link("tcx")))
+    features.override("link", "tcx", nil)
+    assert.equal(probed, (features.status("link", "tcx")))
+    assert.has_error(function() features.override("link", "nope", "supported") end,
+      "feature override: unknown link 'nope'")
+    assert.has_error(function() features.override("helper", "xdp", "supported") end)
+  end)
+
+  describe("BTF sanitising", function()
+    -- Kinds newer than BTF itself, what the loader rewrites them into and
+    -- the kernel that introduced them.
+    local kinds = {
+      { "enum64", "union", 600 }, { "float", "struct", 513 }, { "decl_tag", "int", 516 },
+      { "type_tag", "const", 517 },
+    }
+    local function tagged()
+      local b = btf.new()
+      local int = b:add_int("int", 4, "signed")
+      b:add_struct("pt", 8, { { name = "x", type = int, offset = 0 } })
+      local ids = {
+        enum64 = b:add_enum("e64", 8, { { name = "HUGE", value = 1 << 40 } }).id,
+        float = b:add_float("float", 4).id,
+        decl_tag = b:add_decl_tag("tag", "pt", -1).id,
+        type_tag = b:add_type_tag("user", int).id,
+      }
+      local proto = b:add_func_proto(int, { { name = "a", type = int } })
+      ids.func = b:add_func("f", proto, "global").id
+      return b, ids
+    end
+    -- Loads, then reads the kernel's copy back by id.
+    local function loaded(b)
+      assert(b:load())
+      return assert(btf.from_id(b:info().id))
+    end
+
+    it("rewrites exactly the kinds the probes find missing, ids kept", function()
+      local b, ids = tagged()
+      local k = loaded(b)
+      for _, c in ipairs(kinds) do
+        local has = features.btf_kind(c[1])
+        assert.equal(kernel_version() >= c[3], has == true, c[1]) -- oracle: the kernel's version
+        assert.equal(has and c[1] or c[2], k:type(ids[c[1]]).kind, c[1])
+      end
+      assert.equal("global", k:type(ids.func).linkage)
+      k:close() b:close()
+    end)
+
+    it("rewrites a kind forced unsupported, and static linkage when global is", function()
+      force("btf_kind", "enum64", "unsupported")
+      force("btf_kind", "decl_tag", "unsupported")
+      force("misc", "btf_func_global", "unsupported")
+      local b, ids = tagged()
+      local k = loaded(b)
+      assert.equal("union", k:type(ids.enum64).kind)
+      assert.equal(8, k:type(ids.enum64).size)
+      assert.equal("int", k:type(ids.decl_tag).kind)
+      assert.equal("static", k:type(ids.func).linkage)
+      k:close() b:close()
+    end)
+
+    it("loads a kind forced inconclusive as is where the kernel takes it, rewritten where not", function()
+      for _, c in ipairs(kinds) do force("btf_kind", c[1], "inconclusive") end
+      local b, ids = tagged()
+      local k = loaded(b)
+      for _, c in ipairs(kinds) do
+        assert.equal(kernel_version() >= c[3] and c[1] or c[2], k:type(ids[c[1]]).kind, c[1])
+      end
+      k:close() b:close()
+    end)
+  end)
+
+  describe("tracepoint attachment", function()
+    local function opens(n)
+      for _ = 1, n do assert(io.open("/etc/hostname")):close() end
+    end
+    local function count_openat(n)
+      local m = U.array()
+      local p = U.prog("tracepoint", m, { pid = U.pid() })
+      local l, err = ebpf.link.tracepoint(p, "syscalls", "sys_enter_openat")
+      if not l then return nil, err end
+      local kind = l.kind
+      opens(n)
+      local counted = m[0]
+      l:close()
+      opens(1)
+      assert.equal(counted, m[0]) -- detached
+      return kind, counted
+    end
+
+    it("uses a BPF perf link where the probe finds one, the ioctl where not", function()
+      local has = features.link("perf_event")
+      assert.equal(kernel_version() >= 515, has == true) -- oracle: perf links came in 5.15
+      assert.same({ has and "bpf_link" or "perf_event", 5 }, { count_openat(5) })
+    end)
+
+    it("takes the PERF_EVENT_IOC_SET_BPF ioctl when the probe is forced unsupported", function()
+      force("link", "perf_event", "unsupported")
+      assert.same({ "perf_event", 4 }, { count_openat(4) })
+    end)
+
+    it("tries the perf link first when the probe is inconclusive", function()
+      force("link", "perf_event", "inconclusive")
+      assert.same({ kernel_version() >= 515 and "bpf_link" or "perf_event", 3 }, { count_openat(3) })
+    end)
+
+    it("says why a cookie cannot be passed without perf links", function()
+      force("link", "perf_event", "unsupported")
+      local p = U.prog("tracepoint", U.array())
+      local l, err = ebpf.link.tracepoint(p, "syscalls", "sys_enter_openat", { cookie = 7 })
+      assert.is_nil(l)
+      assert.matches("a bpf cookie needs a BPF perf link (5.15+): forced by ebpf_feature_override()",
+        tostring(err), 1, true)
+      assert.equal("EOPNOTSUPP", err.code)
+    end)
+  end)
+
+  describe("tc without a mode on a veth pair", function()
+    local A, B, cleanup
+    lazy_setup(function() A, B, cleanup = U.veth_netns() end)
+    lazy_teardown(function() if cleanup then cleanup() end end)
+    local function run(tcx)
+      local r, outp = U.net_case("ip netns exec " .. A, "veth", "tc_auto", "pass", B, tcx)
+      assert.equal("done", r.fds_ok, outp)
+      assert.same({ "7", "7", "0", "7" }, { r.received, r.counted, r.filters_after, r.counted_after })
+      return r
+    end
+
+    it("makes a tcx link where the probe finds tcx, a classic cls_bpf filter where not", function()
+      local has = features.link("tcx")
+      assert.equal(kernel_version() >= 606, has == true) -- oracle: tcx came in 6.6
+      local r = run("probed")
+      assert.equal(has and "bpf_link" or "tc_filter", r.kind)
+      assert.equal(has and "0" or "1", r.filters) -- oracle: tc filter show
+    end)
+
+    it("uses classic tc when the probe is forced unsupported", function()
+      local r = run("unsupported")
+      assert.same({ "tc_filter", "1" }, { r.kind, r.filters })
+    end)
+
+    it("tries tcx first when the probe is inconclusive", function()
+      local r = run("inconclusive")
+      assert.equal(kernel_version() >= 606 and "bpf_link" or "tc_filter", r.kind)
+    end)
+
+    it("keeps the modes that force one; tcx without kernel support says why", function()
+      local p = U.prog("sched_cls", U.array())
+      assert.has_error(function() ebpf.link.tc(p, "lo", { mode = "tcx", prio = 1 }) end,
+        "tc: prio and handle are classic tc filter properties, not tcx ones")
+      assert.has_error(function() ebpf.link.tc(p, "lo", { mode = "fast" }) end,
+        "tc: mode must be 'auto', 'tcx' or 'classic', got 'fast'")
+      if features.link("tcx") then return end
+      -- refused before anything is attached: lo is not touched
+      local l, err = ebpf.link.tc(p, "lo", { mode = "tcx" })
+      assert.is_nil(l)
+      assert.matches("this kernel has no tcx links (kernel does not know tcx links (6.6) (EINVAL))",
+        tostring(err), 1, true)
+    end)
+  end)
+end)

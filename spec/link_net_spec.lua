@@ -8,31 +8,18 @@ local U = require "link_util"
 local link = ebpf.core.link
 
 local function run(prefix, case, ...)
-  local cmd = ("%s env EBPF_BUILD=%s lua5.4 spec/link_scripts/net.lua %s %s"):format(prefix, helpers.build, case,
-    table.concat({ ... }, " "))
-  local outp = helpers.sh(cmd)
-  local r = {}
-  for k, v in outp:gmatch("([%w_]+)=([^\n]*)") do r[k] = v end
+  local r, outp = U.net_case(prefix, case, ...)
   assert.equal("done", r.fds_ok, outp)
   return r
 end
 
 describe("veth pair in private netns", function()
-  local A, B
+  local A, B, cleanup
   lazy_setup(function()
-    local id = U.pid()
-    A, B = "ebpflinkA" .. id, "ebpflinkB" .. id
-    helpers.sh(([[
-      ip netns add %s && ip netns add %s &&
-      ip link add vA netns %s address 02:00:00:00:01:01 type veth peer name vB netns %s address 02:00:00:00:01:02 &&
-      ip -n %s addr add 10.199.0.1/24 dev vA && ip -n %s addr add 10.199.0.2/24 dev vB &&
-      ip -n %s link set vA up && ip -n %s link set vB up &&
-      ip -n %s neigh add 10.199.0.1 lladdr 02:00:00:00:01:01 dev vB nud permanent &&
-      ip -n %s neigh add 10.199.0.2 lladdr 02:00:00:00:01:02 dev vA nud permanent]]):format(
-      A, B, A, B, A, B, A, B, B, A))
+    A, B, cleanup = U.veth_netns()
   end)
   lazy_teardown(function()
-    os.execute(("ip netns del %s 2>/dev/null; ip netns del %s 2>/dev/null"):format(A, B))
+    if cleanup then cleanup() end
   end)
 
   for _, kind in ipairs { "xdp", "xdp_generic", "tcx", "tc" } do

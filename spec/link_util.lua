@@ -140,6 +140,37 @@ function U.get(map, key)
   return map[key or 0]
 end
 
+--- Two private netns joined by a veth pair (vA 10.199.0.1 in A, vB
+-- 10.199.0.2 in B, static neighbours): returns the netns names and a
+-- function that deletes them. spec/link_scripts/net.lua runs the BPF side.
+function U.veth_netns()
+  local id = U.pid()
+  local A, B = "ebpflinkA" .. id, "ebpflinkB" .. id
+  helpers.sh(([[
+    ip netns add %s && ip netns add %s &&
+    ip link add vA netns %s address 02:00:00:00:01:01 type veth peer name vB netns %s address 02:00:00:00:01:02 &&
+    ip -n %s addr add 10.199.0.1/24 dev vA && ip -n %s addr add 10.199.0.2/24 dev vB &&
+    ip -n %s link set vA up && ip -n %s link set vB up &&
+    ip -n %s neigh add 10.199.0.1 lladdr 02:00:00:00:01:01 dev vB nud permanent &&
+    ip -n %s neigh add 10.199.0.2 lladdr 02:00:00:00:01:02 dev vA nud permanent]]):format(
+    A, B, A, B, A, B, A, B, B, A))
+  return A, B, function()
+    os.execute(("ip netns del %s 2>/dev/null; ip netns del %s 2>/dev/null"):format(A, B))
+  end
+end
+
+--- Runs a case of spec/link_scripts/net.lua under `prefix` (e.g. "ip
+-- netns exec A", "unshare -n"): its key=value output as a table (fds_ok =
+-- "done" when it finished without leaking fds), and the raw output.
+function U.net_case(prefix, case, ...)
+  local cmd = ("%s env EBPF_BUILD=%s lua5.4 spec/link_scripts/net.lua %s %s"):format(prefix, helpers.build, case,
+    table.concat({ ... }, " "))
+  local outp = helpers.sh(cmd)
+  local r = {}
+  for k, v in outp:gmatch("([%w_]+)=([^\n]*)") do r[k] = v end
+  return r, outp
+end
+
 --- The test's own process id (busted runs specs in-process).
 function U.pid()
   local f = assert(io.open("/proc/self/stat"))

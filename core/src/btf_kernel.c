@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -159,6 +160,11 @@ struct ebpf_btf *ebpf_btf_open_id(uint32_t id)
     info.name_len = sizeof(name);
     uint32_t len = sizeof(info);
     int r = ebpf_obj_get_info(fd, &info, &len);
+    if (r == -E2BIG) { /* before 5.11: no name or kernel_btf fields */
+        memset(&info, 0, sizeof(info));
+        len = offsetof(struct bpf_btf_info, name);
+        r = ebpf_obj_get_info(fd, &info, &len);
+    }
     if (r < 0) {
         close(fd);
         errno = -r;

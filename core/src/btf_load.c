@@ -1,13 +1,14 @@
 /* BTF_LOAD with the kernel's log on failure, and sanitisation: kinds the
- * running kernel doesn't know are rewritten into ones it does, keeping
- * every type id and size (probed once per process). */
+ * running kernel doesn't know (as the feature probes of ebpf/features.h
+ * say, once per process) are rewritten into ones it does, keeping every
+ * type id and size. */
 #include <errno.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "btf_internal.h"
+#include "ebpf/features.h"
 #include "ebpf/sys.h"
 #include "error_internal.h"
 
@@ -27,101 +28,35 @@ static int sys_btf_load(const void *data, size_t size, char *log, uint32_t log_s
     return ebpf_sys_bpf_fd(BPF_BTF_LOAD, &a, EBPF_ATTR_SIZE(btf_log_level));
 }
 
-/* ---- probes ---- */
-
-/* A tiny BTF: int (id 1) followed by the records under test. */
-static int probe_blob(const void *types, uint32_t types_len, const char *strs, uint32_t strs_len)
-{
-    struct btf_header h = {.magic = BTF_MAGIC, .version = BTF_VERSION, .hdr_len = sizeof(h),
-                           .type_off = 0, .type_len = types_len, .str_off = types_len, .str_len = strs_len};
-    char buf[512];
-    if (sizeof(h) + types_len + strs_len > sizeof(buf))
-        return -E2BIG;
-    memcpy(buf, &h, sizeof(h));
-    memcpy(buf + sizeof(h), types, types_len);
-    memcpy(buf + sizeof(h) + types_len, strs, strs_len);
-    int fd = sys_btf_load(buf, sizeof(h) + types_len + strs_len, NULL, 0, 0);
-    if (fd >= 0) {
-        close(fd);
-        return 1;
-    }
-    return fd == -EPERM || fd == -ENOSYS ? fd : 0;
-}
-
 #define TI(kind, vlen, kflag) (((uint32_t)(kind) << 24) | (vlen) | ((uint32_t)(kflag) << 31))
 
-/* Strings: "\0int\0x\0tag\0.data\0f\0" */
-static const char probe_strs[] = "\0int\0x\0tag\0.data\0f";
-#define S_INT 1
-#define S_X 5
-#define S_TAG 7
-#define S_DATA 11
-#define S_F 17
+/* ---- what to sanitise: the feature probes decide ---- */
 
-static int probe(int kind)
+/* Kernel support of a kind (or EBPF_BTF_FEAT_FUNC_LINKAGE) as the feature
+ * probes (ebpf/features.h) see it: one probe per process. */
+static int kind_status(int kind, const char **why)
 {
-    uint32_t ty[64];
-    uint32_t n = 0;
-    /* [1] int */
-    ty[n++] = S_INT; ty[n++] = TI(BTF_KIND_INT, 0, 0); ty[n++] = 4; ty[n++] = (BTF_INT_SIGNED << 24) | 32;
-    switch (kind) {
-    case BTF_KIND_FLOAT: /* [2] float */
-        ty[n++] = S_X; ty[n++] = TI(BTF_KIND_FLOAT, 0, 0); ty[n++] = 4;
-        break;
-    case BTF_KIND_DECL_TAG: /* [2] struct x { int x; } [3] decl_tag -> 2 */
-        ty[n++] = S_X; ty[n++] = TI(BTF_KIND_STRUCT, 1, 0); ty[n++] = 4;
-        ty[n++] = S_X; ty[n++] = 1; ty[n++] = 0;
-        ty[n++] = S_TAG; ty[n++] = TI(BTF_KIND_DECL_TAG, 0, 0); ty[n++] = 2; ty[n++] = (uint32_t)-1;
-        break;
-    case BTF_KIND_TYPE_TAG: /* [2] type_tag -> int [3] ptr -> 2 */
-        ty[n++] = S_TAG; ty[n++] = TI(BTF_KIND_TYPE_TAG, 0, 0); ty[n++] = 1;
-        ty[n++] = 0; ty[n++] = TI(BTF_KIND_PTR, 0, 0); ty[n++] = 2;
-        break;
-    case BTF_KIND_ENUM64: /* [2] enum64 x { tag = 1 } */
-        ty[n++] = S_X; ty[n++] = TI(BTF_KIND_ENUM64, 1, 0); ty[n++] = 8;
-        ty[n++] = S_TAG; ty[n++] = 1; ty[n++] = 0;
-        break;
-    case BTF_KIND_FUNC: case BTF_KIND_FUNC_PROTO: /* [2] proto int(void) [3] func f static */
-    case EBPF_BTF_FEAT_FUNC_LINKAGE:
-        ty[n++] = 0; ty[n++] = TI(BTF_KIND_FUNC_PROTO, 0, 0); ty[n++] = 1;
-        ty[n++] = S_F; ty[n++] = TI(BTF_KIND_FUNC, kind == EBPF_BTF_FEAT_FUNC_LINKAGE ? BTF_FUNC_GLOBAL : 0, 0);
-        ty[n++] = 2;
-        break;
-    case BTF_KIND_VAR: case BTF_KIND_DATASEC: /* [2] var x int [3] datasec .data */
-        ty[n++] = S_X; ty[n++] = TI(BTF_KIND_VAR, 0, 0); ty[n++] = 1; ty[n++] = BTF_VAR_STATIC;
-        ty[n++] = S_DATA; ty[n++] = TI(BTF_KIND_DATASEC, 1, 0); ty[n++] = 4;
-        ty[n++] = 2; ty[n++] = 0; ty[n++] = 4;
-        break;
-    default:
-        break; /* the base kinds every BTF kernel knows */
-    }
-    return probe_blob(ty, n * 4, probe_strs, sizeof(probe_strs));
+    if (kind == EBPF_BTF_FEAT_FUNC_LINKAGE)
+        return ebpf_feature_misc("btf_func_global", why);
+    return ebpf_feature_btf_kind(kind, why);
 }
-
-static pthread_mutex_t probe_lock = PTHREAD_MUTEX_INITIALIZER;
-static int probed[EBPF_BTF_FEAT_FUNC_LINKAGE + 1]; /* 0 unknown, 1 yes, 2 no, -errno */
 
 int ebpf_btf_kernel_supports(int kind)
 {
-    if (kind < 0 || kind > EBPF_BTF_FEAT_FUNC_LINKAGE)
-        return -EINVAL;
-    pthread_mutex_lock(&probe_lock);
-    int r = probed[kind];
-    if (!r) {
-        int p = probe(kind);
-        r = p == 1 ? 1 : p == 0 ? 2 : p;
-        probed[kind] = r;
-    }
-    pthread_mutex_unlock(&probe_lock);
-    if (r < 0)
-        return ebpf_err(-r, "probe", "btf: can't probe kernel BTF support: %s", strerror(-r));
-    return r == 1;
+    if (kind != EBPF_BTF_FEAT_FUNC_LINKAGE && !ebpf_btf_kind_name(kind))
+        return ebpf_err(EINVAL, "probe", "btf: unknown BTF kind %d", kind);
+    const char *why = "";
+    int st = kind_status(kind, &why);
+    if (st == EBPF_FEATURE_INCONCLUSIVE)
+        return ebpf_err(strstr(why, "permission") ? EPERM : EIO, "probe",
+                        "btf: can't probe kernel BTF support: %s", why);
+    return st < 0 ? st : st == EBPF_FEATURE_SUPPORTED;
 }
 
-/* ---- sanitisation ---- */
-
-/* Bits of kinds (1 << kind) the kernel lacks, plus 1 << 0 for func linkage. */
-static uint32_t unsupported_mask(const struct ebpf_btf *b)
+/* Bits of kinds (1 << kind) to rewrite, plus 1 << 0 for func linkage:
+ * `want` is the status that selects a kind (unsupported: rewrite first;
+ * inconclusive: rewrite only if the kernel refuses the blob). */
+static uint32_t sanitize_mask(const struct ebpf_btf *b, int want)
 {
     uint32_t present = 0, mask = 0;
     bool global_func = false;
@@ -134,14 +69,21 @@ static uint32_t unsupported_mask(const struct ebpf_btf *b)
     static const int kinds[] = {BTF_KIND_FLOAT, BTF_KIND_DECL_TAG, BTF_KIND_TYPE_TAG, BTF_KIND_ENUM64,
                                 BTF_KIND_FUNC, BTF_KIND_VAR, BTF_KIND_DATASEC};
     for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
-        if ((present & (1u << kinds[i])) && ebpf_btf_kernel_supports(kinds[i]) == 0)
+        if ((present & (1u << kinds[i])) && kind_status(kinds[i], NULL) == want)
             mask |= 1u << kinds[i];
+    if (global_func && kind_status(EBPF_BTF_FEAT_FUNC_LINKAGE, NULL) == want)
+        mask |= 1u;
+    return mask;
+}
+
+/* The full rewrite set for a base mask: FUNC and VAR take the kinds that
+ * refer to them along; a FUNC rewritten to a typedef needs no linkage. */
+static uint32_t close_mask(uint32_t mask)
+{
     if (mask & (1u << BTF_KIND_FUNC))
-        mask |= 1u << BTF_KIND_FUNC_PROTO;
+        mask = (mask | (1u << BTF_KIND_FUNC_PROTO)) & ~1u;
     if (mask & (1u << BTF_KIND_VAR))
         mask |= 1u << BTF_KIND_DATASEC;
-    if (global_func && !(mask & (1u << BTF_KIND_FUNC)) && ebpf_btf_kernel_supports(EBPF_BTF_FEAT_FUNC_LINKAGE) == 0)
-        mask |= 1u;
     return mask;
 }
 
@@ -252,7 +194,45 @@ void *btf_sanitize_raw(const struct ebpf_btf *b, uint32_t mask, size_t *size)
 
 void *ebpf_btf_sanitized_raw(const struct ebpf_btf *b, size_t *size)
 {
-    return btf_sanitize_raw(b, unsupported_mask(b), size);
+    return btf_sanitize_raw(b, close_mask(sanitize_mask(b, EBPF_FEATURE_UNSUPPORTED)), size);
+}
+
+/* BTF_LOAD, retried with a log (grown until the kernel's message fits)
+ * on failure or when a log is asked for. *logp gets the log (malloc'd). */
+static int load_logged(const void *data, size_t size, uint32_t level, char **logp)
+{
+    int fd = level ? -EINVAL : sys_btf_load(data, size, NULL, 0, 0);
+    char *log = NULL;
+    if (level || fd < 0) {
+        uint32_t cap = 64 << 10;
+        for (;;) {
+            free(log);
+            log = malloc(cap);
+            if (!log)
+                return -ENOMEM;
+            log[0] = 0;
+            fd = sys_btf_load(data, size, log, cap, level ? level : 1);
+            if (fd != -ENOSPC || cap >= (1u << 30))
+                break;
+            cap *= 4;
+        }
+    }
+    *logp = log;
+    return fd;
+}
+
+/* One load of the blob with the kinds of `mask` rewritten. */
+static int load_masked(const struct ebpf_btf *b, uint32_t mask, uint32_t level, char **logp)
+{
+    size_t size;
+    void *owned = NULL;
+    const void *data = mask ? (owned = btf_sanitize_raw(b, close_mask(mask), &size)) : ebpf_btf_raw(b, &size);
+    *logp = NULL;
+    if (!data)
+        return -ENOMEM;
+    int fd = load_logged(data, size, level, logp);
+    free(owned);
+    return fd;
 }
 
 int ebpf_btf_load(struct ebpf_btf *b, const struct ebpf_btf_load_opts *opts)
@@ -263,37 +243,17 @@ int ebpf_btf_load(struct ebpf_btf *b, const struct ebpf_btf_load_opts *opts)
         return ebpf_err(ENOTSUP, "load", "btf: loading split BTF is not supported by BTF_LOAD");
     bool sanitize = !(opts && opts->no_sanitize);
     uint32_t level = opts ? opts->log_level : 0;
-    size_t size;
-    void *owned = NULL;
-    const void *data;
-    if (sanitize) {
-        owned = ebpf_btf_sanitized_raw(b, &size);
-        data = owned;
-    } else {
-        data = ebpf_btf_raw(b, &size);
-    }
-    if (!data)
-        return -ENOMEM;
-    int fd = level ? -EINVAL : sys_btf_load(data, size, NULL, 0, 0);
+    /* Kinds the probes call unsupported are rewritten up front; those
+     * they cannot decide on (inconclusive) only if the kernel refuses
+     * the blob as it is. */
+    uint32_t mask = sanitize ? sanitize_mask(b, EBPF_FEATURE_UNSUPPORTED) : 0;
+    uint32_t maybe = sanitize ? sanitize_mask(b, EBPF_FEATURE_INCONCLUSIVE) & ~mask : 0;
     char *log = NULL;
-    if (level || fd < 0) {
-        /* Retry with a log, growing it until the kernel's message fits. */
-        uint32_t cap = 64 << 10;
-        for (;;) {
-            free(log);
-            log = malloc(cap);
-            if (!log) {
-                fd = -ENOMEM;
-                break;
-            }
-            log[0] = 0;
-            fd = sys_btf_load(data, size, log, cap, level ? level : 1);
-            if (fd != -ENOSPC || cap >= (1u << 30))
-                break;
-            cap *= 4;
-        }
+    int fd = load_masked(b, mask, level, &log);
+    if (fd == -EINVAL && maybe) {
+        free(log);
+        fd = load_masked(b, mask | maybe, level, &log);
     }
-    free(owned);
     if (fd < 0) {
         int e = -fd;
         ebpf_err(e, "load", "btf: load: %s%s", strerror(e), e == EPERM ? " (needs root or CAP_BPF)" : "");

@@ -1,5 +1,6 @@
 /* BTF core tests the Lua specs can't reach: the .BTF.ext parser on real
- * objects, sanitisation accepted by the kernel, bit access, the value
+ * objects, sanitisation accepted by the kernel and decided by the feature
+ * probes, bit access, the value
  * formatter, and a deterministic mutation run over the parser and every
  * accessor (for ASan/UBSan). */
 #include <errno.h>
@@ -14,6 +15,7 @@
 
 #include "btf_internal.h"
 #include "ebpf/btf.h"
+#include "ebpf/features.h"
 
 void *btf_sanitize_raw(const struct ebpf_btf *b, uint32_t mask, size_t *size);
 
@@ -235,6 +237,53 @@ static void test_sanitize(void)
     ebpf_btf_free(b);
 }
 
+/* What is rewritten follows the feature probes, forced here. */
+static uint32_t id_of_kind(const struct ebpf_btf *b, int kind)
+{
+    for (uint32_t id = 1; id < ebpf_btf_type_cnt(b); id++)
+        if (ebpf_btf_kind(b, id) == kind)
+            return id;
+    return 0;
+}
+
+static int sanitized_kind(const struct ebpf_btf *b, uint32_t id)
+{
+    size_t sz;
+    void *raw = ebpf_btf_sanitized_raw(b, &sz);
+    struct ebpf_btf *s = raw ? ebpf_btf_new(raw, sz, NULL) : NULL;
+    int k = s ? ebpf_btf_kind(s, id) : -1;
+    ebpf_btf_free(s);
+    free(raw);
+    return k;
+}
+
+static void test_sanitize_follows_probes(void)
+{
+    struct ebpf_btf *b = all_kinds();
+    uint32_t e64 = id_of_kind(b, BTF_KIND_ENUM64), tag = id_of_kind(b, BTF_KIND_DECL_TAG);
+    CHECK(e64 && tag);
+    CHECK(ebpf_feature_override("btf_kind", "enum64", EBPF_FEATURE_UNSUPPORTED) == 0);
+    CHECK(ebpf_btf_kernel_supports(BTF_KIND_ENUM64) == 0);
+    CHECK(sanitized_kind(b, e64) == BTF_KIND_UNION);
+    CHECK(sanitized_kind(b, tag) == BTF_KIND_DECL_TAG);
+    int fd = ebpf_btf_load(b, NULL);
+    CHECK(fd >= 0 || fd == -EPERM);
+    /* Inconclusive: not rewritten up front (this kernel takes it as is). */
+    CHECK(ebpf_feature_override("btf_kind", "enum64", EBPF_FEATURE_INCONCLUSIVE) == 0);
+    CHECK(ebpf_btf_kernel_supports(BTF_KIND_ENUM64) == -EIO);
+    CHECK(strstr(ebpf_error_message(), "forced by ebpf_feature_override") != NULL);
+    CHECK(sanitized_kind(b, e64) == BTF_KIND_ENUM64);
+    CHECK(ebpf_feature_override("btf_kind", "enum64", -1) == 0);
+    CHECK(ebpf_btf_kernel_supports(999) == -EINVAL);
+    ebpf_btf_free(b);
+    struct ebpf_btf *b2 = all_kinds();
+    CHECK(ebpf_feature_override("btf_kind", "enum64", EBPF_FEATURE_INCONCLUSIVE) == 0);
+    fd = ebpf_btf_load(b2, NULL);
+    CHECK(fd >= 0 || fd == -EPERM);
+    CHECK(ebpf_feature_override("btf_kind", "enum64", -1) == 0);
+    ebpf_btf_free(b2);
+}
+
 static void test_bits_and_format(void)
 {
     unsigned char buf[16] = {0};
@@ -420,6 +469,7 @@ int main(int argc, char **argv)
     snprintf(build_dir, sizeof(build_dir), "%s", dirname(tmp));
     test_ext();
     test_sanitize();
+    test_sanitize_follows_probes();
     test_bits_and_format();
     test_mutations();
     test_kernel();

@@ -1,6 +1,7 @@
 /* C-level checks of the feature probes that Lua cannot see: the helper
  * table against <linux/bpf.h>, argument validation, the cache (repeated
- * probes make no kernel calls), and thread safety of concurrent probes. */
+ * probes make no kernel calls), thread safety of concurrent probes, and
+ * overrides. */
 #include <errno.h>
 #include <linux/bpf.h>
 #include <linux/btf.h>
@@ -75,6 +76,38 @@ int main(void)
     CHECK(ebpf_feature_helper(BPF_PROG_TYPE_SOCKET_FILTER, BPF_FUNC_xdp_adjust_head, &why) ==
           EBPF_FEATURE_UNSUPPORTED);
     CHECK(why && strstr(why, "xdp_adjust_head"));
+
+    /* Overrides: the forced answer hides the probed one (kept, no new
+     * kernel call when lifted); bad kinds, names and states are refused. */
+    CHECK(ebpf_feature_override("link", "tcx", 3) == -EINVAL);
+    CHECK(ebpf_feature_override("helper", "xdp", 1) == -EINVAL);
+    CHECK(strstr(ebpf_error_message(), "can't be overridden") != NULL);
+    CHECK(ebpf_feature_override("btf_kind", "enum65", 0) == -EINVAL);
+    CHECK(strstr(ebpf_error_message(), "unknown btf_kind 'enum65'") != NULL);
+    CHECK(ebpf_feature_override(NULL, "x", 0) == -EINVAL);
+    CHECK(ebpf_feature_override("map_type", "array", 0) == -EINVAL);
+    CHECK(ebpf_feature_link("cgroup", NULL) == EBPF_FEATURE_SUPPORTED);
+    unsigned long n0 = ebpf_features_probe_count();
+    CHECK(ebpf_feature_override("link", "cgroup", EBPF_FEATURE_UNSUPPORTED) == 0);
+    CHECK(ebpf_feature_link("cgroup", &why) == EBPF_FEATURE_UNSUPPORTED);
+    CHECK(why && strstr(why, "ebpf_feature_override"));
+    CHECK(ebpf_feature_override("link", "cgroup", -1) == 0);
+    CHECK(ebpf_feature_link("cgroup", &why) == EBPF_FEATURE_SUPPORTED);
+    CHECK(ebpf_features_probe_count() == n0);
+    /* forced before any probe: answered without a kernel call */
+    CHECK(ebpf_feature_override("btf_kind", "type_tag", EBPF_FEATURE_INCONCLUSIVE) == 0);
+    CHECK(ebpf_feature_btf_kind(BTF_KIND_TYPE_TAG, NULL) == EBPF_FEATURE_INCONCLUSIVE);
+    CHECK(ebpf_feature_override("misc", "btf_func_global", EBPF_FEATURE_UNSUPPORTED) == 0);
+    CHECK(ebpf_feature_misc("btf_func_global", NULL) == EBPF_FEATURE_UNSUPPORTED);
+    CHECK(ebpf_features_probe_count() == n0);
+    CHECK(ebpf_feature_override("btf_kind", "type_tag", -1) == 0);
+    CHECK(ebpf_feature_override("misc", "btf_func_global", -1) == 0);
+    /* a misc feature derived from a forced probe does not keep its answer */
+    CHECK(ebpf_feature_override("btf_kind", "int", EBPF_FEATURE_UNSUPPORTED) == 0);
+    CHECK(ebpf_feature_misc("btf", NULL) == EBPF_FEATURE_UNSUPPORTED);
+    CHECK(ebpf_feature_override("btf_kind", "int", -1) == 0);
+    CHECK(ebpf_feature_misc("btf", &why) == EBPF_FEATURE_SUPPORTED);
+    CHECK(why && !strstr(why, "override"));
 
     if (failures)
         printf("%d failure(s)\n", failures);

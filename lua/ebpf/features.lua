@@ -69,6 +69,16 @@ function M.status(kind, ...) return core.feature_probe(kind, ...) end
 -- "helper", "btf_kind", "misc", "link").
 function M.names(kind) return core.feature_names(kind) end
 
+--- Makes a probe answer `status` ("supported", "unsupported",
+-- "inconclusive") from now on, for kind "btf_kind", "link" or "misc";
+-- `nil` lifts the override. The
+-- library's fallbacks (BTF sanitising, perf link vs ioctl, tcx vs classic
+-- tc) follow it.
+function M.override(kind, name, status)
+  local ok, err = pcall(core.feature_override, kind, name, status)
+  if not ok then error(err, 2) end
+end
+
 --- Number of kernel calls made by probes in this process so far.
 M.probe_count = core.feature_probe_count
 

@@ -159,7 +159,7 @@ end
 
 function attachers.tc(p, t, o)
   local dir = o.direction or (t == "egress" and "egress" or "ingress")
-  return M.tc(p, iface(p, o, "tc"), { direction = dir, prio = o.prio, handle = o.handle })
+  return M.tc(p, iface(p, o, "tc"), { direction = dir, prio = o.prio, handle = o.handle, mode = o.mode })
 end
 
 function attachers.cgroup(p, _, o)

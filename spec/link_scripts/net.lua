@@ -62,12 +62,15 @@ function cases.udp_send(ip, port, n)
   out("sent", send(ip, tonumber(port), msgs))
 end
 
--- veth KIND ACTION: attach KIND (xdp, xdp_generic, tcx, tc) on vA in this
--- netns, peer netns B sends 7 datagrams to 10.199.0.1:4242
-function cases.veth(kind, action, peer_ns)
+-- veth KIND ACTION PEER [TCX]: attach KIND (xdp, xdp_generic, tcx, tc =
+-- classic, tc_auto = tc without a mode) on vA in this netns, peer netns
+-- PEER sends 7 datagrams to 10.199.0.1:4242. TCX (tc_auto): "probed", or
+-- the answer the "tcx" link probe is forced to give.
+function cases.veth(kind, action, peer_ns, tcx)
   local port, n = 4242, 7
   local m = U.array()
-  local skb = kind == "tcx" or kind == "tc"
+  local skb = kind:match("^tc") ~= nil
+  if tcx and tcx ~= "probed" then ebpf.features.override("link", "tcx", tcx) end
   local pass = kind:match("^xdp") and 2 or 0          -- XDP_PASS / TC_ACT_OK / TCX_PASS
   local drop = kind:match("^xdp") and 1 or 2          -- XDP_DROP / TC_ACT_SHOT / TCX_DROP
   local filter = { data_off = skb and 76 or 0, proto = 17, dport = port }
@@ -77,10 +80,12 @@ function cases.veth(kind, action, peer_ns)
   if kind == "xdp" then l = assert(link.xdp(p, "vA"))
   elseif kind == "xdp_generic" then l = assert(link.xdp(p, "vA", { mode = "generic" }))
   elseif kind == "tcx" then l = assert(link.tcx(p, "vA"))
-  elseif kind == "tc" then l = assert(link.tc(p, "vA"))
+  elseif kind == "tc" then l = assert(link.tc(p, "vA", { mode = "classic" }))
+  elseif kind == "tc_auto" then l = assert(link.tc(p, "vA"))
   end
   out("link", tostring(l))
-  if kind == "tc" then out("filters", tc_filters()) end
+  out("kind", l.kind)
+  if kind:match("^tc") then out("filters", tc_filters()) end
   local r = udp_receiver("10.199.0.1", port)
   peer_send(peer_ns, port, n)
   out("received", #drain(r, action == "drop" and 0 or n))
@@ -90,7 +95,7 @@ function cases.veth(kind, action, peer_ns)
     out("info_ifindex", info.ifindex == socket.dns and 0 or info.ifindex)
   end
   l:close()
-  if kind == "tc" then out("filters_after", tc_filters()) end
+  if kind:match("^tc") then out("filters_after", tc_filters()) end
   peer_send(peer_ns, port, n)
   out("received_after", #drain(r, n))
   out("counted_after", m[0])

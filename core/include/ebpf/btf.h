@@ -261,17 +261,20 @@ struct ebpf_btf_load_opts {
     bool no_sanitize;        /* load the blob as is */
 };
 /* BTF_LOAD of this BTF's own types (split BTF: on its base's kernel object
- * when the base is kernel BTF). Kinds the kernel doesn't support are
- * rewritten first (probed once per process), keeping ids and sizes.
+ * when the base is kernel BTF). Kinds the feature probes (ebpf/features.h,
+ * once per process) call unsupported are rewritten first, keeping ids and
+ * sizes; kinds they call inconclusive are rewritten only if the kernel
+ * refuses the blob as it is.
  * Returns the fd (also kept: ebpf_btf_fd; freed with the BTF) or -errno,
  * with the kernel's BTF log in ebpf_error_log(). opts may be NULL. */
 EBPF_API int ebpf_btf_load(struct ebpf_btf *btf, const struct ebpf_btf_load_opts *opts);
 /* The blob as the running kernel would get it after sanitisation
  * (malloc'd, *size set), for inspection and tests. */
 EBPF_API void *ebpf_btf_sanitized_raw(const struct ebpf_btf *btf, size_t *size);
-/* 1 if the running kernel accepts BTF kind `kind` (probed once), 0 if
- * not, -errno if BTF can't be loaded at all. Also EBPF_BTF_FEAT_FUNC_LINKAGE
- * for global func linkage. */
+/* 1 if the running kernel accepts BTF kind `kind`, 0 if not: the answer
+ * of ebpf_feature_btf_kind() (EBPF_BTF_FEAT_FUNC_LINKAGE: of the misc
+ * feature "btf_func_global"); -errno with the reason when the probe is
+ * inconclusive (-EPERM for permissions), -EINVAL for an unknown kind. */
 #define EBPF_BTF_FEAT_FUNC_LINKAGE 64
 EBPF_API int ebpf_btf_kernel_supports(int kind);
 

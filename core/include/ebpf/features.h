@@ -68,6 +68,15 @@ EBPF_API int ebpf_feature_map_type_by_name(const char *name);
 /* BTF kind names ("int", "enum64", ...). */
 EBPF_API const char *ebpf_btf_kind_at(int i, int *kind);
 
+/* Makes the probe `name` of `kind` ("btf_kind", "link" or "misc": what
+ * the library's fallbacks ask) answer `status` from now on, with
+ * the reason "forced by ebpf_feature_override()"; status -1 lifts the
+ * override (the probed answer, if any, is still cached). The library's
+ * own fallbacks (BTF sanitising, perf link vs ioctl, tcx vs classic tc)
+ * follow it: for tests, and to work around a kernel a probe misjudges.
+ * Returns 0 or -EINVAL (unknown kind or name, bad status). */
+EBPF_API int ebpf_feature_override(const char *kind, const char *name, int status);
+
 /* Number of kernel calls made by probes so far (the cache is working when
  * a repeated probe leaves it unchanged). */
 EBPF_API unsigned long ebpf_features_probe_count(void);

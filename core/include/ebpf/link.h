@@ -232,13 +232,24 @@ struct ebpf_tcx_opts {
     uint64_t expected_revision;
 };
 EBPF_API struct ebpf_link *ebpf_link_tcx(const struct ebpf_prog *p, int ifindex, const struct ebpf_tcx_opts *o);
+enum ebpf_tc_mode {
+    EBPF_TC_AUTO = 0,    /* tcx where the "tcx" link probe says so, else classic */
+    EBPF_TC_TCX = 1,     /* always a tcx link (ebpf_link_tcx without ordering) */
+    EBPF_TC_CLASSIC = 2, /* always clsact + cls_bpf over netlink */
+};
 struct ebpf_tc_opts {
     int egress;
-    uint32_t prio;    /* 0: kernel picks (we read it back) */
-    uint32_t handle;  /* 0: kernel picks */
+    uint32_t prio;    /* classic: 0: kernel picks (we read it back) */
+    uint32_t handle;  /* classic: 0: kernel picks */
+    int mode;         /* enum ebpf_tc_mode */
 };
-/* Classic tc: ensures a clsact qdisc, adds a cls_bpf direct-action filter;
- * close deletes the filter (the qdisc stays). */
+/* A tc hook. Classic tc ensures a clsact qdisc and adds a cls_bpf
+ * direct-action filter; close deletes the filter (the qdisc stays). tcx
+ * makes a bpf_link. EBPF_TC_AUTO picks tcx when ebpf_feature_link("tcx")
+ * says the kernel has it (6.6+) and no prio/handle (filter properties)
+ * is given, classic when the probe says it has not; an inconclusive
+ * probe tries tcx and falls back to classic when the kernel does not
+ * know the attach type. TC_ACT_OK/TC_ACT_SHOT mean the same in both. */
 EBPF_API struct ebpf_link *ebpf_link_tc(const struct ebpf_prog *p, int ifindex, const struct ebpf_tc_opts *o);
 struct ebpf_netfilter_opts {
     uint32_t pf;        /* NFPROTO_IPV4 / NFPROTO_IPV6 */

@@ -2,6 +2,7 @@
  * then every program (linked with its subprograms, relocated, CO-RE
  * adjusted) and the static initialisation of map slots. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -145,25 +146,15 @@ static int load_btf(struct ld *L)
         }
     }
     ebtf_release(&b);
-    union bpf_attr a;
-    memset(&a, 0, sizeof(a));
-    a.btf = ebpf_ptr(raw);
-    a.btf_size = (uint32_t)s->btf_size;
-    int fd = ebpf_sys_bpf_fd(BPF_BTF_LOAD, &a, EBPF_ATTR_SIZE(btf_log_level));
-    if (fd < 0) {
-        /* an older kernel: rewrite the kinds it lacks (ids kept) and retry */
-        struct ebpf_btf *eb = ebpf_btf_new(raw, s->btf_size, NULL);
-        size_t ssz = 0;
-        void *san = eb ? ebpf_btf_sanitized_raw(eb, &ssz) : NULL;
-        ebpf_btf_free(eb);
-        if (san) {
-            a.btf = ebpf_ptr(san);
-            a.btf_size = (uint32_t)ssz;
-            fd = ebpf_sys_bpf_fd(BPF_BTF_LOAD, &a, EBPF_ATTR_SIZE(btf_log_level));
-            free(san);
-        }
+    /* The BTF loader rewrites the kinds the feature probes find missing
+     * (ids kept); the object keeps its own dup of the fd. */
+    struct ebpf_btf *eb = ebpf_btf_new(raw, s->btf_size, NULL);
+    int fd = eb ? ebpf_btf_load(eb, NULL) : -1;
+    if (fd >= 0)
+        fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+    if (fd < 0)
         ebpf_error_clear();
-    }
+    ebpf_btf_free(eb);
     free(raw);
     /* A kernel refusing the object's BTF still loads programs, without
      * func/line info (as libbpf does). */

@@ -190,6 +190,14 @@ const char *ebpf_btf_kind_at(int i, int *kind)
 
 static struct feat_result kind_cache[32];
 
+struct feat_result *feat_btf_kind_slot(const char *name)
+{
+    for (int i = 0; i < NKINDS; i++)
+        if (!strcmp(kinds[i].name, name))
+            return &kind_cache[kinds[i].kind];
+    return NULL;
+}
+
 int ebpf_feature_btf_kind(int kind, const char **reason)
 {
     const char *name = NULL;

@@ -37,22 +37,59 @@ unsigned long ebpf_features_probe_count(void)
     return n;
 }
 
+/* Copied reasons, kept for the life of the library like the caches, and
+ * freed when it is unloaded (a Lua state closing dlclose()s the module:
+ * memory checkers would see static pointers vanish). */
+static char **kept;
+static size_t nkept, ckept;
+
+static const char *keep(const char *s)
+{
+    if (nkept == ckept) {
+        size_t nc = ckept ? ckept * 2 : 32;
+        char **nk = realloc(kept, nc * sizeof(*nk));
+        if (!nk)
+            return "(out of memory)";
+        kept = nk;
+        ckept = nc;
+    }
+    char *d = strdup(s);
+    if (!d)
+        return "(out of memory)";
+    kept[nkept++] = d;
+    return d;
+}
+
+static struct feat_result *helper_cache; /* [MAX_TYPES][nhelpers] */
+
+__attribute__((destructor)) static void feat_free(void)
+{
+    for (size_t i = 0; i < nkept; i++)
+        free(kept[i]);
+    free(kept);
+    free(helper_cache);
+}
+
 int feat_set(struct feat_result *r, int status, const char *reason, int copy)
 {
     const char *s = reason ? reason : "";
-    if (copy && *s) {
-        /* Kept for the life of the process, like the cache itself. */
-        char *d = strdup(s);
-        s = d ? d : "(out of memory)";
-    }
+    if (copy && *s)
+        s = keep(s);
     r->status = (unsigned char)status;
     r->reason = s;
     r->done = 1;
     return status;
 }
 
+static const char forced_reason[] = "forced by ebpf_feature_override()";
+
 int feat_get(const struct feat_result *r, const char **reason)
 {
+    if (r->forced) {
+        if (reason)
+            *reason = forced_reason;
+        return r->forced - 1;
+    }
     if (!r->done)
         return -1;
     if (reason)
@@ -573,7 +610,6 @@ int ebpf_feature_map_flag(unsigned int flag, const char **reason)
 
 /* ---- helpers per program type ---- */
 
-static struct feat_result *helper_cache; /* [MAX_TYPES][nhelpers] */
 static int nhelpers;
 
 static int probe_helper(int type, int id, struct feat_result *r)
@@ -741,6 +777,10 @@ static int copy_result(struct feat_result *r, int st, const char *why)
 {
     if (st < 0)
         return feat_set(r, EBPF_FEATURE_INCONCLUSIVE, "probe failed", 0);
+    if (why == forced_reason) { /* not cached: lifting the override brings the probe back */
+        r->reason = why;
+        return st;
+    }
     return feat_set(r, st, why, 0);
 }
 
@@ -829,4 +869,40 @@ int ebpf_feature_misc(const char *name, const char **reason)
         return st;
     }
     return ebpf_err(EINVAL, "probe", "feature probe: unknown feature '%s'", name ? name : "(null)");
+}
+
+/* ---- overrides ---- */
+
+static struct feat_result *misc_slot(const char *name)
+{
+    for (int i = 0; i < NMISC; i++)
+        if (!strcmp(miscs[i].name, name))
+            return &misc_cache[i];
+    return NULL;
+}
+
+int ebpf_feature_override(const char *kind, const char *name, int status)
+{
+    if (!kind || !name)
+        return ebpf_err(EINVAL, "probe", "feature override: kind and name are required");
+    if (status < -1 || status > EBPF_FEATURE_INCONCLUSIVE)
+        return ebpf_err(EINVAL, "probe", "feature override: invalid status %d", status);
+    /* The kinds the library's fallbacks ask; misc features derived from
+     * them (copy_result) never cache a forced answer. */
+    struct feat_result *r;
+    if (!strcmp(kind, "btf_kind"))
+        r = feat_btf_kind_slot(name);
+    else if (!strcmp(kind, "link"))
+        r = feat_link_slot(name);
+    else if (!strcmp(kind, "misc"))
+        r = misc_slot(name);
+    else
+        return ebpf_err(EINVAL, "probe", "feature override: '%s' probes can't be overridden (only btf_kind, link, "
+                                         "misc)", kind);
+    if (!r)
+        return ebpf_err(EINVAL, "probe", "feature override: unknown %s '%s'", kind, name);
+    feat_lock();
+    r->forced = (unsigned char)(status + 1);
+    feat_unlock();
+    return 0;
 }

@@ -18,10 +18,13 @@
 #define FEAT_ATTACH_NETKIT_PRIMARY 54
 #define FEAT_ENOTSUPP 524 /* kernel-internal errno that leaks out of bpf(2) */
 
-/* One cached answer; zero-initialised means "not probed yet". */
+/* One cached answer; zero-initialised means "not probed yet". `forced`
+ * (1 + status) is an answer set by ebpf_feature_override(): it hides the
+ * probed one, which is kept for when the override is lifted. */
 struct feat_result {
     unsigned char done;
     unsigned char status;
+    unsigned char forced;
     const char *reason;
 };
 
@@ -30,8 +33,13 @@ void feat_lock(void);
 void feat_unlock(void);
 /* Stores status/reason in r (reason copied if `copy`), returns status. */
 int feat_set(struct feat_result *r, int status, const char *reason, int copy);
-/* Returns a cached result into *reason, or -1 if r was not probed. */
+/* Returns a forced or cached result into *reason, or -1 if r was not
+ * probed. */
 int feat_get(const struct feat_result *r, const char **reason);
+/* The cache slot of a probe by name, for ebpf_feature_override(): BTF
+ * kinds (btf_probe.c), link kinds (link_probe.c); NULL if unknown. */
+struct feat_result *feat_btf_kind_slot(const char *name);
+struct feat_result *feat_link_slot(const char *name);
 /* Counts a kernel call made by a probe. */
 void feat_count(void);
 

@@ -59,6 +59,14 @@ static const struct link_probe probes[] = {
 #define NPROBES ((int)(sizeof(probes) / sizeof(probes[0])))
 static struct feat_result cache[NPROBES];
 
+struct feat_result *feat_link_slot(const char *name)
+{
+    for (int i = 0; i < NPROBES; i++)
+        if (!strcmp(probes[i].name, name))
+            return &cache[i];
+    return NULL;
+}
+
 const char *ebpf_feature_link_at(int i)
 {
     return i >= 0 && i < NPROBES ? probes[i].name : NULL;

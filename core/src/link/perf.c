@@ -12,6 +12,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "ebpf/features.h"
 #include "link_internal.h"
 
 int link_perf_event_open(void *attr, int pid, int cpu, int group_fd, unsigned long flags)
@@ -22,11 +23,15 @@ int link_perf_event_open(void *attr, int pid, int cpu, int group_fd, unsigned lo
     return ebpf_fd_fixup((int)fd);
 }
 
-static int has_perf_link = -1;
-
+/* BPF perf link (5.15) when the feature probe says the kernel has it, the
+ * PERF_EVENT_IOC_SET_BPF ioctl when it says not; an inconclusive probe
+ * tries the link and falls back to the ioctl on the errors of a kernel
+ * without it (EINVAL: unknown attach type; EOPNOTSUPP). */
 struct ebpf_link *link_attach_perf(const struct ebpf_prog *p, int perf_fd, uint64_t cookie, const char *desc)
 {
-    if (has_perf_link != 0) {
+    const char *why = "";
+    int st = ebpf_feature_link("perf_event", &why);
+    if (st != EBPF_FEATURE_UNSUPPORTED) {
         struct link_create_attr lc;
         memset(&lc, 0, sizeof(lc));
         lc.prog_fd = (uint32_t)ebpf_prog_fd(p);
@@ -35,7 +40,6 @@ struct ebpf_link *link_attach_perf(const struct ebpf_prog *p, int perf_fd, uint6
         lc.u.perf.bpf_cookie = cookie;
         int fd = link_create_raw(&lc, LC_SIZE(u.perf.bpf_cookie));
         if (fd >= 0) {
-            has_perf_link = 1;
             struct ebpf_link *l = link_new(EBPF_LINK_BPF, "%s", desc);
             if (!l) {
                 close(fd);
@@ -46,15 +50,17 @@ struct ebpf_link *link_attach_perf(const struct ebpf_prog *p, int perf_fd, uint6
             l->perf_fd = perf_fd;
             return l;
         }
-        /* Old kernels: no BPF_PERF_EVENT attach type (EINVAL) or no
-         * LINK_CREATE at all; anything else is a real refusal. */
-        if (has_perf_link == 1 || (fd != -EINVAL && fd != -EOPNOTSUPP) || cookie) {
+        if (st == EBPF_FEATURE_SUPPORTED || (fd != -EINVAL && fd != -EOPNOTSUPP) || cookie) {
             close(perf_fd);
             link_fail(p, -fd, desc, NULL);
             errno = -fd;
             return NULL;
         }
-        has_perf_link = 0;
+    } else if (cookie) {
+        char lab[96];
+        close(perf_fd);
+        return ebpf_err_null(EOPNOTSUPP, "attach", "%s: attach %s: a bpf cookie needs a BPF perf link (5.15+): %s",
+                             link_prog_label(p, lab, sizeof(lab)), desc, why);
     }
     if (ioctl(perf_fd, PERF_EVENT_IOC_SET_BPF, ebpf_prog_fd(p)) < 0) {
         int e = errno;

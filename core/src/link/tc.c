@@ -1,6 +1,8 @@
-/* Classic tc over rtnetlink: a clsact qdisc (kept, shared) and a cls_bpf
- * filter in direct-action mode that close() deletes. For kernels before
- * tcx (6.6), and for users who want tc semantics. */
+/* tc attachment: tcx or classic tc, chosen by the "tcx" link probe unless
+ * the caller forces one. Classic tc goes over rtnetlink: a clsact qdisc
+ * (kept, shared) and a cls_bpf filter in direct-action mode that close()
+ * deletes; for kernels before tcx (6.6), and for users who want tc
+ * semantics (prio, handle). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <linux/if_ether.h>
@@ -14,6 +16,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "ebpf/features.h"
 #include "link_internal.h"
 
 struct nlreq {
@@ -96,7 +99,7 @@ static void init_req(struct nlreq *r, int type, int flags, int ifindex)
 
 #define CLSACT_PARENT(egress) TC_H_MAKE(TC_H_CLSACT, (egress) ? TC_H_MIN_EGRESS : TC_H_MIN_INGRESS)
 
-struct ebpf_link *ebpf_link_tc(const struct ebpf_prog *p, int ifindex, const struct ebpf_tc_opts *o)
+static struct ebpf_link *tc_classic(const struct ebpf_prog *p, int ifindex, const struct ebpf_tc_opts *o)
 {
     char ifn[IF_NAMESIZE] = "?";
     if_indextoname((unsigned)ifindex, ifn);
@@ -147,6 +150,38 @@ struct ebpf_link *ebpf_link_tc(const struct ebpf_prog *p, int ifindex, const str
     l->tc_prio = echo.tcm_info ? TC_H_MAJ(echo.tcm_info) >> 16 : o->prio;
     size_t dl = strlen(l->desc);
     snprintf(l->desc + dl, sizeof(l->desc) - dl, " prio %u handle 0x%x", l->tc_prio, l->tc_handle);
+    return l;
+}
+
+static struct ebpf_link *tc_tcx(const struct ebpf_prog *p, int ifindex, const struct ebpf_tc_opts *o)
+{
+    struct ebpf_tcx_opts to = {.egress = o->egress, .relative_fd = -1};
+    return ebpf_link_tcx(p, ifindex, &to);
+}
+
+struct ebpf_link *ebpf_link_tc(const struct ebpf_prog *p, int ifindex, const struct ebpf_tc_opts *o)
+{
+    if (o->mode == EBPF_TC_CLASSIC)
+        return tc_classic(p, ifindex, o);
+    if (o->mode == EBPF_TC_TCX) {
+        if (o->prio || o->handle)
+            return ebpf_err_null(EINVAL, "attach", "tc: prio and handle are classic tc filter properties, "
+                                                   "not tcx ones");
+        return tc_tcx(p, ifindex, o);
+    }
+    if (o->mode != EBPF_TC_AUTO)
+        return ebpf_err_null(EINVAL, "attach", "tc: unknown mode %d", o->mode);
+    if (o->prio || o->handle || ebpf_prog_type(p) != BPF_PROG_TYPE_SCHED_CLS)
+        return tc_classic(p, ifindex, o);
+    int st = ebpf_feature_link("tcx", NULL);
+    if (st == EBPF_FEATURE_UNSUPPORTED)
+        return tc_classic(p, ifindex, o);
+    struct ebpf_link *l = tc_tcx(p, ifindex, o);
+    if (!l && st != EBPF_FEATURE_SUPPORTED && (errno == EINVAL || errno == EOPNOTSUPP)) {
+        /* inconclusive probe, and the kernel does not know tcx */
+        ebpf_error_clear();
+        return tc_classic(p, ifindex, o);
+    }
     return l;
 }
 

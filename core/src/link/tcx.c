@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ebpf/features.h"
 #include "link_internal.h"
 
 struct ebpf_link *ebpf_link_tcx(const struct ebpf_prog *p, int ifindex, const struct ebpf_tcx_opts *o)
@@ -36,6 +37,13 @@ struct ebpf_link *ebpf_link_tcx(const struct ebpf_prog *p, int ifindex, const st
         if (fd == -ESTALE)
             return ebpf_err_null(ESTALE, "attach", "%s: expected revision %llu is stale", what,
                                  (unsigned long long)o->expected_revision);
+        const char *why;
+        if (fd == -EINVAL && ebpf_feature_link("tcx", &why) == EBPF_FEATURE_UNSUPPORTED) {
+            char lab[96];
+            return ebpf_err_null(EINVAL, "attach", "%s: attach %s: this kernel has no tcx links (%s); "
+                                 "classic tc (ebpf_link_tc) works everywhere",
+                                 link_prog_label(p, lab, sizeof(lab)), what, why);
+        }
     }
     return link_from_fd(p, fd, what, "sched_cls");
 }
