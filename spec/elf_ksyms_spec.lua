@@ -87,6 +87,34 @@ describe(".ksyms", function()
   end)
 end)
 
+describe("extern types", function()
+  -- libbpf's rule: a typed ksym or kfunc whose type does not fit the
+  -- kernel's is refused at load, by both loaders
+  local function refused(name, message)
+    local c, err = ebpf.load(td(name))
+    assert.is_nil(c)
+    assert.matches(message, tostring(err), 1, true)
+    assert.equal("EINVAL", err.code)
+    local ok, out = pcall(helpers.sh, oracle.BPFTOOL .. " prog loadall " .. td(name) .. " /sys/fs/bpf/ebpf_lua_" .. name)
+    os.execute("rm -rf /sys/fs/bpf/ebpf_lua_" .. name)
+    assert.is_false(ok)
+    assert.matches("incompatible", out)
+  end
+
+  it("refuses a typed ksym of the wrong type", function()
+    if helpers.skip_unless(btf_home("runqueues", "var"), "no per-CPU variables in vmlinux BTF") then return end
+    refused("ksyms_badtype", "ksym 'runqueues': type int is incompatible with the kernel's struct rq")
+  end)
+
+  it("refuses a kfunc with the wrong prototype", function()
+    if helpers.skip_unless(btf_home("bpf_rcu_read_lock", "func"), "no bpf_rcu_read_lock kfunc (before 6.2)", true) then
+      return
+    end
+    refused("kfunc_badproto", "kfunc 'bpf_rcu_read_lock': type func_proto(1 params) is incompatible with the " ..
+      "kernel's func_proto(0 params)")
+  end)
+end)
+
 describe("kfuncs", function()
   it("calls nf_conntrack's bpf_xdp_ct_lookup/bpf_ct_release, in vmlinux or in the module", function()
     local home = btf_home("bpf_xdp_ct_lookup", "func")

@@ -845,7 +845,7 @@ struct ebpf_collection *ebpf_collection_load(const struct ebpf_spec *s, const st
         const struct ebtf *k = (e->kind == EEXT_KFUNC || e->typed) ? kernel_btf(&L) : NULL;
         if (k)
             kernel_mods(&L);
-        if ((r = eext_ksym(e, k, L.mods, L.nmods, &L.ev[i])) < 0)
+        if ((r = eext_ksym(s, e, k, L.mods, L.nmods, &L.ev[i])) < 0)
             goto fail;
         if (!L.ev[i].found && !e->weak) {
             r = ebpf_err(ENOENT, "load", "object '%s': %s '%s' not found in the kernel", s->name,
