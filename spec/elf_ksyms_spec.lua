@@ -32,6 +32,20 @@ local function btf_home(name, kind)
   end
 end
 
+--- Asserts that both loaders refuse object `name`: ours with `message`
+-- (EINVAL), libbpf with a message containing `theirs`.
+local function refused(name, message, theirs)
+  local c, err = ebpf.load(td(name))
+  assert.is_nil(c)
+  assert.matches(message, tostring(err), 1, true)
+  assert.equal("EINVAL", err.code)
+  local pin = "/sys/fs/bpf/ebpf_lua_" .. name
+  local ok, out = pcall(helpers.sh, oracle.BPFTOOL .. " prog loadall " .. td(name) .. " " .. pin)
+  os.execute("rm -rf " .. pin)
+  assert.is_false(ok)
+  assert.matches(theirs, out)
+end
+
 local function ncpus()
   return tonumber((helpers.sh("getconf _NPROCESSORS_ONLN")))
 end
@@ -87,31 +101,34 @@ describe(".ksyms", function()
   end)
 end)
 
+describe("untyped ksyms", function()
+  it("refuses a name /proc/kallsyms lists at two addresses, like libbpf", function()
+    local addrs = {}
+    for a in helpers.sh("grep -E ' bpf_dispatcher_nop_func$' /proc/kallsyms || true"):gmatch("(%x+) ") do
+      addrs[a] = true
+    end
+    if helpers.skip_unless(next(addrs, next(addrs)), "bpf_dispatcher_nop_func is not ambiguous in this kernel") then
+      return
+    end
+    refused("ksyms_ambiguous", "ksym 'bpf_dispatcher_nop_func' is ambiguous in /proc/kallsyms (0x", "ambiguous")
+  end)
+end)
+
 describe("extern types", function()
   -- libbpf's rule: a typed ksym or kfunc whose type does not fit the
-  -- kernel's is refused at load, by both loaders
-  local function refused(name, message)
-    local c, err = ebpf.load(td(name))
-    assert.is_nil(c)
-    assert.matches(message, tostring(err), 1, true)
-    assert.equal("EINVAL", err.code)
-    local ok, out = pcall(helpers.sh, oracle.BPFTOOL .. " prog loadall " .. td(name) .. " /sys/fs/bpf/ebpf_lua_" .. name)
-    os.execute("rm -rf /sys/fs/bpf/ebpf_lua_" .. name)
-    assert.is_false(ok)
-    assert.matches("incompatible", out)
-  end
-
+  -- kernel's is refused at load
   it("refuses a typed ksym of the wrong type", function()
     if helpers.skip_unless(btf_home("runqueues", "var"), "no per-CPU variables in vmlinux BTF") then return end
-    refused("ksyms_badtype", "ksym 'runqueues': type int is incompatible with the kernel's struct rq")
+    refused("ksyms_badtype", "ksym 'runqueues': type int is incompatible with the kernel's struct rq", "incompatible")
   end)
 
   it("refuses a kfunc with the wrong prototype", function()
-    if helpers.skip_unless(btf_home("bpf_rcu_read_lock", "func"), "no bpf_rcu_read_lock kfunc (before 6.2)", true) then
+    if helpers.skip_unless(btf_home("bpf_ct_release", "func"), "no bpf_ct_release kfunc (nf_conntrack not loaded)",
+        true) then
       return
     end
-    refused("kfunc_badproto", "kfunc 'bpf_rcu_read_lock': type func_proto(1 params) is incompatible with the " ..
-      "kernel's func_proto(0 params)")
+    refused("kfunc_badproto", "kfunc 'bpf_ct_release': type func_proto(0 params) is incompatible with the " ..
+      "kernel's func_proto(1 params)", "incompatible")
   end)
 end)
 

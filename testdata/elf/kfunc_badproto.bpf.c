@@ -1,17 +1,16 @@
 // A kfunc declared with a prototype the kernel's does not match
-// (bpf_rcu_read_lock takes no argument): both loaders must refuse it.
+// (bpf_ct_release takes the connection to release): both loaders must
+// refuse it, whether nf_conntrack is built in or a module.
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 
-extern void bpf_rcu_read_lock(int x) __ksym;
-extern void bpf_rcu_read_unlock(void) __ksym;
+extern void bpf_ct_release(void) __ksym;
 
-SEC("raw_tp/sys_enter")
-int bad_kfunc(void *ctx)
+SEC("xdp")
+int bad_kfunc(struct xdp_md *ctx)
 {
-    bpf_rcu_read_lock(1);
-    bpf_rcu_read_unlock();
-    return 0;
+    bpf_ct_release();
+    return XDP_PASS;
 }
 
 char LICENSE[] SEC("license") = "GPL";

@@ -188,13 +188,16 @@ int eext_kallsyms(const struct ebpf_spec *s, struct eext_val *ev)
         want += s->exts[i].kind == EEXT_KSYM && !s->exts[i].typed;
     if (!want)
         return 0;
-    /* one pass over kallsyms for every untyped ksym (the file is slow) */
+    /* one pass over kallsyms for every untyped ksym (the file is slow),
+     * to its end: a name at two addresses (static symbols of several
+     * files) is ambiguous, not the first one seen */
     FILE *f = fopen("/proc/kallsyms", "re");
     if (!f)
         return ebpf_err(errno, "load", "object '%s': /proc/kallsyms: %s", s->name, strerror(errno));
     setvbuf(f, NULL, _IOFBF, 1 << 17); /* big reads: kallsyms is costly per call */
     char line[512];
-    while (want && fgets(line, sizeof(line), f)) {
+    int r = 0;
+    while (r == 0 && fgets(line, sizeof(line), f)) {
         char *sp1 = strchr(line, ' ');
         if (!sp1 || !sp1[1] || sp1[2] != ' ')
             continue;
@@ -202,15 +205,20 @@ int eext_kallsyms(const struct ebpf_spec *s, struct eext_val *ev)
         *end = 0;
         for (size_t i = 0; i < s->next; i++) {
             const struct eext *e = &s->exts[i];
-            if (e->kind != EEXT_KSYM || e->typed || ev[i].found || strcmp(e->name, name) != 0)
+            if (e->kind != EEXT_KSYM || e->typed || strcmp(e->name, name) != 0)
                 continue;
+            unsigned long long addr = strtoull(line, NULL, 16);
+            if (ev[i].found && ev[i].addr != addr) {
+                r = ebpf_err(EINVAL, "load", "object '%s': ksym '%s' is ambiguous in /proc/kallsyms (0x%llx or 0x%llx)",
+                             s->name, e->name, (unsigned long long)ev[i].addr, addr);
+                break;
+            }
             ev[i].found = true;
-            ev[i].addr = strtoull(line, NULL, 16);
-            want--;
+            ev[i].addr = addr;
         }
     }
     fclose(f);
-    return 0;
+    return r;
 }
 
 /* Extern types as libbpf accepts them, so that both loaders take the same
