@@ -46,8 +46,14 @@ local function refused(name, message, theirs)
   assert.matches(theirs, out)
 end
 
-local function ncpus()
-  return tonumber((helpers.sh("getconf _NPROCESSORS_ONLN")))
+--- Runs `prog` of `coll` once on every online CPU with the global
+-- target_cpu set to that CPU, then calls check(cpu).
+local function each_cpu(coll, prog, check)
+  for cpu = 0, tonumber((helpers.sh("getconf _NPROCESSORS_ONLN"))) - 1 do
+    coll.vars.target_cpu = cpu
+    assert.equal(0, (prog:run(nil, { ctx = ctx, cpu = cpu })))
+    check(cpu)
+  end
 end
 
 describe(".ksyms", function()
@@ -64,10 +70,7 @@ describe(".ksyms", function()
       return
     end
     local coll = assert(ebpf.load(td("ksyms")))
-    local prog = coll.programs.read_ksyms
-    for cpu = 0, ncpus() - 1 do
-      coll.vars.target_cpu = cpu
-      assert.equal(0, (prog:run(nil, { ctx = ctx, cpu = cpu })))
+    each_cpu(coll, coll.programs.read_ksyms, function(cpu)
       local ks = coll.vars.ks
       assert.equal(cpu, ks.smp_id)
       assert.equal(cpu, ks.this_cpu) -- bpf_this_cpu_ptr(&runqueues)->cpu
@@ -75,7 +78,7 @@ describe(".ksyms", function()
       assert.equal(rq_addr, ks.rq_addr)
       assert.equal(-1, ks.missing)   -- weak and absent: NULL, branch dead
       assert.equal(kallsyms("init_task") or 0, ks.init_task_addr)
-    end
+    end)
     assert.equal(1, oracle.compare(td("ksyms"), coll))
     coll:close()
   end)
@@ -86,16 +89,14 @@ describe(".ksyms", function()
         "have no module BTF, Debian's 7.x encodes no module variables)") then return end
     if helpers.skip_unless(home ~= "vmlinux", "kvm is built in here: no module BTF variable") then return end
     local coll = assert(ebpf.load(td("ksyms_module")))
-    local prog = coll.programs.read_module_ksym
-    for cpu = 0, ncpus() - 1 do
-      coll.vars.target_cpu = cpu
-      assert.equal(0, (prog:run(nil, { ctx = ctx, cpu = cpu })))
+    local vcpu_addr = kallsyms("kvm_running_vcpu")
+    each_cpu(coll, coll.programs.read_module_ksym, function()
       local km = coll.vars.km
-      assert.equal(kallsyms("kvm_running_vcpu"), km.addr)
+      assert.equal(vcpu_addr, km.addr)
       assert.equal(0, km.this_vcpu) -- no vCPU runs
       assert.equal(1, km.target_ok)
       assert.equal(0, km.target_vcpu)
-    end
+    end)
     assert.equal(1, oracle.compare(td("ksyms_module"), coll))
     coll:close()
   end)

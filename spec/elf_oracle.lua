@@ -13,12 +13,7 @@ function O.have_bpftool()
   return os.execute("command -v bpftool >/dev/null 2>&1 || test -x /usr/sbin/bpftool")
 end
 
-local function read_file(p)
-  local f = assert(io.open(p, "rb"))
-  local s = f:read("a")
-  f:close()
-  return s
-end
+local read_file = helpers.read_file
 
 --- Instructions as a list of strings, map references masked: ld_imm64 of
 -- a map (src 1/2/5/6) carries a map id or address; ld_imm64 src 0 that
