@@ -24,7 +24,7 @@ end
 --- Name of the BTF (`vmlinux` or a module) defining `name` of `kind`, or nil.
 local function btf_home(name, kind)
   if ebpf.btf.kernel():find_id(name, kind) then return "vmlinux" end
-  for dir in io.popen("ls /sys/kernel/btf"):lines() do
+  for dir in helpers.sh("ls /sys/kernel/btf"):gmatch("%S+") do
     if dir ~= "vmlinux" then
       local m = ebpf.btf.module(dir)
       if m and m:find_id(name, kind) then return dir end
