@@ -25,12 +25,7 @@ local function write_file(path, s)
   f:close()
 end
 
-local function read_file(path)
-  local f = assert(io.open(path, "rb"))
-  local s = f:read("a")
-  f:close()
-  return s
-end
+local read_file = helpers.read_file
 
 -- An integer as unsigned 64-bit decimal.
 local function ustr(v)

@@ -6,12 +6,7 @@ local ebpf = require "ebpf"
 local function td(name) return helpers.testdata("elf/" .. name .. ".bpf.o") end
 local pkt = string.rep("\0", 64)
 
-local function read_file(p)
-  local f = assert(io.open(p, "rb"))
-  local s = f:read("a")
-  f:close()
-  return s
-end
+local read_file = helpers.read_file
 
 describe("ebpf.open", function()
   it("parses programs, maps and variables without the kernel", function()

@@ -60,6 +60,14 @@ function helpers.testdata(name)
   return build .. "/testdata/" .. name
 end
 
+--- Whole contents of a file (raises if it cannot be read).
+function helpers.read_file(path)
+  local f = assert(io.open(path, "rb"))
+  local s = f:read("a")
+  f:close()
+  return s
+end
+
 --- Runs a shell command, returning its stdout (raises on failure).
 function helpers.sh(cmd)
   local f = assert(io.popen(cmd .. " 2>&1"))

@@ -8,6 +8,7 @@
 #include <sys/utsname.h>
 #include <zlib.h>
 
+#include "ebpf/btf.h"
 #include "ebtf.h"
 #include "elf_extern.h"
 #include "error_internal.h"
@@ -187,13 +188,16 @@ int eext_kallsyms(const struct ebpf_spec *s, struct eext_val *ev)
         want += s->exts[i].kind == EEXT_KSYM && !s->exts[i].typed;
     if (!want)
         return 0;
-    /* one pass over kallsyms for every untyped ksym (the file is slow) */
+    /* one pass over kallsyms for every untyped ksym (the file is slow),
+     * to its end: a name at two addresses (static symbols of several
+     * files) is ambiguous, not the first one seen */
     FILE *f = fopen("/proc/kallsyms", "re");
     if (!f)
         return ebpf_err(errno, "load", "object '%s': /proc/kallsyms: %s", s->name, strerror(errno));
     setvbuf(f, NULL, _IOFBF, 1 << 17); /* big reads: kallsyms is costly per call */
     char line[512];
-    while (want && fgets(line, sizeof(line), f)) {
+    int r = 0;
+    while (r == 0 && fgets(line, sizeof(line), f)) {
         char *sp1 = strchr(line, ' ');
         if (!sp1 || !sp1[1] || sp1[2] != ' ')
             continue;
@@ -201,19 +205,87 @@ int eext_kallsyms(const struct ebpf_spec *s, struct eext_val *ev)
         *end = 0;
         for (size_t i = 0; i < s->next; i++) {
             const struct eext *e = &s->exts[i];
-            if (e->kind != EEXT_KSYM || e->typed || ev[i].found || strcmp(e->name, name) != 0)
+            if (e->kind != EEXT_KSYM || e->typed || strcmp(e->name, name) != 0)
                 continue;
+            unsigned long long addr = strtoull(line, NULL, 16);
+            if (ev[i].found && ev[i].addr != addr) {
+                r = ebpf_err(EINVAL, "load", "object '%s': ksym '%s' is ambiguous in /proc/kallsyms (0x%llx or 0x%llx)",
+                             s->name, e->name, (unsigned long long)ev[i].addr, addr);
+                break;
+            }
             ev[i].found = true;
-            ev[i].addr = strtoull(line, NULL, 16);
-            want--;
+            ev[i].addr = addr;
         }
     }
     fclose(f);
-    return 0;
+    return r;
 }
 
-int eext_ksym(const struct eext *e, const struct ebtf *kbtf, struct ebtf *const *mods, size_t nmods,
-              struct eext_val *out)
+/* Extern types as libbpf accepts them, so that both loaders take the same
+ * objects: after modifiers and typedefs the kinds are equal; structs,
+ * unions, enums and forwards match by kind only; integers unless they
+ * are bitfield-like; pointers and arrays by what they point to / hold;
+ * function prototypes by arity, every parameter and the return type. */
+static bool types_compat(const struct ebtf *lb, uint32_t lid, const struct ebtf *kb, uint32_t kid, int depth)
+{
+    const struct btf_type *l = ebtf_skip_mods(lb, lid, NULL), *k = ebtf_skip_mods(kb, kid, NULL);
+    if (!l || !k || depth > 32 || ebtf_kind(l) != ebtf_kind(k))
+        return false;
+    switch (ebtf_kind(l)) {
+    case BTF_KIND_UNKN: case BTF_KIND_STRUCT: case BTF_KIND_UNION: case BTF_KIND_ENUM:
+    case BTF_KIND_ENUM64: case BTF_KIND_FWD:
+        return true;
+    case BTF_KIND_INT:
+        return BTF_INT_OFFSET(*(const uint32_t *)(l + 1)) == 0 && BTF_INT_OFFSET(*(const uint32_t *)(k + 1)) == 0;
+    case BTF_KIND_PTR:
+        return types_compat(lb, l->type, kb, k->type, depth + 1);
+    case BTF_KIND_ARRAY:
+        return types_compat(lb, ebtf_array(l)->type, kb, ebtf_array(k)->type, depth + 1);
+    case BTF_KIND_FUNC_PROTO:
+        if (ebtf_vlen(l) != ebtf_vlen(k))
+            return false;
+        for (int i = 0; i < ebtf_vlen(l); i++)
+            if (!types_compat(lb, ebtf_params(l)[i].type, kb, ebtf_params(k)[i].type, depth + 1))
+                return false;
+        return types_compat(lb, l->type, kb, k->type, depth + 1);
+    default:
+        return false;
+    }
+}
+
+/* "struct rq", "int", "func_proto(2 params)": enough to tell two types apart. */
+static void type_desc(const struct ebtf *b, uint32_t id, char *buf, size_t len)
+{
+    const struct btf_type *t = ebtf_skip_mods(b, id, NULL);
+    if (!t) {
+        snprintf(buf, len, "?");
+        return;
+    }
+    const char *name = ebtf_str(b, t->name_off);
+    if (ebtf_kind(t) == BTF_KIND_FUNC_PROTO)
+        snprintf(buf, len, "func_proto(%d params)", ebtf_vlen(t));
+    else if ((ebtf_kind(t) == BTF_KIND_INT || ebtf_kind(t) == BTF_KIND_FLOAT) && name && name[0])
+        snprintf(buf, len, "%s", name);
+    else
+        snprintf(buf, len, "%s%s%s", ebpf_btf_kind_name(ebtf_kind(t)), name && name[0] ? " " : "", name ? name : "");
+}
+
+/* Typed ksyms and kfuncs: the object's type must fit the kernel's. */
+static int check_compat(const struct ebpf_spec *s, const struct eext *e, const struct ebtf *kb, uint32_t kid)
+{
+    const struct btf_type *lt = s->obtf && e->btf_id ? ebtf_type(s->obtf, e->btf_id) : NULL;
+    const struct btf_type *kt = ebtf_type(kb, kid);
+    if (!lt || !kt || types_compat(s->obtf, lt->type, kb, kt->type, 0))
+        return 0;
+    char ours[128], theirs[128];
+    type_desc(s->obtf, lt->type, ours, sizeof(ours));
+    type_desc(kb, kt->type, theirs, sizeof(theirs));
+    return ebpf_err(EINVAL, "load", "object '%s': %s '%s': type %s is incompatible with the kernel's %s", s->name,
+                    e->kind == EEXT_KFUNC ? "kfunc" : "ksym", e->name, ours, theirs);
+}
+
+int eext_ksym(const struct ebpf_spec *s, const struct eext *e, const struct ebtf *kbtf, struct ebtf *const *mods,
+              size_t nmods, struct eext_val *out)
 {
     memset(out, 0, sizeof(*out));
     if (e->kind == EEXT_KSYM && !e->typed)
@@ -224,7 +296,7 @@ int eext_ksym(const struct eext *e, const struct ebtf *kbtf, struct ebtf *const 
         if (id) {
             out->found = true;
             out->btf_id = id;
-            return 0;
+            return check_compat(s, e, kbtf, id);
         }
     }
     for (size_t m = 0; m < nmods; m++) {
@@ -236,7 +308,7 @@ int eext_ksym(const struct eext *e, const struct ebtf *kbtf, struct ebtf *const 
             out->found = true;
             out->btf_id = id;
             out->mod = mods[m];
-            return 0;
+            return check_compat(s, e, mods[m], id);
         }
     }
     return 0;

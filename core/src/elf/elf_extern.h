@@ -19,5 +19,7 @@ uint32_t eext_kernel_version(void);
 int eext_kconfig(const struct ebpf_spec *s, const struct ebtf *kbtf, unsigned char *img);
 /* Resolves every untyped ksym from /proc/kallsyms in one pass. */
 int eext_kallsyms(const struct ebpf_spec *s, struct eext_val *ev);
-int eext_ksym(const struct eext *e, const struct ebtf *kbtf, struct ebtf *const *mods, size_t nmods,
-              struct eext_val *out);
+/* Typed ksym / kfunc e in vmlinux BTF then module BTFs; a type that does
+ * not fit the kernel's is an error. 0 (out->found false if absent) or -errno. */
+int eext_ksym(const struct ebpf_spec *s, const struct eext *e, const struct ebtf *kbtf, struct ebtf *const *mods,
+              size_t nmods, struct eext_val *out);

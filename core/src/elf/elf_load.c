@@ -450,6 +450,46 @@ static int fd_array_add(struct ld *L, int fd)
     return (int)L->nfd++;
 }
 
+/* kconfig: a value in the .kconfig map; typed ksyms and kfunc addresses
+ * (bpf_ksym_exists): BTF_ID ld_imm64 with the module BTF fd, or 0 if weak
+ * and absent; untyped ksyms: the kallsyms address; kfunc calls: the BTF
+ * id with the fd_array slot of the module BTF fd (0: vmlinux). */
+static int reloc_extern(struct ld *L, struct bpf_insn *in, const char *prog, int target)
+{
+    const struct eext *e = &L->s->exts[target];
+    const struct eext_val *v = &L->ev[target];
+    int mfd = v->found && v->mod ? mod_fd(L, v->mod) : 0;
+    if (mfd < 0)
+        return mfd;
+    if (e->kind == EEXT_KCONFIG) {
+        in->src_reg = BPF_PSEUDO_MAP_VALUE;
+        in->imm = map_fd_of(L, L->s->kconfig_map);
+        in[1].imm = (int32_t)(e->off + (uint32_t)in[1].imm);
+    } else if (e->kind == EEXT_KFUNC && in->code == (BPF_JMP | BPF_CALL)) {
+        /* weak and absent: imm 0, off 0, which the verifier accepts in dead code */
+        in->src_reg = BPF_PSEUDO_KFUNC_CALL;
+        in->imm = v->found ? (int32_t)v->btf_id : 0;
+        in->off = 0;
+        if (mfd > 0) {
+            int slot = fd_array_add(L, mfd);
+            if (slot < 0)
+                return slot;
+            in->off = (int16_t)slot;
+        }
+    } else if (in->code != (BPF_LD | BPF_IMM | BPF_DW)) {
+        return ebpf_err(EINVAL, "load", "program '%s': kfunc '%s' not called", prog, e->name);
+    } else if ((e->typed || e->kind == EEXT_KFUNC) && v->found) {
+        in->src_reg = BPF_PSEUDO_BTF_ID;
+        in->imm = (int32_t)v->btf_id;
+        in[1].imm = mfd;
+    } else {
+        in->src_reg = 0;
+        in->imm = (int32_t)(uint32_t)v->addr;
+        in[1].imm = (int32_t)(uint32_t)(v->addr >> 32);
+    }
+    return 0;
+}
+
 static int apply_relocs(struct ld *L, struct pb *b, const char *prog)
 {
     const struct ebpf_spec *s = L->s;
@@ -484,39 +524,9 @@ static int apply_relocs(struct ld *L, struct pb *b, const char *prog)
                 in[1].imm = (int32_t)r->off;
                 break;
             case EREL_EXTERN: {
-                const struct eext *e = &s->exts[r->target];
-                const struct eext_val *v = &L->ev[r->target];
-                if (e->kind == EEXT_KCONFIG) {
-                    in->src_reg = BPF_PSEUDO_MAP_VALUE;
-                    in->imm = map_fd_of(L, s->kconfig_map);
-                    in[1].imm = (int32_t)(e->off + (uint32_t)in[1].imm);
-                } else if (e->kind == EEXT_KFUNC) {
-                    if (in->code != (BPF_JMP | BPF_CALL))
-                        return ebpf_err(EINVAL, "load", "program '%s': kfunc '%s' not called", prog, e->name);
-                    in->src_reg = BPF_PSEUDO_KFUNC_CALL;
-                    in->imm = v->found ? (int32_t)v->btf_id : 0;
-                    in->off = 0;
-                    if (v->found && v->mod) {
-                        int mfd = mod_fd(L, v->mod);
-                        if (mfd < 0)
-                            return mfd;
-                        int slot = fd_array_add(L, mfd);
-                        if (slot < 0)
-                            return slot;
-                        in->off = (int16_t)slot;
-                    }
-                } else if (e->typed && v->found) {
-                    int mfd = v->mod ? mod_fd(L, v->mod) : 0;
-                    if (mfd < 0)
-                        return mfd;
-                    in->src_reg = BPF_PSEUDO_BTF_ID;
-                    in->imm = (int32_t)v->btf_id;
-                    in[1].imm = mfd;
-                } else {
-                    in->src_reg = 0;
-                    in->imm = (int32_t)(uint32_t)v->addr;
-                    in[1].imm = (int32_t)(uint32_t)(v->addr >> 32);
-                }
+                int rr = reloc_extern(L, in, prog, r->target);
+                if (rr < 0)
+                    return rr;
                 break;
             }
             default:
@@ -836,7 +846,7 @@ struct ebpf_collection *ebpf_collection_load(const struct ebpf_spec *s, const st
         const struct ebtf *k = (e->kind == EEXT_KFUNC || e->typed) ? kernel_btf(&L) : NULL;
         if (k)
             kernel_mods(&L);
-        if ((r = eext_ksym(e, k, L.mods, L.nmods, &L.ev[i])) < 0)
+        if ((r = eext_ksym(s, e, k, L.mods, L.nmods, &L.ev[i])) < 0)
             goto fail;
         if (!L.ev[i].found && !e->weak) {
             r = ebpf_err(ENOENT, "load", "object '%s': %s '%s' not found in the kernel", s->name,

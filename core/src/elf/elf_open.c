@@ -486,9 +486,7 @@ static int one_reloc(struct parse *P, int secidx, const GElf_Rel *rel, struct er
             return FAIL(ENOENT, "object '%s': unknown extern '%s' (declare it __kconfig or __ksym with BTF)",
                         s->name, sname);
         if (call)
-            s->exts[e].kind = EEXT_KFUNC;
-        else if (s->exts[e].kind == EEXT_KFUNC)
-            return FAIL(EINVAL, "object '%s': kfunc '%s' used as a value", s->name, sname);
+            s->exts[e].kind = EEXT_KFUNC; /* a kfunc as a value: its address (bpf_ksym_exists) */
         out->kind = EREL_EXTERN;
         out->target = e;
         return 0;
