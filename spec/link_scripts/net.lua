@@ -268,6 +268,37 @@ function cases.flow_dissector()
   l:close()
 end
 
+-- tcp_bulk PORT BYTES: one TCP connection over loopback in this netns
+-- moves BYTES (non-blocking sockets, one process); prints what arrived and
+-- the netns's default congestion control
+function cases.tcp_bulk(port, bytes)
+  port, bytes = tonumber(port), tonumber(bytes)
+  local srv = assert(socket.bind("127.0.0.1", port))
+  local c = assert(socket.connect("127.0.0.1", port))
+  local conn = assert(srv:accept())
+  c:settimeout(0)
+  conn:settimeout(0)
+  local chunk = string.rep("x", 65536)
+  local sent, got = 0, 0
+  local deadline = socket.gettime() + 20
+  while got < bytes and socket.gettime() < deadline do
+    if sent < bytes then
+      local piece = chunk:sub(1, math.min(#chunk, bytes - sent))
+      local n, _, partial = c:send(piece)
+      sent = sent + (n or partial or 0)
+    end
+    local d, _, partial = conn:receive(65536)
+    got = got + #(d or partial or "")
+  end
+  c:close()
+  conn:close()
+  srv:close()
+  local f = assert(io.open("/proc/sys/net/ipv4/tcp_congestion_control"))
+  out("cc", (f:read("l")))
+  f:close()
+  out("received", got)
+end
+
 local case = assert(cases[arg[1]], "unknown case " .. tostring(arg[1]))
 case(table.unpack(arg, 2))
 out("fds_ok", "done")

@@ -60,7 +60,8 @@ static int add_var(struct ebpf_spec *s, int sec, bool link, const struct btf_typ
     m->data = calloc(1, t->size ? t->size : 1);
     m->data_size = t->size;
     m->st_ops = calloc(1, sizeof(*m->st_ops));
-    if (!m->data || !m->st_ops || !(m->st_ops->type_name = strdup(ebtf_str(b, t->name_off)))) {
+    const char *tn = ebtf_str(b, t->name_off); /* "tcp_congestion_ops___mine" names the kernel's too */
+    if (!m->data || !m->st_ops || !(m->st_ops->type_name = strndup(tn, ebtf_essential_len(tn)))) {
         emap_free(m);
         return -ENOMEM;
     }
