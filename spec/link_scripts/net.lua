@@ -299,6 +299,31 @@ function cases.tcp_bulk(port, bytes)
   out("received", got)
 end
 
+-- flow_dissector_traffic PORT N: testdata/flow/dissect.bpf.o attached to
+-- this netns; N UDP datagrams over lo, whose RPS (enabled here, sysfs
+-- remounted for this netns) hashes each packet through the flow
+-- dissector; again after the link is closed
+function cases.flow_dissector_traffic(port, n)
+  port, n = tonumber(port), tonumber(n)
+  sh("mount -t sysfs sysfs /sys && echo 1 > /sys/class/net/lo/queues/rx-0/rps_cpus")
+  local coll = assert(ebpf.elf.load(build .. "/testdata/flow/dissect.bpf.o"))
+  local l = assert(coll.programs.dissect:attach())
+  out("link", tostring(l))
+  local r = udp_receiver("127.0.0.1", port)
+  local msgs = {}
+  for i = 1, n do msgs[i] = "d" .. i end
+  send("127.0.0.1", port, msgs)
+  out("received", #drain(r, n))
+  out("udp_runs", coll.vars.udp_runs)
+  out("last_dport", coll.vars.last_dport)
+  l:close()
+  send("127.0.0.1", port, msgs)
+  out("received_after", #drain(r, n))
+  out("udp_runs_after", coll.vars.udp_runs)
+  r:close()
+  coll:close()
+end
+
 local case = assert(cases[arg[1]], "unknown case " .. tostring(arg[1]))
 case(table.unpack(arg, 2))
 out("fds_ok", "done")
