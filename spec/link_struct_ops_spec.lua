@@ -79,6 +79,8 @@ describe("struct_ops load", function()
       return t
     end)())
     assert.matches("struct_ops ebpf_lua_cc", tostring(links.ebpf_lua_cc), 1, true)
+    assert.error_matches(function() coll.programs.cc_ssthresh:attach() end,
+      "struct_ops programs are not attached one by one", 1, true)
     assert.equal("struct_ops", links.ebpf_lua_cc:info().type)
     assert.is_true(available().ebpf_lua_cc)
     links.ebpf_lua_cc:close()

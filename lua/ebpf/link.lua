@@ -189,6 +189,12 @@ function attachers.sockmap(p, _, o)
   return M.sockmap(p, o.map, p.attach_type)
 end
 
+function attachers.struct_ops(p)
+  error(("program '%s' (section '%s'): struct_ops programs are not attached one by one: their struct_ops map is "
+    .. "registered at load (.struct_ops) or by coll:attach() / ebpf.link.struct_ops(map) (.struct_ops.link)"):format(
+    p.name, tostring(p.section)), 3)
+end
+
 -- Kinds attachable from the section name alone (coll:attach()).
 local auto = {
   tracepoint = true, raw_tracepoint = true, tracing = true, kprobe = true, kretprobe = true,
