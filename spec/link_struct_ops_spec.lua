@@ -21,9 +21,12 @@ local function bad(name)
   return helpers.testdata("struct_ops/" .. name .. ".bpf.o")
 end
 
+-- tcp_congestion_ops as struct_ops, and struct_ops links (6.4: the
+-- object has a .struct_ops.link map)
 local function kernel_has_tcp_ops()
   local k = ebpf.btf.kernel()
   return k and k:find("bpf_struct_ops_tcp_congestion_ops", "struct") ~= nil
+    and k:find("bpf_struct_ops_link", "struct") ~= nil
 end
 
 describe("struct_ops spec", function()
@@ -53,7 +56,7 @@ end)
 
 describe("struct_ops load", function()
   local function need_kernel()
-    return not helpers.skip_unless(kernel_has_tcp_ops(), "no tcp_congestion_ops struct_ops in kernel BTF", true)
+    return not helpers.skip_unless(kernel_has_tcp_ops(), "no tcp_congestion_ops struct_ops or struct_ops links (6.4) in kernel BTF", true)
   end
 
   it("registers plain maps at load, link maps through coll:attach(), both gone after close", function()
