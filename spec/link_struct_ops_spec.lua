@@ -54,13 +54,12 @@ describe("struct_ops spec", function()
   end)
 end)
 
+local NO_KERNEL = "no tcp_congestion_ops struct_ops or no struct_ops links (6.4) in kernel BTF"
+
 describe("struct_ops load", function()
-  local function need_kernel()
-    return not helpers.skip_unless(kernel_has_tcp_ops(), "no tcp_congestion_ops struct_ops or struct_ops links (6.4) in kernel BTF", true)
-  end
 
   it("registers plain maps at load, link maps through coll:attach(), both gone after close", function()
-    if not need_kernel() then return end
+    if helpers.skip_unless(kernel_has_tcp_ops(), NO_KERNEL, true) then return end
     local coll = assert(ebpf.elf.load(OBJ))
     local a = available()
     assert.is_true(a.ebpf_lua_cc2) -- .struct_ops: registered by the update at load
@@ -98,7 +97,7 @@ describe("struct_ops load", function()
   end)
 
   it("runs its programs for the TCP connections that use it", function()
-    if not need_kernel() then return end
+    if helpers.skip_unless(kernel_has_tcp_ops(), NO_KERNEL, true) then return end
     local coll = assert(ebpf.elf.load(OBJ))
     local links = assert(coll:attach())
     -- a fresh netns whose default is ebpf_lua_cc (TCP_CONG_NON_RESTRICTED
@@ -115,7 +114,7 @@ describe("struct_ops load", function()
   end)
 
   it("fails with the map and the reason when the name is already registered", function()
-    if not need_kernel() then return end
+    if helpers.skip_unless(kernel_has_tcp_ops(), NO_KERNEL, true) then return end
     local coll = assert(ebpf.elf.load(OBJ))
     local c2, err, errno = ebpf.elf.load(OBJ)
     assert.is_nil(c2)
@@ -126,7 +125,7 @@ describe("struct_ops load", function()
   end)
 
   it("names the kernel's missing type, member or size", function()
-    if not need_kernel() then return end
+    if helpers.skip_unless(kernel_has_tcp_ops(), NO_KERNEL, true) then return end
     local cases = {
       bad_type = { 2, "struct_ops map 'bad_type': struct ebpf_lua_no_such_ops not found in kernel BTF" },
       bad_member = { 2, "struct_ops map 'bad_member': the kernel's struct tcp_congestion_ops has no member "
@@ -143,7 +142,7 @@ describe("struct_ops load", function()
   end)
 
   it("refuses a struct_ops program no map uses", function()
-    if not need_kernel() then return end
+    if helpers.skip_unless(kernel_has_tcp_ops(), NO_KERNEL, true) then return end
     local spec = assert(ebpf.elf.open(OBJ))
     spec.programs.cc_unused.autoload = true
     local c, err = spec:load()
