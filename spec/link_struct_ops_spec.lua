@@ -64,6 +64,9 @@ describe("struct_ops load", function()
     local a = available()
     assert.is_true(a.ebpf_lua_cc2) -- .struct_ops: registered by the update at load
     assert.is_nil(a.ebpf_lua_cc)   -- .struct_ops.link: waits for its link
+    assert.same({ "link" }, coll.maps.ebpf_lua_cc:info().flags)
+    assert.equal(ebpf.btf.kernel():find("bpf_struct_ops_tcp_congestion_ops", "struct").size,
+      coll.maps.ebpf_lua_cc.value_size) -- the kernel's value type, not the object's struct
     -- bpftool as oracle: both maps, of the kernel's struct, the data copied
     local shown = {}
     for _, m in ipairs(helpers.bpftool_json("struct_ops show")) do shown[m.name] = m.kernel_struct_ops end

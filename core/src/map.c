@@ -93,8 +93,9 @@ struct ebpf_map *ebpf_map_create(const struct ebpf_map_create_opts *o)
         a.btf_vmlinux_value_type_id = o->btf_vmlinux_value_type_id;
     }
     a.map_extra = o->map_extra;
-    /* value_type_btf_obj_fd (6.9) follows map_extra; older headers lack it */
-    int32_t vfd = o->value_type_btf_obj_fd;
+    /* value_type_btf_obj_fd (6.9) follows map_extra; older headers lack
+     * it. Only with its flag (BPF_F_VTYPE_BTF_OBJ_FD), as the kernel reads it. */
+    int32_t vfd = (o->flags & (1u << 15)) ? o->value_type_btf_obj_fd : -1;
     if (vfd >= 0)
         memcpy((char *)&a + EBPF_ATTR_SIZE(map_extra), &vfd, sizeof(vfd));
     size_t sz = vfd >= 0 ? EBPF_ATTR_SIZE(map_extra) + sizeof(vfd)
