@@ -77,12 +77,17 @@ describe("struct_ops load", function()
     assert.equal("BPF_STRUCT_OPS_STATE_READY", v.common.state)
     assert.equal("ebpf_lua_cc", v.data.name)
     assert.equal(1, v.data.flags) -- TCP_CONG_NON_RESTRICTED
+    -- declared in another order than the kernel's struct: placed by name
+    v = helpers.bpftool_json("struct_ops dump name ebpf_lua_cc3")[2].bpf_struct_ops_tcp_congestion_ops
+    assert.equal("ebpf_lua_cc3", v.data.name)
+    assert.equal(1, v.data.flags)
     local links = assert(coll:attach())
-    assert.same({ "ebpf_lua_cc" }, (function()
-      local t = {}
-      for k in pairs(links) do t[#t + 1] = k end
-      return t
-    end)())
+    local names = {}
+    for k in pairs(links) do names[#names + 1] = k end
+    table.sort(names)
+    assert.same({ "ebpf_lua_cc", "ebpf_lua_cc3" }, names)
+    assert.is_true(available().ebpf_lua_cc3)
+    links.ebpf_lua_cc3:close()
     assert.matches("struct_ops ebpf_lua_cc", tostring(links.ebpf_lua_cc), 1, true)
     assert.error_matches(function() coll.programs.cc_ssthresh:attach() end,
       "struct_ops programs are not attached one by one", 1, true)
@@ -112,7 +117,7 @@ describe("struct_ops load", function()
     assert.matches("received=2000000\n", out, 1, true)
     assert.equal(2, coll.vars.init_calls) -- the client and the accepted socket
     assert.is_true(coll.vars.cong_avoid_calls > 0)
-    links.ebpf_lua_cc:close()
+    for _, l in pairs(links) do l:close() end
     coll:close()
   end)
 

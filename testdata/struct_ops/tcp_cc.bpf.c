@@ -1,6 +1,7 @@
 /* A minimal TCP congestion control as struct_ops: Reno through the
  * tcp_reno_* kfuncs, each callback counted. ebpf_lua_cc is activated by a
- * link (.struct_ops.link); ebpf_lua_cc2 is registered at load. */
+ * link (.struct_ops.link); ebpf_lua_cc2 is registered at load;
+ * ebpf_lua_cc3 declares its members in another order than the kernel. */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
@@ -65,4 +66,23 @@ struct tcp_congestion_ops ebpf_lua_cc2 = {
     .cong_avoid = (void *)cc_cong_avoid,
     .undo_cwnd = (void *)cc_undo_cwnd,
     .name = "ebpf_lua_cc2",
+};
+
+/* members in another order (and fewer) than the kernel's struct: the
+ * loader places them by name */
+struct tcp_congestion_ops___reordered {
+    char name[16];
+    __u32 flags;
+    __u32 (*undo_cwnd)(struct sock *sk);
+    void (*cong_avoid)(struct sock *sk, __u32 ack, __u32 acked);
+    __u32 (*ssthresh)(struct sock *sk);
+};
+
+SEC(".struct_ops.link")
+struct tcp_congestion_ops___reordered ebpf_lua_cc3 = {
+    .name = "ebpf_lua_cc3",
+    .flags = TCP_CONG_NON_RESTRICTED,
+    .undo_cwnd = (void *)cc_undo_cwnd,
+    .cong_avoid = (void *)cc_cong_avoid,
+    .ssthresh = (void *)cc_ssthresh,
 };
