@@ -109,6 +109,73 @@ describe("flow_dissector", function()
     assert.equal("netns flow_dissector", r.info)
     assert.equal("true", r.ino_ok)
   end)
+
+  -- struct bpf_flow_keys, as BPF_PROG_TEST_RUN returns it in data_out
+  local KEYS = "<I2I2I2BBBB>I2>I2>I2c32<I4>I4"
+  local function keys(bytes)
+    local k = {}
+    k.nhoff, k.thoff, k.addr_proto, k.is_frag, k.is_first_frag, k.is_encap, k.ip_proto, k.n_proto, k.sport,
+      k.dport, k.addrs, k.flags, k.flow_label = string.unpack(KEYS, bytes)
+    return k
+  end
+  local ETH4 = string.rep("\2", 6) .. string.rep("\4", 6) .. "\8\0"
+  local ETH6 = string.rep("\2", 6) .. string.rep("\4", 6) .. "\134\221"
+  local SRC4, DST4 = "\10\0\0\1", "\10\0\0\2"
+  local SRC6, DST6 = "\253" .. string.rep("\0", 14) .. "\1", "\253" .. string.rep("\0", 14) .. "\2"
+
+  -- test_run's retval: the verdict (6.0+), before that 1 for BPF_OK, 0 otherwise
+  local function verdicts()
+    local f = assert(io.open("/proc/sys/kernel/osrelease"))
+    local maj = tonumber(f:read("l"):match("^(%d+)%."))
+    f:close()
+    if maj >= 6 then return 0, 2 end
+    return 1, 0
+  end
+
+  it("dissects crafted packets under BPF_PROG_TEST_RUN: the flow keys come back", function()
+    local OK, DROP = verdicts()
+    local coll = assert(ebpf.elf.load(helpers.testdata("flow/dissect.bpf.o")))
+    local p = coll.programs.dissect
+    assert.equal("flow_dissector", p.type)
+    -- IPv4 / TCP 1234 -> 80
+    local ip = string.pack(">BBI2I2I2BBI2", 0x45, 0, 40, 1, 0, 64, 6, 0) .. SRC4 .. DST4
+    local ret, _, out = p:run(ETH4 .. ip .. string.pack(">I2I2", 1234, 80) .. string.rep("\0", 16),
+      { data_out = 64 })
+    assert.equal(OK, ret) -- BPF_OK
+    assert.equal(56, #out.data)
+    local k = keys(out.data)
+    assert.same({ 14, 34, 0x0800, 0, 6, 0x0800, 1234, 80 },
+      { k.nhoff, k.thoff, k.addr_proto, k.is_frag, k.ip_proto, k.n_proto, k.sport, k.dport })
+    assert.equal(SRC4 .. DST4, k.addrs:sub(1, 8))
+    -- IPv6 / UDP 5353 -> 53
+    local ip6 = string.pack(">I4I2BB", 0x60000000, 8, 17, 64) .. SRC6 .. DST6
+    ret, _, out = p:run(ETH6 .. ip6 .. string.pack(">I2I2I2I2", 5353, 53, 8, 0), { data_out = 64 })
+    assert.equal(OK, ret)
+    k = keys(out.data)
+    assert.same({ 14, 54, 0x86dd, 17, 0x86dd, 5353, 53 },
+      { k.nhoff, k.thoff, k.addr_proto, k.ip_proto, k.n_proto, k.sport, k.dport })
+    assert.equal(SRC6 .. DST6, k.addrs)
+    -- an IPv4 fragment: addresses, no ports
+    local frag = string.pack(">BBI2I2I2BBI2", 0x45, 0, 40, 1, 0x2000, 64, 17, 0) .. SRC4 .. DST4
+    ret, _, out = p:run(ETH4 .. frag .. string.rep("\0", 8), { data_out = 64 })
+    assert.equal(OK, ret)
+    k = keys(out.data)
+    assert.same({ 1, 17, 0, 0 }, { k.is_frag, k.ip_proto, k.sport, k.dport })
+    -- truncated IPv4 header, and ARP: BPF_DROP
+    assert.equal(DROP, (p:run(ETH4 .. "\69\0\0", { data_out = 64 })))
+    assert.equal(DROP, (p:run(ETH4:sub(1, 12) .. "\8\6" .. string.rep("\0", 28), { data_out = 64 })))
+    assert.equal(5, coll.vars.runs)
+    coll:close()
+  end)
+
+  it("dissects the real packets of its netns while attached, not after", function()
+    local r = run("unshare -nm sh -c 'ip link set lo up && exec \"$0\" \"$@\"'", "flow_dissector_traffic", 4310, 6)
+    assert.matches("flow_dissector netns", r.link, 1, true)
+    -- every datagram dissected while attached (RPS hashes it on receive), none after
+    assert.same({ received = "6", udp_runs = "6", last_dport = "4310", received_after = "6", udp_runs_after = "6" },
+      { received = r.received, udp_runs = r.udp_runs, last_dport = r.last_dport, received_after = r.received_after,
+        udp_runs_after = r.udp_runs_after })
+  end)
 end)
 
 describe("cgroup", function()

@@ -9,6 +9,7 @@
 #include "ebpf/types.h"
 #include "error_internal.h"
 #include "hot.h"
+#include "map_internal.h"
 
 struct ebpf_map {
     int fd;
@@ -16,6 +17,7 @@ struct ebpf_map {
     uint32_t key_size, value_size, max_entries, flags, id;
     uint32_t btf_id, btf_key_type_id, btf_value_type_id;
     char name[BPF_OBJ_NAME_LEN];
+    bool unregister; /* a registered struct_ops map: delete key 0 at close */
 };
 
 #define MAP_NAME(m) ((m)->name[0] ? (m)->name : "(unnamed)")
@@ -26,6 +28,7 @@ void ebpf_map_create_opts_init(struct ebpf_map_create_opts *o)
     o->numa_node = -1;
     o->inner_map_fd = -1;
     o->btf_fd = -1;
+    o->value_type_btf_obj_fd = -1;
 }
 
 /* The kernel accepts [A-Za-z0-9_.] only, at most 15 chars. */
@@ -91,7 +94,13 @@ struct ebpf_map *ebpf_map_create(const struct ebpf_map_create_opts *o)
         a.btf_vmlinux_value_type_id = o->btf_vmlinux_value_type_id;
     }
     a.map_extra = o->map_extra;
-    size_t sz = o->map_extra ? EBPF_ATTR_SIZE(map_extra)
+    /* value_type_btf_obj_fd (6.9) follows map_extra; older headers lack
+     * it. Only with its flag (BPF_F_VTYPE_BTF_OBJ_FD), as the kernel reads it. */
+    int32_t vfd = (o->flags & (1u << 15)) ? o->value_type_btf_obj_fd : -1;
+    if (vfd >= 0)
+        memcpy((char *)&a + EBPF_ATTR_SIZE(map_extra), &vfd, sizeof(vfd));
+    size_t sz = vfd >= 0 ? EBPF_ATTR_SIZE(map_extra) + sizeof(vfd)
+              : o->map_extra ? EBPF_ATTR_SIZE(map_extra)
               : o->btf_vmlinux_value_type_id ? EBPF_ATTR_SIZE(btf_vmlinux_value_type_id)
               : o->btf_fd >= 0 ? EBPF_ATTR_SIZE(btf_value_type_id)
               : EBPF_ATTR_SIZE(map_ifindex);
@@ -170,6 +179,7 @@ struct ebpf_map *ebpf_map_clone(const struct ebpf_map *src)
     }
     *m = *src;
     m->fd = fd;
+    m->unregister = false; /* the registration stays with the original */
     return m;
 }
 
@@ -177,10 +187,22 @@ void ebpf_map_close(struct ebpf_map *m)
 {
     if (!m)
         return;
+    if (m->unregister && m->fd >= 0) {
+        int e = errno;
+        uint32_t key = 0;
+        union bpf_attr a;
+        memset(&a, 0, EBPF_ATTR_SIZE(flags));
+        a.map_fd = (uint32_t)m->fd;
+        a.key = ebpf_ptr(&key);
+        ebpf_sys_bpf(BPF_MAP_DELETE_ELEM, &a, EBPF_ATTR_SIZE(flags));
+        errno = e;
+    }
     if (m->fd >= 0)
         close(m->fd);
     free(m);
 }
+
+void ebpf_map_unregister_on_close(struct ebpf_map *m) { m->unregister = true; }
 
 int ebpf_map_fd(const struct ebpf_map *m) { return m->fd; }
 int ebpf_map_type(const struct ebpf_map *m) { return m->type; }

@@ -84,6 +84,8 @@ static const struct name_flag map_flags[] = {
     {"mmapable", BPF_F_MMAPABLE},
     {"preserve_elems", BPF_F_PRESERVE_ELEMS},
     {"inner_map", BPF_F_INNER_MAP},
+    {"link", 1u << 13},             /* BPF_F_LINK (6.4): struct_ops map activated by a link */
+    {"vtype_btf_obj_fd", 1u << 15}, /* BPF_F_VTYPE_BTF_OBJ_FD (6.9) */
 };
 
 static const struct name_flag prog_flags[] = {

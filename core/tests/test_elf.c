@@ -118,12 +118,14 @@ static void test_load(const char *path, size_t nprog, size_t nmap)
 
 static char path_buf[512];
 
-static const char *td(const char *name)
+static const char *td_in(const char *dir, const char *name)
 {
     const char *b = getenv("BUILD");
-    snprintf(path_buf, sizeof(path_buf), "%s/testdata/elf/%s.bpf.o", b && b[0] ? b : "build", name);
+    snprintf(path_buf, sizeof(path_buf), "%s/testdata/%s/%s.bpf.o", b && b[0] ? b : "build", dir, name);
     return path_buf;
 }
+
+static const char *td(const char *name) { return td_in("elf", name); }
 
 int main(void)
 {
@@ -131,6 +133,7 @@ int main(void)
     test_flavours();
     test_truncations(td("globals"));
     test_truncations(td("mapinmap"));
+    test_truncations(td_in("struct_ops", "bad_type")); /* a struct_ops variable and its relocation */
     test_load(td("subprogs"), 3, 1);
     test_load(td("globals"), 1, 5);
     test_load("/work/shared/anchors/build/load.bpf.o", 5, 6);

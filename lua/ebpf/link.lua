@@ -9,6 +9,7 @@
 local core = require "ebpf.core"
 
 local M = {}
+local LINK_FLAG = 1 << 13 -- BPF_F_LINK: a struct_ops map activated by a link
 for k, v in pairs(core.link) do M[k] = v end
 
 --- The collection (or other parent) a program was loaded from.
@@ -188,6 +189,12 @@ function attachers.sockmap(p, _, o)
   return M.sockmap(p, o.map, p.attach_type)
 end
 
+function attachers.struct_ops(p)
+  error(("program '%s' (section '%s'): struct_ops programs are not attached one by one: their struct_ops map is "
+    .. "registered at load (.struct_ops) or by coll:attach() / ebpf.link.struct_ops(map) (.struct_ops.link)"):format(
+    p.name, tostring(p.section)), 3)
+end
+
 -- Kinds attachable from the section name alone (coll:attach()).
 local auto = {
   tracepoint = true, raw_tracepoint = true, tracing = true, kprobe = true, kretprobe = true,
@@ -261,10 +268,11 @@ function M.attach_all(coll, opts)
       links[name] = l
     end
   end
-  -- struct_ops maps registered through links
+  -- struct_ops maps with the link flag (.struct_ops.link) become active
+  -- through a link; plain ones registered at load
   for mname, m in pairs(coll.maps or {}) do
     local ok, info = pcall(m.info, m)
-    if ok and info and info.type == "struct_ops" then
+    if ok and info and info.type == "struct_ops" and m.flags & LINK_FLAG ~= 0 then
       local l, err, errno = M.struct_ops(m)
       if not l then
         for _, x in pairs(links) do x:close() end

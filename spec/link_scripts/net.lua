@@ -273,6 +273,62 @@ function cases.flow_dissector()
   l:close()
 end
 
+-- tcp_bulk PORT BYTES: one TCP connection over loopback in this netns
+-- moves BYTES (non-blocking sockets, one process); prints what arrived and
+-- the netns's default congestion control
+function cases.tcp_bulk(port, bytes)
+  port, bytes = tonumber(port), tonumber(bytes)
+  local srv = assert(socket.bind("127.0.0.1", port))
+  local c = assert(socket.connect("127.0.0.1", port))
+  local conn = assert(srv:accept())
+  c:settimeout(0)
+  conn:settimeout(0)
+  local chunk = string.rep("x", 65536)
+  local sent, got = 0, 0
+  local deadline = socket.gettime() + 20
+  while got < bytes and socket.gettime() < deadline do
+    if sent < bytes then
+      local piece = chunk:sub(1, math.min(#chunk, bytes - sent))
+      local n, _, partial = c:send(piece)
+      sent = sent + (n or partial or 0)
+    end
+    local d, _, partial = conn:receive(65536)
+    got = got + #(d or partial or "")
+  end
+  c:close()
+  conn:close()
+  srv:close()
+  local f = assert(io.open("/proc/sys/net/ipv4/tcp_congestion_control"))
+  out("cc", (f:read("l")))
+  f:close()
+  out("received", got)
+end
+
+-- flow_dissector_traffic PORT N: testdata/flow/dissect.bpf.o attached to
+-- this netns; N UDP datagrams over lo, whose RPS (enabled here, sysfs
+-- remounted for this netns) hashes each packet through the flow
+-- dissector; again after the link is closed
+function cases.flow_dissector_traffic(port, n)
+  port, n = tonumber(port), tonumber(n)
+  sh("mount -t sysfs sysfs /sys && echo 1 > /sys/class/net/lo/queues/rx-0/rps_cpus")
+  local coll = assert(ebpf.elf.load(build .. "/testdata/flow/dissect.bpf.o"))
+  local l = assert(coll.programs.dissect:attach())
+  out("link", tostring(l))
+  local r = udp_receiver("127.0.0.1", port)
+  local msgs = {}
+  for i = 1, n do msgs[i] = "d" .. i end
+  send("127.0.0.1", port, msgs)
+  out("received", #drain(r, n))
+  out("udp_runs", coll.vars.udp_runs)
+  out("last_dport", coll.vars.last_dport)
+  l:close()
+  send("127.0.0.1", port, msgs)
+  out("received_after", #drain(r, n))
+  out("udp_runs_after", coll.vars.udp_runs)
+  r:close()
+  coll:close()
+end
+
 local case = assert(cases[arg[1]], "unknown case " .. tostring(arg[1]))
 case(table.unpack(arg, 2))
 out("fds_ok", "done")

@@ -25,12 +25,27 @@ struct ebtf;
 #define EBPF_BPF_TRACE_KPROBE_SESSION 56
 #define BPF_PROG_TYPE_NETFILTER_ 32 /* BPF_PROG_TYPE_NETFILTER (6.4) */
 #define EBPF_BPF_F_XDP_HAS_FRAGS (1u << 5)
+#define EBPF_BPF_F_LINK (1u << 13)            /* struct_ops maps activated by a link (6.4) */
+#define EBPF_BPF_F_VTYPE_BTF_OBJ_FD (1u << 15) /* struct_ops value type in module BTF (6.9) */
 
 enum emap_kind { EMAP_USER, EMAP_DATA, EMAP_RODATA, EMAP_BSS, EMAP_KCONFIG };
 
 struct emap_init { /* static initialisation of a map-in-map / prog array slot */
     uint32_t slot;
     char *target; /* program or map name */
+};
+
+/* A function-pointer member of a struct_ops variable set to a program. */
+struct eso_slot {
+    uint32_t off;       /* byte offset in the object's struct */
+    int prog;           /* program index */
+};
+
+/* What a SEC(".struct_ops[.link]") variable adds to its map spec. */
+struct eso_spec {
+    char *type_name;    /* the kernel struct ("tcp_congestion_ops") */
+    uint32_t type_id;   /* that struct in the object BTF */
+    struct eso_slot *slots; size_t nslots;
 };
 
 struct ebpf_map_spec {
@@ -52,6 +67,7 @@ struct ebpf_map_spec {
     struct emap_init *init; size_t n_init;
     bool init_progs;    /* init targets are programs (prog array) */
     bool has_explicit_type;
+    struct eso_spec *st_ops; /* struct_ops maps (data: the object's struct) */
 };
 
 /* A function: a program entry or a .text subprogram. */

@@ -15,6 +15,7 @@
 #include "elf_core.h"
 #include "elf_extern.h"
 #include "elf_internal.h"
+#include "elf_struct_ops.h"
 #include "error_internal.h"
 
 struct cmap {
@@ -47,6 +48,7 @@ struct ld {
     int *fd_array; size_t nfd;
     struct { const struct ebtf *mod; int fd; } *modfds; size_t nmodfd; /* closed after load */
     unsigned char *kconfig;
+    struct eso_kern *so;       /* per map: struct_ops maps resolved against the kernel */
 };
 
 #define BTF_INFO_ENC(kind, kflag, vlen) (((uint32_t)(kflag) << 31) | ((uint32_t)(kind) << 24) | ((vlen) & 0xffff))
@@ -74,6 +76,67 @@ static void kernel_mods(struct ld *L)
     L->mods_tried = true;
     if (!L->kbtf_owned && kernel_btf(L))
         L->mods = ebtf_kernel_modules(&L->nmods);
+}
+
+static int mod_fd(struct ld *L, const struct ebtf *m);
+
+/* ---- struct_ops maps: kernel layout before the maps, update after the programs ---- */
+
+static int resolve_struct_ops(struct ld *L)
+{
+    const struct ebpf_spec *s = L->s;
+    for (size_t i = 0; i < s->nmap; i++) {
+        if (!s->maps[i]->st_ops)
+            continue;
+        if (!L->so && !(L->so = calloc(s->nmap, sizeof(*L->so))))
+            return -ENOMEM;
+        const struct ebtf *k = kernel_btf(L);
+        if (!k)
+            return -ENOENT;
+        kernel_mods(L);
+        int r = eso_resolve(s, s->maps[i], k, L->mods, L->nmods, &L->so[i]);
+        if (r < 0)
+            return r;
+    }
+    return 0;
+}
+
+static int loaded_prog_fd(void *ctx, int prog)
+{
+    const struct ebpf_collection *c = ctx;
+    return c->progs[prog].prog ? ebpf_prog_fd(c->progs[prog].prog) : -1;
+}
+
+static int update_struct_ops(struct ld *L)
+{
+    for (size_t i = 0; L->so && i < L->s->nmap; i++) {
+        if (!L->so[i].image)
+            continue;
+        int r = eso_update(L->s->maps[i], &L->so[i], L->c->maps[i].map, loaded_prog_fd, L->c);
+        if (r < 0)
+            return r;
+    }
+    return 0;
+}
+
+/* attach_btf_id (the kernel struct) and expected attach type (the member
+ * index) of a struct_ops program. */
+static int struct_ops_target(struct ld *L, size_t pi, struct ebpf_prog_load_opts *o)
+{
+    const struct eso_kern *k = NULL;
+    uint32_t member = 0;
+    int r = eso_prog_target(L->s, L->so, pi, &k, &member); /* L->so is NULL only without struct_ops maps */
+    if (r < 0)
+        return r;
+    o->attach_btf_id = k->type_id;
+    o->expected_attach_type = (int)member;
+    if (k->module) {
+        int fd = mod_fd(L, k->btf);
+        if (fd < 0)
+            return fd;
+        o->attach_btf_obj_fd = fd;
+    }
+    return 0;
 }
 
 /* ---- object BTF: sanitised for the kernel and loaded ---- */
@@ -105,6 +168,13 @@ static int load_btf(struct ld *L)
         const char *name = ebtf_str(&b, t->name_off);
         if (ebtf_kind(t) == BTF_KIND_FUNC && ebtf_vlen(t) > BTF_FUNC_GLOBAL) {
             t->info = BTF_INFO_ENC(BTF_KIND_FUNC, 0, BTF_FUNC_GLOBAL); /* extern kfunc decl */
+            /* a FUNC needs named parameters; clang may share the proto
+             * of an unnamed function pointer type */
+            struct btf_type *proto = (struct btf_type *)ebtf_type(&b, t->type);
+            struct btf_param *pa = proto && ebtf_kind(proto) == BTF_KIND_FUNC_PROTO ? (struct btf_param *)(proto + 1) : NULL;
+            for (int k = 0; pa && k < ebtf_vlen(proto); k++)
+                if (pa[k].type && !pa[k].name_off)
+                    pa[k].name_off = t->name_off;
         } else if (ebtf_kind(t) == BTF_KIND_VAR) {
             struct btf_var *v = (struct btf_var *)(t + 1);
             if (v->linkage != BTF_VAR_STATIC && v->linkage != BTF_VAR_GLOBAL_ALLOCATED) {
@@ -137,9 +207,10 @@ static int load_btf(struct ld *L)
                 int vi = ebpf_spec_var_find(s, vn);
                 if (vi >= 0 && strcmp(s->maps[s->vars[vi].map]->name, name) == 0)
                     vs[k].offset = s->vars[vi].off;
-                else if (strcmp(name, ".maps") == 0) {
+                else {
+                    /* .maps and .struct_ops*: a map per variable */
                     struct ebpf_map_spec *m = ebpf_spec_map_by_name(s, vn);
-                    if (m)
+                    if (m && m->sec > 0 && strcmp(s->secs[m->sec].name, name) == 0)
                         vs[k].offset = (uint32_t)m->sym_off;
                 }
             }
@@ -254,6 +325,8 @@ static int create_maps(struct ld *L)
         for (size_t k = 0; L->o && k < L->o->n_replace; k++)
             if (strcmp(L->o->replace[k].name, ms->name) == 0)
                 rep = L->o->replace[k].map;
+        if (rep && ms->st_ops)
+            return ebpf_err(EINVAL, "load", "map '%s': struct_ops maps cannot be replaced", ms->name);
         if (rep) {
             int r = check_compat(ms, rep, "the replacement map");
             if (r < 0)
@@ -288,6 +361,15 @@ static int create_maps(struct ld *L)
                 continue; /* reused: not initialised again */
             }
             cm->pin_path = path;
+        }
+        if (ms->st_ops) {
+            int mfd = L->so[i].module ? mod_fd(L, L->so[i].btf) : -1;
+            if (L->so[i].module && mfd < 0)
+                return mfd;
+            cm->map = eso_create(L->s, ms, &L->so[i], L->c->btf_fd, mfd);
+            if (!cm->map)
+                return -errno;
+            continue;
         }
         int inner_fd = -1;
         struct ebpf_map *inner = NULL;
@@ -429,6 +511,9 @@ static void ld_release(struct ld *L)
     free(L->ev);
     free(L->fd_array);
     free(L->kconfig);
+    for (size_t i = 0; L->so && i < L->s->nmap; i++)
+        eso_kern_release(&L->so[i]);
+    free(L->so);
     if (L->kbtf_owned)
         ebtf_kernel_put(L->kbtf);
 }
@@ -712,7 +797,7 @@ static int load_prog(struct ld *L, size_t pi)
     o.kern_version = s->kern_version ? s->kern_version : eext_kernel_version();
     o.flags = p->flags;
     o.log_level = L->o ? L->o->log_level : 0;
-    if ((r = attach_btf(L, p, &o)) < 0)
+    if ((r = p->type == BPF_PROG_TYPE_STRUCT_OPS ? struct_ops_target(L, pi, &o) : attach_btf(L, p, &o)) < 0)
         goto out;
     if (L->c->btf_fd >= 0) {
         uint32_t fsz, fcnt, lsz, lcnt;
@@ -854,7 +939,7 @@ struct ebpf_collection *ebpf_collection_load(const struct ebpf_spec *s, const st
             goto fail;
         }
     }
-    if ((r = load_btf(&L)) < 0 || (r = create_maps(&L)) < 0)
+    if ((r = load_btf(&L)) < 0 || (r = resolve_struct_ops(&L)) < 0 || (r = create_maps(&L)) < 0)
         goto fail;
     for (size_t i = 0; i < s->nprog; i++) {
         if (!s->progs[i].autoload)
@@ -862,7 +947,7 @@ struct ebpf_collection *ebpf_collection_load(const struct ebpf_spec *s, const st
         if ((r = load_prog(&L, i)) < 0)
             goto fail;
     }
-    if ((r = init_slots(&L)) < 0)
+    if ((r = init_slots(&L)) < 0 || (r = update_struct_ops(&L)) < 0)
         goto fail;
     for (size_t i = 0; i < c->nmap; i++) {
         if (c->maps[i].pin_path && c->maps[i].map) {

@@ -13,6 +13,7 @@
 
 #include "ebtf.h"
 #include "elf_internal.h"
+#include "elf_struct_ops.h"
 #include "error_internal.h"
 
 #ifndef EM_BPF
@@ -60,6 +61,7 @@ void emap_free(struct ebpf_map_spec *m)
     for (size_t i = 0; i < m->n_init; i++)
         free(m->init[i].target);
     free(m->init);
+    eso_spec_free(m->st_ops);
     free(m);
 }
 
@@ -698,7 +700,7 @@ struct ebpf_spec *ebpf_spec_open_mem(const void *buf, size_t len, const char *na
                 P.maps_rel = elf_getdata(scn, NULL);
         }
         r = espec_btf(s, P.syms, P.symnames, P.nsym, P.maps_sec, md, P.maps_rel);
-        if (r < 0)
+        if (r < 0 || (r = espec_struct_ops(s, P.elf, P.syms, P.symnames, P.nsym)) < 0)
             goto fail;
     }
     if ((r = relocations(&P)) < 0 || (r = espec_btf_ext(s)) < 0)
