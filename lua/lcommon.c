@@ -7,7 +7,6 @@
 #include "ebpf/error.h"
 #include "error_internal.h"
 #include "lcommon.h"
-#include "hot.h"
 
 void ebpf_lua_push_error(lua_State *L)
 {
@@ -168,7 +167,7 @@ lua_Integer ebpf_lua_check_range(lua_State *L, int idx, const char *what, lua_In
     return v;
 }
 
-EBPF_HOT void ebpf_lua_to_bytes(lua_State *L, int idx, void *buf, size_t size, const char *what, const char *name)
+void ebpf_lua_to_bytes(lua_State *L, int idx, void *buf, size_t size, const char *what, const char *name)
 {
     int t = lua_type(L, idx);
     if (t == LUA_TSTRING) {
@@ -207,7 +206,7 @@ EBPF_HOT void ebpf_lua_to_bytes(lua_State *L, int idx, void *buf, size_t size, c
                luaL_typename(L, idx));
 }
 
-EBPF_HOT void ebpf_lua_push_bytes_value(lua_State *L, const void *buf, size_t size)
+void ebpf_lua_push_bytes_value(lua_State *L, const void *buf, size_t size)
 {
     const unsigned char *b = buf;
     switch (size) {

@@ -13,7 +13,6 @@
 #include "ebpf/types.h"
 #include "lmap.h"
 #include "lprog.h"
-#include "hot.h"
 
 #define STACK_BUF 256
 #define ITER_CHUNK 1024
@@ -64,7 +63,7 @@ lmap *ebpf_lua_push_map(lua_State *L, struct ebpf_map *m)
 
 /* A scratch buffer: on the C stack when small, else a GC'd userdata
  * pushed on the Lua stack. */
-EBPF_HOT static void *scratch(lua_State *L, size_t size, unsigned char *stackbuf)
+static void *scratch(lua_State *L, size_t size, unsigned char *stackbuf)
 {
     if (size <= STACK_BUF)
         return stackbuf;
@@ -94,7 +93,7 @@ static int codec_call(lua_State *L, int self, const char *slot, const char *meth
     return 1;
 }
 
-EBPF_HOT static void key_to_bytes(lua_State *L, int self, lmap *lm, int idx, void *buf)
+static void key_to_bytes(lua_State *L, int self, lmap *lm, int idx, void *buf)
 {
     if (lm->has_codec && lua_type(L, idx) != LUA_TSTRING && codec_call(L, self, "key", "encode", idx)) {
         ebpf_lua_to_bytes(L, -1, buf, lm->ksz, "key", mname(lm));
@@ -122,7 +121,7 @@ static void push_key(lua_State *L, int self, lmap *lm, const void *buf)
 }
 
 /* One value slot (one CPU's for per-CPU maps). */
-EBPF_HOT static void one_value_to_bytes(lua_State *L, int self, lmap *lm, int idx, void *buf)
+static void one_value_to_bytes(lua_State *L, int self, lmap *lm, int idx, void *buf)
 {
     if ((lm->holds_progs || lm->holds_maps) && lua_type(L, idx) == LUA_TUSERDATA) {
         uint32_t fd;
@@ -141,7 +140,7 @@ EBPF_HOT static void one_value_to_bytes(lua_State *L, int self, lmap *lm, int id
     ebpf_lua_to_bytes(L, idx, buf, lm->vsz, "value", mname(lm));
 }
 
-EBPF_HOT static void value_to_bytes(lua_State *L, int self, lmap *lm, int idx, void *buf)
+static void value_to_bytes(lua_State *L, int self, lmap *lm, int idx, void *buf)
 {
     if (!lm->percpu) {
         one_value_to_bytes(L, self, lm, idx, buf);
@@ -194,7 +193,7 @@ static void push_one_value(lua_State *L, int self, lmap *lm, const void *buf)
     ebpf_lua_push_bytes_value(L, buf, lm->vsz);
 }
 
-EBPF_HOT static void push_value(lua_State *L, int self, lmap *lm, const void *buf)
+static void push_value(lua_State *L, int self, lmap *lm, const void *buf)
 {
     if (!lm->percpu) {
         push_one_value(L, self, lm, buf);
@@ -218,7 +217,7 @@ static uint64_t update_flags(lua_State *L, int idx)
     return vals[luaL_checkoption(L, idx, NULL, names)];
 }
 
-EBPF_HOT static int check_keyed(lua_State *L, lmap *lm)
+static int check_keyed(lua_State *L, lmap *lm)
 {
     if (lm->keyless)
         return luaL_error(L, "map '%s' (%s) has no keys; use push/pop/peek%s", mname(lm),
@@ -229,7 +228,7 @@ EBPF_HOT static int check_keyed(lua_State *L, lmap *lm)
 
 /* ---- element operations ---- */
 
-EBPF_HOT static int do_lookup(lua_State *L, lmap *lm, int self, int kidx, uint64_t flags, int raise)
+static int do_lookup(lua_State *L, lmap *lm, int self, int kidx, uint64_t flags, int raise)
 {
     unsigned char kst[STACK_BUF], vst[STACK_BUF];
     check_keyed(L, lm);
@@ -282,7 +281,7 @@ static int map_lookup_bytes(lua_State *L)
     return 1;
 }
 
-EBPF_HOT static int do_update(lua_State *L, lmap *lm, int self, int kidx, int vidx, uint64_t flags, int raise)
+static int do_update(lua_State *L, lmap *lm, int self, int kidx, int vidx, uint64_t flags, int raise)
 {
     unsigned char kst[STACK_BUF], vst[STACK_BUF];
     check_keyed(L, lm);
@@ -310,7 +309,7 @@ static int map_update(lua_State *L)
     return do_update(L, lm, 1, 2, 3, update_flags(L, 4), 0);
 }
 
-EBPF_HOT static int do_delete(lua_State *L, lmap *lm, int self, int kidx, int raise)
+static int do_delete(lua_State *L, lmap *lm, int self, int kidx, int raise)
 {
     unsigned char kst[STACK_BUF];
     check_keyed(L, lm);
@@ -895,7 +894,7 @@ static int push_property(lua_State *L, lmap *lm, const char *k)
 }
 
 /* __index: methods first, then properties, then m[key] lookup. */
-EBPF_HOT static int map_index(lua_State *L)
+static int map_index(lua_State *L)
 {
     lmap *lm = lua_touserdata(L, 1);
     if (lua_type(L, 2) == LUA_TSTRING) {
@@ -913,7 +912,7 @@ EBPF_HOT static int map_index(lua_State *L)
     return do_lookup(L, lm, 1, 2, 0, 1);
 }
 
-EBPF_HOT static int map_newindex(lua_State *L)
+static int map_newindex(lua_State *L)
 {
     lmap *lm = lua_touserdata(L, 1);
     if (!lm->m)

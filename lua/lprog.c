@@ -10,7 +10,6 @@
 #include "ebpf/types.h"
 #include "lmap.h"
 #include "lprog.h"
-#include "hot.h"
 
 lprog *ebpf_lua_toprog(lua_State *L, int idx)
 {
@@ -174,7 +173,7 @@ static void *opt_out_buf(lua_State *L, int opts, const char *field, size_t def, 
 /* run(data [, opts]) -> retval, duration_ns [, out]
  * opts: repeat_count, ctx, data_out (true|size), ctx_out (true|size), flags,
  * cpu, batch_size. out = {data=..., ctx=...} when outputs were asked. */
-EBPF_HOT static int prog_run(lua_State *L)
+static int prog_run(lua_State *L)
 {
     lprog *lp = ebpf_lua_checkmagic(L, 1, sizeof(lprog), LPROG_MAGIC, EBPF_PROG_MT);
     if (!lp->p)

@@ -8,7 +8,6 @@
 #include "ebpf/sys.h"
 #include "ebpf/types.h"
 #include "error_internal.h"
-#include "hot.h"
 #include "map_internal.h"
 
 struct ebpf_map {
@@ -245,7 +244,7 @@ size_t ebpf_map_value_buf_size(const struct ebpf_map *m)
     return (size_t)((m->value_size + 7) & ~7u) * (size_t)n;
 }
 
-EBPF_HOT static int elem_op(const struct ebpf_map *m, int cmd, const void *key, const void *value,
+static int elem_op(const struct ebpf_map *m, int cmd, const void *key, const void *value,
                    uint64_t flags, const char *op)
 {
     union bpf_attr a;
@@ -260,12 +259,12 @@ EBPF_HOT static int elem_op(const struct ebpf_map *m, int cmd, const void *key, 
     return r;
 }
 
-EBPF_HOT int ebpf_map_lookup(const struct ebpf_map *m, const void *key, void *value, uint64_t flags)
+int ebpf_map_lookup(const struct ebpf_map *m, const void *key, void *value, uint64_t flags)
 {
     return elem_op(m, BPF_MAP_LOOKUP_ELEM, key, value, flags, "lookup");
 }
 
-EBPF_HOT int ebpf_map_update(const struct ebpf_map *m, const void *key, const void *value, uint64_t flags)
+int ebpf_map_update(const struct ebpf_map *m, const void *key, const void *value, uint64_t flags)
 {
     int r = elem_op(m, BPF_MAP_UPDATE_ELEM, key, value, flags, "update");
     if (r == -ENOENT) /* BPF_EXIST on a missing key */
@@ -273,7 +272,7 @@ EBPF_HOT int ebpf_map_update(const struct ebpf_map *m, const void *key, const vo
     return r;
 }
 
-EBPF_HOT int ebpf_map_delete(const struct ebpf_map *m, const void *key)
+int ebpf_map_delete(const struct ebpf_map *m, const void *key)
 {
     return elem_op(m, BPF_MAP_DELETE_ELEM, key, NULL, 0, "delete");
 }

@@ -9,7 +9,6 @@
 #include "ebpf/sys.h"
 #include "ebpf/types.h"
 #include "error_internal.h"
-#include "hot.h"
 
 struct ebpf_prog {
     int fd;
@@ -268,7 +267,7 @@ uint32_t ebpf_prog_id(const struct ebpf_prog *p) { return p->id; }
 size_t ebpf_prog_insn_cnt(const struct ebpf_prog *p) { return p->insn_cnt; }
 const char *ebpf_prog_log(const struct ebpf_prog *p) { return p->log; }
 
-EBPF_HOT int ebpf_prog_run(const struct ebpf_prog *p, struct ebpf_prog_run_opts *o)
+int ebpf_prog_run(const struct ebpf_prog *p, struct ebpf_prog_run_opts *o)
 {
     union bpf_attr a;
     memset(&a, 0, EBPF_ATTR_SIZE(test.batch_size));

@@ -9,9 +9,8 @@
 
 #include "ebpf/sys.h"
 #include "error_internal.h"
-#include "hot.h"
 
-EBPF_HOT int ebpf_sys_bpf(int cmd, union bpf_attr *attr, size_t size)
+int ebpf_sys_bpf(int cmd, union bpf_attr *attr, size_t size)
 {
     long r = syscall(__NR_bpf, cmd, attr, (unsigned int)size);
     return r < 0 ? -errno : (int)r;
