@@ -160,12 +160,15 @@ static uint32_t pow2_at_least(uint32_t want)
     return n;
 }
 
-/* The parse's offset index in one anonymous mapping; when large, 2 MiB
- * aligned with transparent huge pages so that filling it costs a couple of
- * faults instead of hundreds. The name buckets come later (lazy_index). */
-static int index_alloc_parse(struct ebpf_btf *b, uint32_t cap)
+/* The parse's offset index in one anonymous mapping, with room in front
+ * for the name buckets that lazy_index may fill later (untouched pages
+ * cost nothing). When large, 2 MiB aligned with transparent huge pages so
+ * that filling it costs a couple of faults instead of hundreds, and the
+ * buckets share the index's huge page. */
+static int index_alloc_parse(struct ebpf_btf *b, uint32_t cap, uint32_t nbuckets)
 {
-    size_t total = (size_t)cap * sizeof(struct btf_idx);
+    size_t bsz = (size_t)nbuckets * sizeof(uint32_t);
+    size_t total = bsz + (size_t)cap * sizeof(struct btf_idx);
     const size_t huge = 2u << 20;
     char *p;
     size_t mapsz;
@@ -191,21 +194,24 @@ static int index_alloc_parse(struct ebpf_btf *b, uint32_t cap)
     }
     b->idx_map = p;
     b->idx_map_size = mapsz;
-    b->idx = (struct btf_idx *)p;
+    b->map_buckets = (uint32_t *)p;
+    b->map_nbuckets = nbuckets;
+    b->idx = (struct btf_idx *)(p + bsz);
     b->idx_cap = cap;
     return 0;
 }
 
 static void index_free(struct ebpf_btf *b)
 {
+    if (b->buckets != b->map_buckets)
+        free(b->buckets);
     if (b->idx_map)
         munmap(b->idx_map, b->idx_map_size);
     else
         free(b->idx);
-    free(b->buckets);
     b->idx_map = NULL;
     b->idx = NULL;
-    b->buckets = NULL;
+    b->buckets = b->map_buckets = NULL;
     b->idx_cap = b->nbuckets = 0;
 }
 
@@ -215,7 +221,8 @@ static int rehash(struct ebpf_btf *b, uint32_t want)
     uint32_t *nb = calloc(n, sizeof(uint32_t));
     if (!nb)
         return -ENOMEM;
-    free(b->buckets);
+    if (b->buckets != b->map_buckets)
+        free(b->buckets);
     b->buckets = nb;
     b->nbuckets = n;
     for (uint32_t j = 0; j < b->nr; j++) {
@@ -239,8 +246,11 @@ int btf_index_to_heap(struct ebpf_btf *b, uint32_t cap)
     if (b->nr)
         memcpy(ni, b->idx, (size_t)b->nr * sizeof(*ni));
     if (b->idx_map) {
+        if (b->buckets == b->map_buckets)
+            b->buckets = NULL; /* about to be unmapped; rehash rebuilds */
         munmap(b->idx_map, b->idx_map_size);
         b->idx_map = NULL;
+        b->map_buckets = NULL;
     } else {
         free(b->idx);
     }
@@ -341,7 +351,8 @@ struct ebpf_btf *btf_parse_blob(void *blob, size_t size, enum btf_storage storag
 
     /* Upper bound on the count: the smallest record is 12 bytes. */
     uint32_t cap = hdr.type_len / sizeof(struct btf_type) + 1;
-    if (index_alloc_parse(b, cap) < 0) {
+    /* Buckets: chains of ~2 keep the table cache-resident while filling. */
+    if (index_alloc_parse(b, cap, pow2_at_least(cap / 8)) < 0) {
         ebpf_err(ENOMEM, "parse", "btf %s: out of memory", what);
         goto fail;
     }
@@ -769,9 +780,10 @@ static const uint32_t *lazy_index(const struct ebpf_btf *cb)
     struct ebpf_btf *b = (struct ebpf_btf *)cb; /* a cache, not a visible change */
     pthread_mutex_lock(&index_lock);
     if (!b->buckets) {
-        /* Chains of ~2 keep the table cache-resident while filling. */
-        uint32_t nb = pow2_at_least(b->nr / 8);
-        uint32_t *mem = calloc(nb, sizeof(uint32_t));
+        /* The room reserved at parse (zero, next to the index), else the
+         * heap with chains of ~2. */
+        uint32_t nb = b->map_buckets ? b->map_nbuckets : pow2_at_least(b->nr / 8);
+        uint32_t *mem = b->map_buckets ? b->map_buckets : calloc(nb, sizeof(uint32_t));
         if (mem) {
             index_names(b, mem, nb);
             b->nbuckets = nb;

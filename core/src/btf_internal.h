@@ -37,7 +37,9 @@ struct ebpf_btf {
     uint32_t *buckets;   /* parsed BTF: NULL until lookups need it (btf.c) */
     uint32_t nbuckets;   /* power of two */
     uint64_t scanned;    /* types walked by lookups made without buckets */
-    void *idx_map;       /* parse: one mmap holding idx */
+    void *idx_map;       /* parse: one mmap holding idx and room for buckets */
+    uint32_t *map_buckets; /* that room (buckets == map_buckets: not malloc'd) */
+    uint32_t map_nbuckets;
     size_t idx_map_size;
 
     /* Writable mode (builder): types and strings in growable buffers. */
