@@ -76,6 +76,32 @@ function modes.hashmap(n, reps, batch)
     print(("W4 hashmap %s %s_ns_per_op=%.1f min=%.1f max=%.1f n=%d reps=%d%s"):format(
       LABEL, op, med, lo, hi, n, reps, op == "iterate" and " via=pairs" or ""))
   end
+  -- The floor of any binding: the same element loops on a userdata whose
+  -- metamethods are nothing but the raw syscall (ebpf_bench_floor).
+  local floor_ok, floor = pcall(require, "ebpf_bench_floor")
+  if not floor_ok then return end
+  local f = { update = {}, lookup = {}, delete = {} }
+  for r = 1, reps do
+    local m <close> = assert(ebpf.map { type = "hash", key_size = 4, value_size = 8, max_entries = n })
+    local u = floor.rawmap(m:fd())
+    local t0 = clock()
+    for k = 0, n - 1 do u[k] = w4_value(k) end
+    f.update[r] = (clock() - t0) / n
+    local sum = 0
+    t0 = clock()
+    for k = 0, n - 1 do sum = sum + u[k] end
+    f.lookup[r] = (clock() - t0) / n
+    if sum ~= want then fail("floor lookup sum") end
+    t0 = clock()
+    for k = 0, n - 1 do u[k] = nil end
+    f.delete[r] = (clock() - t0) / n
+  end
+  for _, op in ipairs { "update", "lookup", "delete" } do
+    local med, lo, hi = stats(f[op])
+    print(("W4 hashmap ebpf-floor-metamethod %s_ns_per_op=%.1f min=%.1f max=%.1f n=%d reps=%d"):format(
+      op, med, lo, hi, n, reps))
+    print(("W4 hashmap ratio %s_ns_per_op %s/ebpf-floor-metamethod=%.2f"):format(op, LABEL, stats(t[op]) / med))
+  end
 end
 
 function modes.testrun(calls, reps)
@@ -92,7 +118,7 @@ function modes.testrun(calls, reps)
   -- The raw syscall(2) floor, timed in this process and interleaved with
   -- the Lua loop in every repetition (as the anchors do for C).
   local floor_ok, floor = pcall(require, "ebpf_bench_floor")
-  local t, f = {}, {}
+  local t, f, b = {}, {}, {}
   for r = 1, reps do
     local t0 = clock()
     for _ = 1, calls do
@@ -100,7 +126,16 @@ function modes.testrun(calls, reps)
       if rv ~= 0 then fail("retval " .. tostring(rv)) end
     end
     t[r] = (clock() - t0) / calls
-    if floor_ok then f[r] = floor.testrun(prog:fd(), pkt, calls) end
+    if floor_ok then
+      f[r] = floor.testrun(prog:fd(), pkt, calls)
+      -- the least a binding can cost: a bare C function per call
+      local run1, fd = floor.run1, prog:fd()
+      t0 = clock()
+      for _ = 1, calls do
+        if run1(fd, pkt) ~= 0 then fail("floor retval") end
+      end
+      b[r] = (clock() - t0) / calls
+    end
   end
   local med, lo, hi = stats(t)
   print(("W6 testrun %s ns_per_call=%.1f min=%.1f max=%.1f calls=%d reps=%d pkt=64"):format(
@@ -110,6 +145,10 @@ function modes.testrun(calls, reps)
     print(("W6 testrun raw_syscall_lua_process ns_per_call=%.1f min=%.1f max=%.1f calls=%d reps=%d pkt=64"):format(
       fm, flo, fhi, calls, reps))
     print(("W6 testrun ratio ns_per_call %s/raw_syscall_lua_process=%.2f"):format(LABEL, med / fm))
+    local bm, blo, bhi = stats(b)
+    print(("W6 testrun ebpf-floor-bare-cfunction ns_per_call=%.1f min=%.1f max=%.1f calls=%d reps=%d pkt=64"):format(
+      bm, blo, bhi, calls, reps))
+    print(("W6 testrun ratio ns_per_call ebpf-floor-bare-cfunction/raw_syscall_lua_process=%.2f"):format(bm / fm))
   end
 end
 

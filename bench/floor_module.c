@@ -1,7 +1,12 @@
 /* ebpf_bench_floor: a Lua module for the benchmark only. It times floors
  * inside the Lua process, so the Lua figures can be set against them in the
  * same run:
- * - W6: raw syscall(2) BPF_PROG_TEST_RUN calls with one reused attr;
+ * - W6: raw syscall(2) BPF_PROG_TEST_RUN calls with one reused attr, and
+ *   one such call per call of a bare C function from a Lua loop (the least
+ *   any binding of prog:run can cost);
+ * - W4: a userdata whose __index/__newindex are nothing but the raw
+ *   syscall (u32 key, u64 value), i.e. m[k], m[k] = v, m[k] = nil with no
+ *   binding work at all;
  * - W2/W3: what handing N records to Lua costs before any reader work -
  *   a C->Lua call per record with two integers, a fresh 16-byte string per
  *   record, and the cheapest batch shape (a reused column of integers
@@ -107,10 +112,77 @@ static int columns(lua_State *L)
     return 1;
 }
 
+/* run1(prog_fd, data) -> retval: one raw test run, nothing else. */
+static int run1(lua_State *L)
+{
+    size_t len;
+    const char *data = lua_tolstring(L, 2, &len);
+    union bpf_attr a;
+    memset(&a, 0, offsetof(union bpf_attr, test.ctx_out) + sizeof(a.test.ctx_out));
+    a.test.prog_fd = (uint32_t)lua_tointeger(L, 1);
+    a.test.data_in = (uint64_t)(uintptr_t)data;
+    a.test.data_size_in = (uint32_t)len;
+    if (syscall(__NR_bpf, BPF_PROG_TEST_RUN, &a, offsetof(union bpf_attr, test.ctx_out) + sizeof(a.test.ctx_out)) < 0)
+        return luaL_error(L, "test run: %s", strerror(errno));
+    lua_pushinteger(L, a.test.retval);
+    return 1;
+}
+
+/* W4 floor: the map fd in a bare userdata. */
+static long map_elem(int cmd, int fd, uint32_t key, uint64_t *value)
+{
+    union bpf_attr a;
+    memset(&a, 0, offsetof(union bpf_attr, flags) + sizeof(a.flags));
+    a.map_fd = (uint32_t)fd;
+    a.key = (uint64_t)(uintptr_t)&key;
+    a.value = (uint64_t)(uintptr_t)value;
+    return syscall(__NR_bpf, cmd, &a, offsetof(union bpf_attr, flags) + sizeof(a.flags));
+}
+
+static int rawmap_index(lua_State *L)
+{
+    int fd = *(int *)lua_touserdata(L, 1);
+    uint64_t v = 0;
+    if (map_elem(BPF_MAP_LOOKUP_ELEM, fd, (uint32_t)lua_tointeger(L, 2), &v) < 0)
+        lua_pushnil(L);
+    else
+        lua_pushinteger(L, (lua_Integer)v);
+    return 1;
+}
+
+static int rawmap_newindex(lua_State *L)
+{
+    int fd = *(int *)lua_touserdata(L, 1);
+    uint32_t k = (uint32_t)lua_tointeger(L, 2);
+    if (lua_isnil(L, 3)) {
+        map_elem(BPF_MAP_DELETE_ELEM, fd, k, NULL);
+    } else {
+        uint64_t v = (uint64_t)lua_tointeger(L, 3);
+        if (map_elem(BPF_MAP_UPDATE_ELEM, fd, k, &v) < 0)
+            return luaL_error(L, "update: %s", strerror(errno));
+    }
+    return 0;
+}
+
+/* rawmap(fd) -> userdata u: u[k], u[k] = v, u[k] = nil on a u32 -> u64 map. */
+static int rawmap(lua_State *L)
+{
+    int fd = (int)luaL_checkinteger(L, 1);
+    *(int *)lua_newuserdatauv(L, sizeof(int), 0) = fd;
+    if (luaL_newmetatable(L, "ebpf_bench_floor.rawmap")) {
+        lua_pushcfunction(L, rawmap_index);
+        lua_setfield(L, -2, "__index");
+        lua_pushcfunction(L, rawmap_newindex);
+        lua_setfield(L, -2, "__newindex");
+    }
+    lua_setmetatable(L, -2);
+    return 1;
+}
+
 __attribute__((visibility("default"))) int luaopen_ebpf_bench_floor(lua_State *L)
 {
     static const luaL_Reg fns[] = {
-        {"testrun", testrun}, {"calls", calls}, {"strings", strings}, {"columns", columns}, {NULL, NULL}};
+        {"testrun", testrun}, {"run1", run1}, {"rawmap", rawmap}, {"calls", calls}, {"strings", strings}, {"columns", columns}, {NULL, NULL}};
     luaL_newlib(L, fns);
     return 1;
 }
