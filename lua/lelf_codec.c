@@ -7,7 +7,7 @@
 #include "../core/src/elf/ebtf.h"
 #include "lelf.h"
 
-static int is_char(const struct ebtf *b, uint32_t id)
+static int is_char(const struct ebpf_btf *b, uint32_t id)
 {
     const struct btf_type *t = ebtf_skip_mods(b, id, NULL);
     return t && ebtf_kind(t) == BTF_KIND_INT && t->size == 1;
@@ -27,7 +27,7 @@ static void push_int(lua_State *L, uint64_t v, uint32_t sz, int sign)
     lua_pushinteger(L, (lua_Integer)v);
 }
 
-void elf_codec_decode(lua_State *L, const struct ebtf *b, uint32_t id, const unsigned char *p, size_t size, int depth)
+void elf_codec_decode(lua_State *L, const struct ebpf_btf *b, uint32_t id, const unsigned char *p, size_t size, int depth)
 {
     const struct btf_type *t = ebtf_skip_mods(b, id, &id);
     luaL_checkstack(L, 4, "decode");
@@ -73,7 +73,7 @@ void elf_codec_decode(lua_State *L, const struct ebtf *b, uint32_t id, const uns
         break;
     case BTF_KIND_ARRAY: {
         const struct btf_array *a = ebtf_array(t);
-        int64_t esz = ebtf_size(b, a->type);
+        int64_t esz = ebpf_btf_sizeof(b, a->type);
         if (esz <= 0 || (uint64_t)esz * a->nelems > size)
             break;
         if (is_char(b, a->type)) {
@@ -106,7 +106,7 @@ void elf_codec_decode(lua_State *L, const struct ebtf *b, uint32_t id, const uns
                 v &= bsz == 64 ? ~0ull : ((1ull << bsz) - 1);
                 push_int(L, v, (bsz + 7) / 8, 0);
             } else {
-                int64_t ms = ebtf_size(b, m[i].type);
+                int64_t ms = ebpf_btf_sizeof(b, m[i].type);
                 if (ms < 0 || bo / 8 + (uint64_t)ms > t->size)
                     continue;
                 elf_codec_decode(L, b, m[i].type, p + bo / 8, (size_t)ms, depth + 1);
@@ -138,7 +138,7 @@ static void enc_error(lua_State *L, const char *what, const char *msg)
     luaL_error(L, "%s: %s", what, msg);
 }
 
-void elf_codec_encode(lua_State *L, int idx, const struct ebtf *b, uint32_t id, unsigned char *p, size_t size,
+void elf_codec_encode(lua_State *L, int idx, const struct ebpf_btf *b, uint32_t id, unsigned char *p, size_t size,
                       const char *what, int depth)
 {
     idx = lua_absindex(L, idx);
@@ -189,7 +189,7 @@ void elf_codec_encode(lua_State *L, int idx, const struct ebtf *b, uint32_t id, 
     }
     case BTF_KIND_ARRAY: {
         const struct btf_array *a = ebtf_array(t);
-        int64_t esz = ebtf_size(b, a->type);
+        int64_t esz = ebpf_btf_sizeof(b, a->type);
         if (esz <= 0)
             enc_error(L, what, "array element has no size");
         if (lt == LUA_TSTRING) {
@@ -226,7 +226,7 @@ void elf_codec_encode(lua_State *L, int idx, const struct ebtf *b, uint32_t id, 
             uint32_t bo = ebtf_member_bit_off(t, &m[i]), bsz = ebtf_member_bitfield_size(t, &m[i]);
             const char *n = ebtf_str(b, m[i].name_off);
             if (!n[0]) { /* anonymous: its members are read from the same table */
-                int64_t ms = ebtf_size(b, m[i].type);
+                int64_t ms = ebpf_btf_sizeof(b, m[i].type);
                 if (ms > 0 && bo / 8 + (uint64_t)ms <= t->size)
                     elf_codec_encode(L, idx, b, m[i].type, p + bo / 8, (size_t)ms, what, depth + 1);
                 continue;
@@ -245,7 +245,7 @@ void elf_codec_encode(lua_State *L, int idx, const struct ebtf *b, uint32_t id, 
                     memcpy(p + start, &cur, nb);
                 }
             } else {
-                int64_t ms = ebtf_size(b, m[i].type);
+                int64_t ms = ebpf_btf_sizeof(b, m[i].type);
                 if (ms >= 0 && bo / 8 + (uint64_t)ms <= t->size)
                     elf_codec_encode(L, -1, b, m[i].type, p + bo / 8, (size_t)ms, what, depth + 1);
             }

@@ -118,6 +118,9 @@ int btf_decl_sb(const struct ebpf_btf *b, uint32_t id, const char *name, struct 
 int btf_index_to_heap(struct ebpf_btf *b, uint32_t cap);
 /* Kernel BTF file: mmapped where possible, else read once. */
 struct ebpf_btf *btf_load_kernel_file(const char *path, const struct ebpf_btf *base);
+/* Module BTFs of /sys/kernel/btf (split on ebpf_btf_kernel()), read on
+ * first use and cached per process like vmlinux; n in *count. */
+struct ebpf_btf *const *btf_kernel_modules(size_t *count);
 /* Alignment C gives the type as the dumper writes it (no inference of
  * __aligned attributes from gaps, which the dumper writes as padding). */
 int64_t btf_align_natural(const struct ebpf_btf *b, uint32_t id);

@@ -1,5 +1,6 @@
 /* Kernel BTF: vmlinux (mmapped from sysfs where the kernel allows it, else
  * read once; parsed once per process), modules, and objects by id. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -124,21 +125,72 @@ static bool valid_module_name(const char *name)
     return true;
 }
 
+static struct ebpf_btf *load_module(const char *name, const struct ebpf_btf *base)
+{
+    char path[320];
+    snprintf(path, sizeof(path), "/sys/kernel/btf/%s", name);
+    struct ebpf_btf *b = btf_load_kernel_file(path, base);
+    if (b) {
+        b->is_kernel = true;
+        snprintf(b->kname, sizeof(b->kname), "%.63s", name); /* names are < 56 */
+    }
+    return b;
+}
+
 struct ebpf_btf *ebpf_btf_module(const char *name)
 {
     if (!valid_module_name(name))
         return ebpf_err_null(EINVAL, "open", "module btf: invalid module name '%s'", name ? name : "(null)");
     const struct ebpf_btf *base = ebpf_btf_kernel();
-    if (!base)
-        return NULL;
-    char path[128];
-    snprintf(path, sizeof(path), "/sys/kernel/btf/%s", name);
-    struct ebpf_btf *b = btf_load_kernel_file(path, base);
-    if (b) {
-        b->is_kernel = true;
-        snprintf(b->kname, sizeof(b->kname), "%s", name);
+    return base ? load_module(name, base) : NULL;
+}
+
+static struct ebpf_btf **modules;
+static size_t nmodules;
+static bool modules_listed;
+
+struct ebpf_btf *const *btf_kernel_modules(size_t *count)
+{
+    const struct ebpf_btf *base = ebpf_btf_kernel();
+    pthread_mutex_lock(&kernel_lock);
+    if (!modules_listed && base) {
+        modules_listed = true;
+        DIR *d = opendir("/sys/kernel/btf");
+        struct dirent *e;
+        bool failed = false;
+        while (d && (e = readdir(d))) {
+            if (e->d_name[0] == '.' || strcmp(e->d_name, "vmlinux") == 0 || !valid_module_name(e->d_name))
+                continue;
+            struct ebpf_btf *m = load_module(e->d_name, base);
+            struct ebpf_btf **n = m ? realloc(modules, (nmodules + 1) * sizeof(*n)) : NULL;
+            if (!n) {
+                ebpf_btf_free(m);
+                failed = true; /* a module that can't be read has no candidates */
+                continue;
+            }
+            modules = n;
+            modules[nmodules++] = m;
+        }
+        if (d)
+            closedir(d);
+        if (failed)
+            ebpf_error_clear();
     }
-    return b;
+    size_t n = nmodules;
+    pthread_mutex_unlock(&kernel_lock);
+    *count = n;
+    return modules;
+}
+
+/* Before vmlinux (their base) is freed, at unload like it. */
+__attribute__((destructor(102))) static void kernel_modules_free(void)
+{
+    for (size_t i = 0; i < nmodules; i++)
+        ebpf_btf_free(modules[i]);
+    free(modules);
+    modules = NULL;
+    nmodules = 0;
+    modules_listed = false;
 }
 
 int ebpf_btf_next_id(uint32_t id, uint32_t *next)

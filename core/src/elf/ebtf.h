@@ -1,54 +1,71 @@
-/* A small read-only BTF view used by the object loader: the object's own
- * .BTF and the kernel's (vmlinux + modules, split BTF). Types are indexed
- * once; names are looked up through a hash built on first use. */
+/* The object loader's BTF helpers: thin inlines over the library's
+ * struct ebpf_btf, so that the object's .BTF, vmlinux and module BTF share
+ * one parser, one index and one kernel/module cache (btf.c, btf_kernel.c). */
 #pragma once
 #include <linux/btf.h>
-#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
-struct ebpf_btf;
+#include "../btf_internal.h"
+#include "ebpf/btf.h"
 
-struct ebtf {
-    const struct ebtf *base;  /* split BTF: the vmlinux it extends */
-    const struct ebpf_btf *ext; /* backed by the library's kernel BTF (ebpf_btf_kernel): its
-                                 * index and name hash are used, nothing is re-indexed */
-    unsigned char *data; size_t size; bool owned;
-    const char *strs; uint32_t str_len;
-    const struct btf_type **types; /* index: id - start_id */
-    uint32_t start_id, ntypes;     /* ids [start_id, start_id + ntypes) */
-    uint32_t start_str;
-    uint32_t *hash; uint32_t *chain; uint32_t hcap; /* name -> ids */
-    int fd;                    /* unused (-1): module fds are opened per load */
-    char *mod_name;
-};
-
-/* Parses raw BTF; copy=false borrows data (must outlive the view). base
- * (may be NULL) makes it split BTF. Returns 0 or -errno with a message in
- * *err (static string). */
-int ebtf_init(struct ebtf *b, const void *data, size_t size, bool copy, const struct ebtf *base, const char **err);
-void ebtf_release(struct ebtf *b);
 /* Total ids (last id + 1), including the base. */
-uint32_t ebtf_nr(const struct ebtf *b);
-const struct btf_type *ebtf_type(const struct ebtf *b, uint32_t id);
-const char *ebtf_str(const struct ebtf *b, uint32_t off);
+static inline uint32_t ebtf_nr(const struct ebpf_btf *b) { return ebpf_btf_type_cnt(b); }
+/* The record of id; void (0) is an all-zero record, an id out of range NULL. */
+static inline const struct btf_type *ebtf_type(const struct ebpf_btf *b, uint32_t id)
+{
+    static const struct btf_type void_type;
+    return id ? btf_t(b, id) : &void_type;
+}
+/* The string at off; "" when out of bounds. */
+static inline const char *ebtf_str(const struct ebpf_btf *b, uint32_t off)
+{
+    const char *s = ebpf_btf_str(b, off);
+    return s ? s : "";
+}
 static inline int ebtf_kind(const struct btf_type *t) { return BTF_INFO_KIND(t->info); }
 static inline int ebtf_vlen(const struct btf_type *t) { return BTF_INFO_VLEN(t->info); }
 /* Skips typedef, const, volatile, restrict, type tags; *out_id gets the id
  * (0 when the chain is broken and NULL is returned). */
-const struct btf_type *ebtf_skip_mods(const struct ebtf *b, uint32_t id, uint32_t *out_id);
-/* Size in bytes of a type (resolving modifiers, arrays), or -EINVAL. */
-int64_t ebtf_size(const struct ebtf *b, uint32_t id);
-/* Ids whose name is `name` (exactly): first via ebtf_find_first, then
- * ebtf_find_next; 0 at the end. kind < 0: any kind. */
-uint32_t ebtf_find_first(const struct ebtf *b, const char *name, int kind);
-uint32_t ebtf_find_next(const struct ebtf *b, uint32_t prev, const char *name, int kind);
-/* Ids whose name, up to "___" suffixes, equals name[0..len): calls fn for
- * each (candidate search for CO-RE); stops when fn returns non-zero. */
-int ebtf_for_each_essential(const struct ebtf *b, const char *name, size_t len, int kind,
-                            int (*fn)(void *ctx, uint32_t id), void *ctx);
-/* Length of a name without its ___flavor suffix. */
-size_t ebtf_essential_len(const char *name);
+static inline const struct btf_type *ebtf_skip_mods(const struct ebpf_btf *b, uint32_t id, uint32_t *out_id)
+{
+    id = ebpf_btf_resolve(b, id);
+    const struct btf_type *t = ebtf_type(b, id);
+    int k = t ? ebtf_kind(t) : BTF_KIND_TYPEDEF;
+    bool chain = k == BTF_KIND_TYPEDEF || k == BTF_KIND_CONST || k == BTF_KIND_VOLATILE ||
+                 k == BTF_KIND_RESTRICT || k == BTF_KIND_TYPE_TAG; /* broken or too long */
+    if (out_id)
+        *out_id = chain ? 0 : id;
+    return chain ? NULL : t;
+}
+/* The lowest id named `name` (exactly) after `after`, 0 if none. Searches
+ * the base too: ebtf_find_own keeps to a split BTF's own types. */
+static inline uint32_t ebtf_find_next(const struct ebpf_btf *b, uint32_t after, const char *name, int kind)
+{
+    int64_t id = ebpf_btf_find_next(b, name, kind, after);
+    return id > 0 ? (uint32_t)id : 0;
+}
+static inline uint32_t ebtf_find_first(const struct ebpf_btf *b, const char *name, int kind)
+{
+    return ebtf_find_next(b, 0, name, kind);
+}
+/* A module's own type named `name` (not its base's), 0 if none. */
+static inline uint32_t ebtf_find_own(const struct ebpf_btf *b, const char *name, int kind)
+{
+    return ebtf_find_next(b, ebpf_btf_start_id(b) - 1, name, kind);
+}
+/* Length of a name without its ___flavour suffix: the last "x___y"
+ * separator starts it. */
+static inline size_t ebtf_essential_len(const char *name)
+{
+    size_t n = strlen(name);
+    for (size_t i = n >= 4 ? n - 4 : 0; i >= 1; i--)
+        if (name[i - 1] != '_' && name[i] == '_' && name[i + 1] == '_' && name[i + 2] == '_' &&
+            name[i + 3] && name[i + 3] != '_')
+            return i;
+    return n;
+}
 /* Members of struct/union, params of func_proto, enum values: raw access. */
 static inline const struct btf_member *ebtf_members(const struct btf_type *t) { return (const struct btf_member *)(t + 1); }
 static inline const struct btf_enum *ebtf_enums(const struct btf_type *t) { return (const struct btf_enum *)(t + 1); }
@@ -64,14 +81,3 @@ static inline uint32_t ebtf_member_bitfield_size(const struct btf_type *t, const
 {
     return BTF_INFO_KFLAG(t->info) ? BTF_MEMBER_BITFIELD_SIZE(m->offset) : 0;
 }
-
-/* Process-wide kernel BTF (vmlinux), parsed once; path NULL: default
- * /sys/kernel/btf/vmlinux. Other paths are parsed per call and must be
- * released by ebtf_kernel_put. Returns NULL + message on failure. */
-const struct ebtf *ebtf_kernel_get(const char *path, const char **err);
-void ebtf_kernel_put(const struct ebtf *b);
-/* Module BTFs (split on vmlinux), loaded on first use with their kernel
- * BTF object fds; n in *count. Process-wide cache. */
-struct ebtf *const *ebtf_kernel_modules(size_t *count);
-/* A new fd of a module's kernel BTF object (the caller closes it). */
-int ebtf_module_fd_open(const struct ebtf *m);

@@ -3,6 +3,7 @@
  * of externs (.kconfig, .ksyms, kfuncs). */
 #include <errno.h>
 #include <gelf.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,13 +13,13 @@
 
 #define FAIL(err, ...) ebpf_err(err, "open", __VA_ARGS__)
 
-static uint32_t find_datasec(const struct ebtf *b, const char *name)
+static uint32_t find_datasec(const struct ebpf_btf *b, const char *name)
 {
     return ebtf_find_first(b, name, BTF_KIND_DATASEC);
 }
 
 /* __uint(name, N) is `int (*name)[N]`. */
-static int uint_member(const struct ebtf *b, uint32_t type, uint32_t *out)
+static int uint_member(const struct ebpf_btf *b, uint32_t type, uint32_t *out)
 {
     const struct btf_type *t = ebtf_skip_mods(b, type, NULL);
     if (t && ebtf_kind(t) == BTF_KIND_PTR) {
@@ -32,7 +33,7 @@ static int uint_member(const struct ebtf *b, uint32_t type, uint32_t *out)
 }
 
 /* __ulong(name, N) is an enum member whose only value is N. */
-static int ulong_member(const struct ebtf *b, uint32_t type, uint64_t *out)
+static int ulong_member(const struct ebpf_btf *b, uint32_t type, uint64_t *out)
 {
     const struct btf_type *t = ebtf_skip_mods(b, type, NULL);
     if (!t || ebtf_vlen(t) < 1)
@@ -49,7 +50,7 @@ static int ulong_member(const struct ebtf *b, uint32_t type, uint64_t *out)
     return -EINVAL;
 }
 
-static int parse_def(struct ebpf_spec *s, const struct ebtf *b, uint32_t def_id, struct ebpf_map_spec *m,
+static int parse_def(struct ebpf_spec *s, const struct ebpf_btf *b, uint32_t def_id, struct ebpf_map_spec *m,
                      uint32_t *values_off, int depth)
 {
     const struct btf_type *t = ebtf_skip_mods(b, def_id, &def_id);
@@ -83,7 +84,7 @@ static int parse_def(struct ebpf_spec *s, const struct ebtf *b, uint32_t def_id,
             const struct btf_type *p = ebtf_skip_mods(b, mem[i].type, NULL);
             if (!p || ebtf_kind(p) != BTF_KIND_PTR)
                 return FAIL(EINVAL, "object '%s': map '%s': '%s' must be a pointer (__type)", s->name, m->name, n);
-            int64_t sz = ebtf_size(b, p->type);
+            int64_t sz = ebpf_btf_sizeof(b, p->type);
             if (sz < 0)
                 return FAIL(EINVAL, "object '%s': map '%s': %s type has no size", s->name, m->name, n);
             uint32_t *dst = n[0] == 'k' ? &m->key_size : &m->value_size;
@@ -155,7 +156,7 @@ static int parse_def(struct ebpf_spec *s, const struct ebtf *b, uint32_t def_id,
     return 0;
 }
 
-static int btf_maps(struct ebpf_spec *s, const struct ebtf *b, const GElf_Sym *syms, const char **symnames,
+static int btf_maps(struct ebpf_spec *s, const struct ebpf_btf *b, const GElf_Sym *syms, const char **symnames,
                     size_t nsym, int maps_sec, Elf_Data *rel)
 {
     uint32_t ds = find_datasec(b, ".maps");
@@ -246,7 +247,7 @@ static int btf_maps(struct ebpf_spec *s, const struct ebtf *b, const GElf_Sym *s
 }
 
 /* Types of global variables and the DATASEC of each data map. */
-static void data_types(struct ebpf_spec *s, const struct ebtf *b)
+static void data_types(struct ebpf_spec *s, const struct ebpf_btf *b)
 {
     for (size_t i = 0; i < s->nmap; i++) {
         struct ebpf_map_spec *m = s->maps[i];
@@ -271,7 +272,7 @@ static void data_types(struct ebpf_spec *s, const struct ebtf *b)
 
 /* Natural alignment of a type (ints/enums/pointers by size, arrays by
  * element, records by their largest member). */
-static uint32_t type_align(const struct ebtf *b, uint32_t id, int depth)
+static uint32_t type_align(const struct ebpf_btf *b, uint32_t id, int depth)
 {
     const struct btf_type *t = ebtf_skip_mods(b, id, &id);
     if (!t || depth > 16)
@@ -296,12 +297,12 @@ static uint32_t type_align(const struct ebtf *b, uint32_t id, int depth)
     }
 }
 
-static uint32_t kc_align(const struct ebtf *b, const struct eext *e)
+static uint32_t kc_align(const struct ebpf_btf *b, const struct eext *e)
 {
     return type_align(b, ebtf_type(b, e->btf_id)->type, 0);
 }
 
-static int externs(struct ebpf_spec *s, const struct ebtf *b)
+static int externs(struct ebpf_spec *s, const struct ebpf_btf *b)
 {
     uint32_t kc = find_datasec(b, ".kconfig"), ks = find_datasec(b, ".ksyms");
     uint32_t kconfig_size = 0;
@@ -330,7 +331,7 @@ static int externs(struct ebpf_spec *s, const struct ebtf *b)
                     e->type_id = rid;
                     e->typed = rt && ebtf_kind(rt) != 0 && rid != 0;
                     if (e->kind == EEXT_KCONFIG) {
-                        int64_t sz = ebtf_size(b, v->type);
+                        int64_t sz = ebpf_btf_sizeof(b, v->type);
                         if (sz <= 0 || sz > 4096)
                             return FAIL(EINVAL, "object '%s': kconfig '%s' has a bad type", s->name, e->name);
                         e->size = (uint32_t)sz;
@@ -398,18 +399,20 @@ int espec_btf(struct ebpf_spec *s, const GElf_Sym *syms, const char **symnames, 
 {
     (void)maps_data;
     if (s->btf) {
-        struct ebtf *b = calloc(1, sizeof(*b));
-        if (!b)
+        /* the raw parse: an ELF image as .BTF is not BTF (ebpf_btf_new would take its .BTF) */
+        void *copy = malloc(s->btf_size ? s->btf_size : 1);
+        if (!copy)
             return -ENOMEM;
-        const char *err = NULL;
-        int r = ebtf_init(b, s->btf, s->btf_size, false, NULL, &err);
-        if (r < 0) {
-            free(b);
-            if (r == -ENOMEM)
-                return r;
-            return FAIL(-r, "object '%s': .BTF: %s", s->name, err ? err : "malformed");
+        memcpy(copy, s->btf, s->btf_size);
+        s->obtf = btf_parse_blob(copy, s->btf_size, BTF_STORE_MALLOC, NULL, ".BTF");
+        if (!s->obtf) {
+            int e = errno ? errno : EINVAL;
+            if (e == ENOMEM)
+                return -ENOMEM;
+            char msg[256];
+            snprintf(msg, sizeof(msg), "%s", ebpf_error_message());
+            return FAIL(e, "object '%s': %s", s->name, msg);
         }
-        s->obtf = b;
     }
     if (maps_sec >= 0) {
         if (!s->obtf)

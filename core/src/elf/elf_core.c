@@ -20,7 +20,7 @@ struct acc {
 };
 
 struct cspec {
-    const struct ebtf *b;
+    const struct ebpf_btf *b;
     uint32_t root_id;
     struct acc a[MAX_ACC];
     int len;
@@ -76,7 +76,7 @@ static int parse_access(const char *s, int *raw, int *n)
 }
 
 /* The local spec: walks the access string over the object's BTF. */
-static int local_spec(const struct ebtf *b, const struct bpf_core_relo *r, struct cspec *sp)
+static int local_spec(const struct ebpf_btf *b, const struct bpf_core_relo *r, struct cspec *sp)
 {
     memset(sp, 0, sizeof(*sp));
     sp->b = b;
@@ -99,7 +99,7 @@ static int local_spec(const struct ebtf *b, const struct bpf_core_relo *r, struc
     }
     if (!is_field_kind(r->kind))
         return sp->nraw == 1 && sp->raw[0] == 0 ? 0 : -EINVAL;
-    int64_t sz = ebtf_size(b, id);
+    int64_t sz = ebpf_btf_sizeof(b, id);
     if (sz < 0)
         return -EINVAL;
     sp->a[0] = (struct acc){id, (uint32_t)sp->raw[0], NULL};
@@ -122,7 +122,7 @@ static int local_spec(const struct ebtf *b, const struct bpf_core_relo *r, struc
             id = m->type;
         } else if (ebtf_kind(t) == BTF_KIND_ARRAY) {
             const struct btf_array *a = ebtf_array(t);
-            int64_t esz = ebtf_size(b, a->type);
+            int64_t esz = ebpf_btf_sizeof(b, a->type);
             if (esz < 0)
                 return -EINVAL;
             sp->a[sp->len++] = (struct acc){id, (uint32_t)sp->raw[i], NULL};
@@ -137,7 +137,7 @@ static int local_spec(const struct ebtf *b, const struct bpf_core_relo *r, struc
     return 0;
 }
 
-static bool names_match(const struct ebtf *lb, const struct btf_type *lt, const struct ebtf *tb,
+static bool names_match(const struct ebpf_btf *lb, const struct btf_type *lt, const struct ebpf_btf *tb,
                         const struct btf_type *tt)
 {
     const char *ln = ebtf_str(lb, lt->name_off), *tn = ebtf_str(tb, tt->name_off);
@@ -148,7 +148,7 @@ static bool names_match(const struct ebtf *lb, const struct btf_type *lt, const 
 }
 
 /* Field types compatible across BTFs (names already matched above). */
-static bool fields_compat(const struct ebtf *lb, uint32_t lid, const struct ebtf *tb, uint32_t tid, int depth)
+static bool fields_compat(const struct ebpf_btf *lb, uint32_t lid, const struct ebpf_btf *tb, uint32_t tid, int depth)
 {
     const struct btf_type *l = ebtf_skip_mods(lb, lid, NULL), *t = ebtf_skip_mods(tb, tid, NULL);
     if (!l || !t || depth > 16)
@@ -173,7 +173,7 @@ static bool fields_compat(const struct ebtf *lb, uint32_t lid, const struct ebtf
 
 /* Finds member `name` in composite tid, descending into anonymous
  * members; adds its bit offset. */
-static int find_member(const struct ebtf *b, uint32_t tid, const char *name, uint64_t *bit_off,
+static int find_member(const struct ebpf_btf *b, uint32_t tid, const char *name, uint64_t *bit_off,
                        uint32_t *mtype, uint32_t *bsz, int depth)
 {
     const struct btf_type *t = ebtf_skip_mods(b, tid, &tid);
@@ -201,12 +201,12 @@ static int find_member(const struct ebtf *b, uint32_t tid, const char *name, uin
 
 /* Matches the local spec against a target root type; fills the target
  * spec's offsets. Returns 1 on match, 0 if not. */
-static int match_field(const struct cspec *ls, const struct ebtf *tb, uint32_t troot, struct cspec *ts)
+static int match_field(const struct cspec *ls, const struct ebpf_btf *tb, uint32_t troot, struct cspec *ts)
 {
     memset(ts, 0, sizeof(*ts));
     ts->b = tb;
     ts->root_id = troot;
-    int64_t sz = ebtf_size(tb, troot);
+    int64_t sz = ebpf_btf_sizeof(tb, troot);
     if (sz < 0)
         return 0;
     ts->bit_off = (uint64_t)ls->a[0].idx * (uint64_t)sz * 8;
@@ -232,7 +232,7 @@ static int match_field(const struct cspec *ls, const struct ebtf *tb, uint32_t t
             const struct btf_array *a = ebtf_array(t);
             if (a->nelems && ls->a[i].idx >= a->nelems)
                 return 0;
-            int64_t esz = ebtf_size(tb, a->type);
+            int64_t esz = ebpf_btf_sizeof(tb, a->type);
             if (esz < 0)
                 return 0;
             ts->bit_off += (uint64_t)ls->a[i].idx * (uint64_t)esz * 8;
@@ -246,7 +246,7 @@ static int match_field(const struct cspec *ls, const struct ebtf *tb, uint32_t t
 
 /* A simplified "types match": same kind, and for composites every
  * local member exists in the target with a compatible type. */
-static bool types_match(const struct ebtf *lb, uint32_t lid, const struct ebtf *tb, uint32_t tid)
+static bool types_match(const struct ebpf_btf *lb, uint32_t lid, const struct ebpf_btf *tb, uint32_t tid)
 {
     const struct btf_type *l = ebtf_skip_mods(lb, lid, &lid), *t = ebtf_skip_mods(tb, tid, &tid);
     if (!l || !t)
@@ -282,7 +282,7 @@ static bool types_match(const struct ebtf *lb, uint32_t lid, const struct ebtf *
     return fields_compat(lb, lid, tb, tid, 0);
 }
 
-static bool int_signed(const struct ebtf *b, uint32_t id)
+static bool int_signed(const struct ebpf_btf *b, uint32_t id)
 {
     const struct btf_type *t = ebtf_skip_mods(b, id, NULL);
     if (!t)
@@ -297,7 +297,7 @@ static bool int_signed(const struct ebtf *b, uint32_t id)
 /* Value of a field relocation from a (local or target) spec. */
 static int field_value(const struct cspec *sp, uint32_t kind, uint64_t *val, uint32_t *mem_sz)
 {
-    int64_t fsz = ebtf_size(sp->b, sp->field_type);
+    int64_t fsz = ebpf_btf_sizeof(sp->b, sp->field_type);
     if (fsz < 0)
         return -EINVAL;
     uint32_t byte_sz = (uint32_t)fsz, bit_sz = sp->bit_sz;
@@ -330,7 +330,7 @@ static int field_value(const struct cspec *sp, uint32_t kind, uint64_t *val, uin
 }
 
 struct cand_ctx {
-    const struct ebtf *lb, *tb;
+    const struct ebpf_btf *lb, *tb;
     const struct bpf_core_relo *r;
     const struct cspec *ls;
     int lkind;
@@ -340,9 +340,8 @@ struct cand_ctx {
     int err;
 };
 
-static int try_cand(void *c, uint32_t id)
+static int try_cand(struct cand_ctx *x, uint32_t id)
 {
-    struct cand_ctx *x = c;
     const struct btf_type *t = ebtf_type(x->tb, id);
     int k = ebtf_kind(t);
     bool kind_ok = k == x->lkind || (x->lkind == BTF_KIND_ENUM && k == BTF_KIND_ENUM64) ||
@@ -387,7 +386,7 @@ static int try_cand(void *c, uint32_t id)
             !fields_compat(x->lb, x->r->type_id, x->tb, id, 0) && !is_composite(t))
             return 0;
         if (kind == BPF_CORE_TYPE_SIZE) {
-            int64_t sz = ebtf_size(x->tb, id);
+            int64_t sz = ebpf_btf_sizeof(x->tb, id);
             if (sz < 0)
                 return 0;
             v = (uint64_t)sz;
@@ -407,7 +406,7 @@ static int try_cand(void *c, uint32_t id)
     return 0;
 }
 
-static void describe(const struct ebtf *lb, const struct bpf_core_relo *r, const struct cspec *ls, char *buf,
+static void describe(const struct ebpf_btf *lb, const struct bpf_core_relo *r, const struct cspec *ls, char *buf,
                      size_t len)
 {
     const struct btf_type *t = ebtf_skip_mods(lb, r->type_id, NULL);
@@ -425,6 +424,21 @@ static void describe(const struct ebtf *lb, const struct bpf_core_relo *r, const
         snprintf(buf + n, len - (size_t)n, " (access '%s')", ebtf_str(lb, r->access_str_off));
 }
 
+/* Tries the types of b after id `after` named name[0..len): kernel types
+ * carry no ___flavour suffixes, so the essential name is looked up
+ * exactly. */
+static void each_cand(const struct ebpf_btf *b, uint32_t after, const char *name, size_t len, struct cand_ctx *c)
+{
+    char buf[256];
+    if (len >= sizeof(buf))
+        return;
+    memcpy(buf, name, len);
+    buf[len] = 0;
+    for (uint32_t id = ebtf_find_next(b, after, buf, -1); id; id = ebtf_find_next(b, id, buf, -1))
+        if (try_cand(c, id))
+            return;
+}
+
 static void poison(struct bpf_insn *insn)
 {
     insn->code = BPF_JMP | BPF_CALL;
@@ -439,7 +453,7 @@ int ecore_apply(const struct ecore_env *env, const struct bpf_core_relo *r, stru
 {
     *poisoned = false;
     struct cspec ls;
-    const struct ebtf *lb = env->local;
+    const struct ebpf_btf *lb = env->local;
     if (r->kind > BPF_CORE_TYPE_MATCHES)
         return ebpf_err(ENOTSUP, "load", "CO-RE relocation kind %u is not supported", r->kind);
     if (local_spec(lb, r, &ls) < 0)
@@ -467,10 +481,10 @@ int ecore_apply(const struct ecore_env *env, const struct bpf_core_relo *r, stru
                 return ebpf_err(EINVAL, "load", "CO-RE relocation %s: bad local field", desc);
         }
         size_t el = ebtf_essential_len(lname);
-        ebtf_for_each_essential(env->kernel, lname, el, -1, try_cand, &c);
+        each_cand(env->kernel, 0, lname, el, &c);
         for (size_t m = 0; !c.found && !c.err && m < env->nmods; m++) {
-            c.tb = env->mods[m];
-            ebtf_for_each_essential(env->mods[m], lname, el, -1, try_cand, &c);
+            c.tb = env->mods[m]; /* its own types: its base is vmlinux, searched above */
+            each_cand(c.tb, ebpf_btf_start_id(c.tb) - 1, lname, el, &c);
         }
         if (c.err)
             return ebpf_err(ESRCH, "load", "CO-RE relocation %s: candidates in the kernel disagree", desc);

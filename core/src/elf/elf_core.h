@@ -4,16 +4,16 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-struct ebtf;
+struct ebpf_btf;
 
 /* The helper id of a poisoned instruction (0xbad2310, as libbpf uses so
  * tools recognise it): "invalid func unknown#195896080". */
 #define ECORE_POISON_IMM 195896080
 
 struct ecore_env {
-    const struct ebtf *local;   /* object BTF */
-    const struct ebtf *kernel;  /* vmlinux BTF (may be NULL) */
-    struct ebtf *const *mods; size_t nmods;
+    const struct ebpf_btf *local;   /* object BTF */
+    const struct ebpf_btf *kernel;  /* vmlinux BTF (may be NULL) */
+    struct ebpf_btf *const *mods; size_t nmods;
 };
 
 /* Applies relocation r to buf[idx] (buf has n insns). Returns 0 (with

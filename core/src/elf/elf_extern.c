@@ -81,7 +81,7 @@ static const char *config_value(const char *cfg, const char *name, size_t *len)
     return NULL;
 }
 
-static int store(const struct eext *e, const struct ebtf *b, unsigned char *dst, const char *v, size_t vl)
+static int store(const struct eext *e, const struct ebpf_btf *b, unsigned char *dst, const char *v, size_t vl)
 {
     const struct btf_type *t = ebtf_skip_mods(b, e->type_id, NULL);
     int kind = t ? ebtf_kind(t) : -1;
@@ -130,7 +130,7 @@ static int store(const struct eext *e, const struct ebtf *b, unsigned char *dst,
     return ebpf_err(EINVAL, "load", "kconfig '%s': unsupported type", e->name);
 }
 
-int eext_kconfig(const struct ebpf_spec *s, const struct ebtf *kbtf, unsigned char *img)
+int eext_kconfig(const struct ebpf_spec *s, const struct ebpf_btf *kbtf, unsigned char *img)
 {
     char *cfg = NULL;
     bool cfg_read = false;
@@ -226,7 +226,7 @@ int eext_kallsyms(const struct ebpf_spec *s, struct eext_val *ev)
  * unions, enums and forwards match by kind only; integers unless they
  * are bitfield-like; pointers and arrays by what they point to / hold;
  * function prototypes by arity, every parameter and the return type. */
-static bool types_compat(const struct ebtf *lb, uint32_t lid, const struct ebtf *kb, uint32_t kid, int depth)
+static bool types_compat(const struct ebpf_btf *lb, uint32_t lid, const struct ebpf_btf *kb, uint32_t kid, int depth)
 {
     const struct btf_type *l = ebtf_skip_mods(lb, lid, NULL), *k = ebtf_skip_mods(kb, kid, NULL);
     if (!l || !k || depth > 32 || ebtf_kind(l) != ebtf_kind(k))
@@ -254,7 +254,7 @@ static bool types_compat(const struct ebtf *lb, uint32_t lid, const struct ebtf 
 }
 
 /* "struct rq", "int", "func_proto(2 params)": enough to tell two types apart. */
-static void type_desc(const struct ebtf *b, uint32_t id, char *buf, size_t len)
+static void type_desc(const struct ebpf_btf *b, uint32_t id, char *buf, size_t len)
 {
     const struct btf_type *t = ebtf_skip_mods(b, id, NULL);
     if (!t) {
@@ -271,7 +271,7 @@ static void type_desc(const struct ebtf *b, uint32_t id, char *buf, size_t len)
 }
 
 /* Typed ksyms and kfuncs: the object's type must fit the kernel's. */
-static int check_compat(const struct ebpf_spec *s, const struct eext *e, const struct ebtf *kb, uint32_t kid)
+static int check_compat(const struct ebpf_spec *s, const struct eext *e, const struct ebpf_btf *kb, uint32_t kid)
 {
     const struct btf_type *lt = s->obtf && e->btf_id ? ebtf_type(s->obtf, e->btf_id) : NULL;
     const struct btf_type *kt = ebtf_type(kb, kid);
@@ -284,7 +284,7 @@ static int check_compat(const struct ebpf_spec *s, const struct eext *e, const s
                     e->kind == EEXT_KFUNC ? "kfunc" : "ksym", e->name, ours, theirs);
 }
 
-int eext_ksym(const struct ebpf_spec *s, const struct eext *e, const struct ebtf *kbtf, struct ebtf *const *mods,
+int eext_ksym(const struct ebpf_spec *s, const struct eext *e, const struct ebpf_btf *kbtf, struct ebpf_btf *const *mods,
               size_t nmods, struct eext_val *out)
 {
     memset(out, 0, sizeof(*out));
@@ -300,10 +300,7 @@ int eext_ksym(const struct ebpf_spec *s, const struct eext *e, const struct ebtf
         }
     }
     for (size_t m = 0; m < nmods; m++) {
-        uint32_t id = ebtf_find_first(mods[m], e->name, kind);
-        /* find_first also walks the base; keep only the module's ids */
-        for (; id && id < mods[m]->start_id; id = ebtf_find_next(mods[m], id, e->name, kind))
-            ;
+        uint32_t id = ebtf_find_own(mods[m], e->name, kind);
         if (id) {
             out->found = true;
             out->btf_id = id;

@@ -8,7 +8,7 @@
 
 #include "ebpf/elf.h"
 
-struct ebtf;
+struct ebpf_btf;
 
 /* UAPI values newer than the system headers (Debian 12 ships 6.1). */
 #define EBPF_BPF_NETFILTER 45
@@ -151,7 +151,7 @@ struct ebpf_spec {
     int kconfig_map;   /* index or -1 */
     void *btf; size_t btf_size;         /* .BTF copy */
     void *btf_ext; size_t btf_ext_size; /* .BTF.ext copy */
-    struct ebtf *obtf;                  /* view of .btf, NULL if none */
+    struct ebpf_btf *obtf;              /* .btf parsed, NULL if none */
     struct extsec *ext[3]; size_t next_sec[3]; /* .BTF.ext: func, line, core */
 };
 
@@ -170,4 +170,3 @@ void emap_free(struct ebpf_map_spec *m);
 int espec_add_map(struct ebpf_spec *s, struct ebpf_map_spec *m);
 int espec_func_at(const struct ebpf_spec *s, int sec, uint32_t insn);
 int espec_find_ext(const struct ebpf_spec *s, const char *name);
-struct ebtf;

@@ -41,12 +41,12 @@ struct ld {
     const struct ebpf_spec *s;
     const struct ebpf_load_opts *o;
     struct ebpf_collection *c;
-    const struct ebtf *kbtf;   /* NULL until needed */
+    const struct ebpf_btf *kbtf;   /* NULL until needed */
     bool kbtf_owned, kbtf_tried;
-    struct ebtf *const *mods; size_t nmods; bool mods_tried;
+    struct ebpf_btf *const *mods; size_t nmods; bool mods_tried;
     struct eext_val *ev;
     int *fd_array; size_t nfd;
-    struct { const struct ebtf *mod; int fd; } *modfds; size_t nmodfd; /* closed after load */
+    struct { const struct ebpf_btf *mod; int fd; } *modfds; size_t nmodfd; /* closed after load */
     unsigned char *kconfig;
     struct eso_kern *so;       /* per map: struct_ops maps resolved against the kernel */
 };
@@ -55,16 +55,19 @@ struct ld {
 
 /* ---- kernel BTF ---- */
 
-static const struct ebtf *kernel_btf(struct ld *L)
+static const struct ebpf_btf *kernel_btf(struct ld *L)
 {
     if (!L->kbtf_tried) {
         L->kbtf_tried = true;
-        const char *err = "";
-        L->kbtf = ebtf_kernel_get(L->o ? L->o->kernel_btf : NULL, &err);
-        L->kbtf_owned = L->o && L->o->kernel_btf;
-        if (!L->kbtf)
+        const char *path = L->o ? L->o->kernel_btf : NULL;
+        L->kbtf = path ? ebpf_btf_kernel_from(path) : ebpf_btf_kernel();
+        L->kbtf_owned = path != NULL;
+        if (!L->kbtf) {
+            char err[256];
+            snprintf(err, sizeof(err), "%s", ebpf_error_message());
             ebpf_err(errno ? errno : ENOENT, "load", "object '%s': kernel BTF %s: %s", L->s->name,
-                     L->o && L->o->kernel_btf ? L->o->kernel_btf : "/sys/kernel/btf/vmlinux", err);
+                     path ? path : "/sys/kernel/btf/vmlinux", err);
+        }
     }
     return L->kbtf;
 }
@@ -75,10 +78,10 @@ static void kernel_mods(struct ld *L)
         return;
     L->mods_tried = true;
     if (!L->kbtf_owned && kernel_btf(L))
-        L->mods = ebtf_kernel_modules(&L->nmods);
+        L->mods = btf_kernel_modules(&L->nmods);
 }
 
-static int mod_fd(struct ld *L, const struct ebtf *m);
+static int mod_fd(struct ld *L, const struct ebpf_btf *m);
 
 /* ---- struct_ops maps: kernel layout before the maps, update after the programs ---- */
 
@@ -90,7 +93,7 @@ static int resolve_struct_ops(struct ld *L)
             continue;
         if (!L->so && !(L->so = calloc(s->nmap, sizeof(*L->so))))
             return -ENOMEM;
-        const struct ebtf *k = kernel_btf(L);
+        const struct ebpf_btf *k = kernel_btf(L);
         if (!k)
             return -ENOENT;
         kernel_mods(L);
@@ -147,30 +150,30 @@ static int load_btf(struct ld *L)
     L->c->btf_fd = -1;
     if (!s->obtf)
         return 0;
-    unsigned char *raw = malloc(s->btf_size);
+    /* The fixups edit a copy of .BTF in place: the records of s->obtf
+     * (parsed from the same bytes) are found at the same offsets. */
+    size_t rsz = 0;
+    const char *orig = ebpf_btf_raw(s->obtf, &rsz);
+    unsigned char *raw = malloc(rsz ? rsz : 1);
     if (!raw)
         return -ENOMEM;
-    memcpy(raw, s->btf, s->btf_size);
-    struct ebtf b;
-    const char *err;
-    if (ebtf_init(&b, raw, s->btf_size, false, NULL, &err) < 0) {
-        free(raw);
-        return 0;
-    }
+    memcpy(raw, orig, rsz);
+#define RAW_TYPE(id) ((struct btf_type *)(raw + ((const char *)ebtf_type(s->obtf, (id)) - orig)))
+    const struct ebpf_btf *b = s->obtf;
     uint32_t int_id = 0;
-    for (uint32_t id = 1; id < ebtf_nr(&b) && !int_id; id++) {
-        const struct btf_type *t = ebtf_type(&b, id);
+    for (uint32_t id = 1; id < ebtf_nr(b) && !int_id; id++) {
+        const struct btf_type *t = ebtf_type(b, id);
         if (ebtf_kind(t) == BTF_KIND_INT && t->size == 4)
             int_id = id;
     }
-    for (uint32_t id = 1; id < ebtf_nr(&b); id++) {
-        struct btf_type *t = (struct btf_type *)ebtf_type(&b, id);
-        const char *name = ebtf_str(&b, t->name_off);
+    for (uint32_t id = 1; id < ebtf_nr(b); id++) {
+        struct btf_type *t = RAW_TYPE(id);
+        const char *name = ebtf_str(b, t->name_off);
         if (ebtf_kind(t) == BTF_KIND_FUNC && ebtf_vlen(t) > BTF_FUNC_GLOBAL) {
             t->info = BTF_INFO_ENC(BTF_KIND_FUNC, 0, BTF_FUNC_GLOBAL); /* extern kfunc decl */
             /* a FUNC needs named parameters; clang may share the proto
              * of an unnamed function pointer type */
-            struct btf_type *proto = (struct btf_type *)ebtf_type(&b, t->type);
+            struct btf_type *proto = ebtf_type(b, t->type) ? RAW_TYPE(t->type) : NULL;
             struct btf_param *pa = proto && ebtf_kind(proto) == BTF_KIND_FUNC_PROTO ? (struct btf_param *)(proto + 1) : NULL;
             for (int k = 0; pa && k < ebtf_vlen(proto); k++)
                 if (pa[k].type && !pa[k].name_off)
@@ -200,10 +203,10 @@ static int load_btf(struct ld *L)
                 if (s->secs[i].name && strcmp(s->secs[i].name, name) == 0)
                     t->size = (uint32_t)s->secs[i].size;
             for (int k = 0; k < vlen; k++) {
-                const struct btf_type *var = ebtf_type(&b, vs[k].type);
+                const struct btf_type *var = ebtf_type(b, vs[k].type);
                 if (!var || ebtf_kind(var) != BTF_KIND_VAR)
                     continue;
-                const char *vn = ebtf_str(&b, var->name_off);
+                const char *vn = ebtf_str(b, var->name_off);
                 int vi = ebpf_spec_var_find(s, vn);
                 if (vi >= 0 && strcmp(s->maps[s->vars[vi].map]->name, name) == 0)
                     vs[k].offset = s->vars[vi].off;
@@ -216,10 +219,10 @@ static int load_btf(struct ld *L)
             }
         }
     }
-    ebtf_release(&b);
+#undef RAW_TYPE
     /* The BTF loader rewrites the kinds the feature probes find missing
      * (ids kept); the object keeps its own dup of the fd. */
-    struct ebpf_btf *eb = ebpf_btf_new(raw, s->btf_size, NULL);
+    struct ebpf_btf *eb = ebpf_btf_new(raw, rsz, NULL);
     int fd = eb ? ebpf_btf_load(eb, NULL) : -1;
     if (fd >= 0)
         fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
@@ -483,14 +486,15 @@ static int append_func(struct pb *b, const struct ebpf_spec *s, int fi, const ch
 }
 
 /* fd of a module's BTF object, opened once per load. */
-static int mod_fd(struct ld *L, const struct ebtf *m)
+static int mod_fd(struct ld *L, const struct ebpf_btf *m)
 {
     for (size_t i = 0; i < L->nmodfd; i++)
         if (L->modfds[i].mod == m)
             return L->modfds[i].fd;
-    int fd = ebtf_module_fd_open(m);
+    const char *name = ebpf_btf_kernel_name(m);
+    int fd = ebpf_btf_kernel_module_fd(name);
     if (fd < 0)
-        return ebpf_err(-fd, "load", "module BTF '%s': no kernel object", m->mod_name ? m->mod_name : "?");
+        return ebpf_err(-fd, "load", "module BTF '%s': no kernel object", name);
     void *n = realloc(L->modfds, (L->nmodfd + 1) * sizeof(*L->modfds));
     if (!n) {
         close(fd);
@@ -515,7 +519,7 @@ static void ld_release(struct ld *L)
         eso_kern_release(&L->so[i]);
     free(L->so);
     if (L->kbtf_owned)
-        ebtf_kernel_put(L->kbtf);
+        ebpf_btf_free((struct ebpf_btf *)L->kbtf);
 }
 
 static int map_fd_of(struct ld *L, int mi) { return ebpf_map_fd(L->c->maps[mi].map); }
@@ -742,7 +746,7 @@ static int attach_btf(struct ld *L, const struct ebpf_prog_spec *p, struct ebpf_
     }
     const char *colon = strchr(name, ':'); /* fentry/module:func */
     const char *fname = colon ? colon + 1 : name;
-    const struct ebtf *k = kernel_btf(L);
+    const struct ebpf_btf *k = kernel_btf(L);
     if (!k)
         return -ENOENT;
     uint32_t id = ebtf_find_first(k, fname, kind);
@@ -752,8 +756,8 @@ static int attach_btf(struct ld *L, const struct ebpf_prog_spec *p, struct ebpf_
     }
     kernel_mods(L);
     for (size_t m = 0; m < L->nmods; m++) {
-        id = ebtf_find_first(L->mods[m], fname, kind);
-        if (id >= L->mods[m]->start_id) {
+        id = ebtf_find_own(L->mods[m], fname, kind);
+        if (id) {
             int fd = mod_fd(L, L->mods[m]);
             if (fd < 0)
                 return fd;
@@ -928,7 +932,7 @@ struct ebpf_collection *ebpf_collection_load(const struct ebpf_spec *s, const st
             }
             continue;
         }
-        const struct ebtf *k = (e->kind == EEXT_KFUNC || e->typed) ? kernel_btf(&L) : NULL;
+        const struct ebpf_btf *k = (e->kind == EEXT_KFUNC || e->typed) ? kernel_btf(&L) : NULL;
         if (k)
             kernel_mods(&L);
         if ((r = eext_ksym(s, e, k, L.mods, L.nmods, &L.ev[i])) < 0)

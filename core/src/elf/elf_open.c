@@ -114,10 +114,7 @@ void ebpf_spec_free(struct ebpf_spec *s)
     free(s->exts);
     for (int k = 0; k < 3; k++)
         free(s->ext[k]);
-    if (s->obtf) {
-        ebtf_release(s->obtf);
-        free(s->obtf);
-    }
+    ebpf_btf_free(s->obtf);
     free(s->btf);
     free(s->btf_ext);
     free(s->name);

@@ -29,7 +29,7 @@ void eso_spec_free(struct eso_spec *st)
 static int add_var(struct ebpf_spec *s, int sec, bool link, const struct btf_type *var, Elf_Data *d,
                    const GElf_Sym *syms, const char **symnames, size_t nsym)
 {
-    const struct ebtf *b = s->obtf;
+    const struct ebpf_btf *b = s->obtf;
     const char *name = ebtf_str(b, var->name_off);
     size_t k;
     for (k = 0; k < nsym; k++)
@@ -73,7 +73,7 @@ static int add_var(struct ebpf_spec *s, int sec, bool link, const struct btf_typ
 
 /* The member of struct t at byte offset off that is a function pointer,
  * or NULL. */
-static const char *fptr_member_at(const struct ebtf *b, const struct btf_type *t, uint64_t off)
+static const char *fptr_member_at(const struct ebpf_btf *b, const struct btf_type *t, uint64_t off)
 {
     const struct btf_member *mem = ebtf_members(t);
     for (int i = 0; i < ebtf_vlen(t); i++) {

@@ -20,7 +20,7 @@ void eso_spec_free(struct eso_spec *st);
 
 /* A struct_ops map resolved against the kernel's BTF at load. */
 struct eso_kern {
-    const struct ebtf *btf;   /* vmlinux or the module defining the struct */
+    const struct ebpf_btf *btf;   /* vmlinux or the module defining the struct */
     bool module;
     uint32_t type_id;         /* struct <name> */
     uint32_t vtype_id;        /* struct bpf_struct_ops_<name> */
@@ -32,8 +32,8 @@ struct eso_kern {
 
 /* Finds the kernel types (vmlinux, then modules) and copies the data
  * members by name into the kernel layout. 0 or -errno with a message. */
-int eso_resolve(const struct ebpf_spec *s, const struct ebpf_map_spec *m, const struct ebtf *vmlinux,
-                struct ebtf *const *mods, size_t nmods, struct eso_kern *k);
+int eso_resolve(const struct ebpf_spec *s, const struct ebpf_map_spec *m, const struct ebpf_btf *vmlinux,
+                struct ebpf_btf *const *mods, size_t nmods, struct eso_kern *k);
 void eso_kern_release(struct eso_kern *k);
 /* The struct_ops target of program pi: *kern and *member of the first
  * map slot using it; -ESRCH if none, -EINVAL if two maps disagree. */

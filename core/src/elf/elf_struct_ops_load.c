@@ -22,14 +22,14 @@ void eso_kern_release(struct eso_kern *k)
     memset(k, 0, sizeof(*k));
 }
 
-static bool is_fptr(const struct ebtf *b, uint32_t type)
+static bool is_fptr(const struct ebpf_btf *b, uint32_t type)
 {
     const struct btf_type *p = ebtf_skip_mods(b, type, NULL);
     const struct btf_type *f = p && ebtf_kind(p) == BTF_KIND_PTR ? ebtf_skip_mods(b, p->type, NULL) : NULL;
     return f && ebtf_kind(f) == BTF_KIND_FUNC_PROTO;
 }
 
-static int member_by_name(const struct ebtf *b, const struct btf_type *t, const char *name)
+static int member_by_name(const struct ebpf_btf *b, const struct btf_type *t, const char *name)
 {
     for (int i = 0; i < ebtf_vlen(t); i++)
         if (strcmp(ebtf_str(b, ebtf_members(t)[i].name_off), name) == 0)
@@ -39,7 +39,7 @@ static int member_by_name(const struct ebtf *b, const struct btf_type *t, const 
 
 /* struct <name> and bpf_struct_ops_<name> in one BTF (vmlinux, then the
  * module that defines the value type). */
-static int find_types(const char *map, const char *tn, const struct ebtf *vmlinux, struct ebtf *const *mods,
+static int find_types(const char *map, const char *tn, const struct ebpf_btf *vmlinux, struct ebpf_btf *const *mods,
                       size_t nmods, struct eso_kern *k)
 {
     char vn[300];
@@ -53,9 +53,9 @@ static int find_types(const char *map, const char *tn, const struct ebtf *vmlinu
         return 0;
     }
     for (size_t i = 0; i < nmods; i++) {
-        uint32_t v = ebtf_find_first(mods[i], vn, BTF_KIND_STRUCT);
+        uint32_t v = ebtf_find_own(mods[i], vn, BTF_KIND_STRUCT);
         uint32_t t = ebtf_find_first(mods[i], tn, BTF_KIND_STRUCT);
-        if (v >= mods[i]->start_id && t) {
+        if (v && t) {
             k->btf = mods[i];
             k->module = true;
             k->type_id = t;
@@ -81,13 +81,13 @@ static bool all_zero(const unsigned char *p, size_t n)
 static int place_member(const struct ebpf_spec *s, const struct ebpf_map_spec *m, const struct btf_type *ot,
                         int i, const struct btf_type *kt, uint32_t data_off, struct eso_kern *k)
 {
-    const struct ebtf *ob = s->obtf;
+    const struct ebpf_btf *ob = s->obtf;
     const struct btf_member *om = &ebtf_members(ot)[i];
     const char *name = ebtf_str(ob, om->name_off);
     const char *tn = m->st_ops->type_name;
     uint32_t mo = ebtf_member_bit_off(ot, om) / 8, obits = ebtf_member_bitfield_size(ot, om);
     bool ofp = is_fptr(ob, om->type);
-    int64_t msz = ofp ? 8 : obits ? (ebtf_member_bit_off(ot, om) % 8 + obits + 7) / 8 : ebtf_size(ob, om->type);
+    int64_t msz = ofp ? 8 : obits ? (ebtf_member_bit_off(ot, om) % 8 + obits + 7) / 8 : ebpf_btf_sizeof(ob, om->type);
     if (msz < 0 || mo + (uint64_t)msz > m->data_size)
         return FAIL(EINVAL, "struct_ops map '%s': member '%s' of struct %s has no size", m->name, name, tn);
     int slot = -1;
@@ -117,7 +117,7 @@ static int place_member(const struct ebpf_spec *s, const struct ebpf_map_spec *m
     if (obits || ebtf_member_bitfield_size(kt, km))
         return FAIL(ENOTSUP, "struct_ops map '%s': member '%s' of struct %s is a bitfield (not supported)", m->name,
                     name, tn);
-    int64_t ksz = ebtf_size(k->btf, km->type);
+    int64_t ksz = ebpf_btf_sizeof(k->btf, km->type);
     if (ksz != msz)
         return FAIL(EINVAL, "struct_ops map '%s': member '%s' of struct %s is %lld bytes in the object but %lld in "
                     "the kernel", m->name, name, tn, (long long)msz, (long long)ksz);
@@ -127,8 +127,8 @@ static int place_member(const struct ebpf_spec *s, const struct ebpf_map_spec *m
     return 0;
 }
 
-int eso_resolve(const struct ebpf_spec *s, const struct ebpf_map_spec *m, const struct ebtf *vmlinux,
-                struct ebtf *const *mods, size_t nmods, struct eso_kern *k)
+int eso_resolve(const struct ebpf_spec *s, const struct ebpf_map_spec *m, const struct ebpf_btf *vmlinux,
+                struct ebpf_btf *const *mods, size_t nmods, struct eso_kern *k)
 {
     memset(k, 0, sizeof(*k));
     const char *tn = m->st_ops->type_name;
