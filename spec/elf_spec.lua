@@ -194,7 +194,7 @@ describe("spec:load", function()
     coll:close()
     local c2, err = ebpf.load(td("core"), { kernel_btf = "/nonexistent/vmlinux" })
     assert.is_nil(c2)
-    assert.matches("kernel BTF /nonexistent/vmlinux", tostring(err))
+    assert.matches("kernel btf '/nonexistent/vmlinux': No such file", tostring(err))
   end)
 
   it("initialises maps-of-maps and prog arrays statically", function()

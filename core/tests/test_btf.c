@@ -3,6 +3,7 @@
  * probes, bit access, the value
  * formatter, and a deterministic mutation run over the parser and every
  * accessor (for ASan/UBSan). */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <gelf.h>
@@ -420,6 +421,29 @@ static void test_kernel(void)
     walk(k);
 }
 
+/* Module BTFs: one per /sys/kernel/btf entry but vmlinux, split on the
+ * shared vmlinux, listed once per process. */
+static void test_kernel_modules(void)
+{
+    const struct ebpf_btf *k = ebpf_btf_kernel();
+    if (!k)
+        return;
+    size_t n = 0, n2 = 0;
+    struct ebpf_btf *const *mods = btf_kernel_modules(&n);
+    CHECK(btf_kernel_modules(&n2) == mods && n2 == n);
+    size_t want = 0;
+    DIR *d = opendir("/sys/kernel/btf");
+    for (struct dirent *e; d && (e = readdir(d));)
+        want += e->d_name[0] != '.' && strcmp(e->d_name, "vmlinux") != 0;
+    if (d)
+        closedir(d);
+    CHECK(n == want);
+    for (size_t i = 0; i < n; i++) {
+        CHECK(ebpf_btf_base(mods[i]) == k && ebpf_btf_start_id(mods[i]) == ebpf_btf_type_cnt(k));
+        CHECK(ebpf_btf_is_kernel(mods[i]) && ebpf_btf_kernel_name(mods[i])[0]);
+    }
+}
+
 /* A parsed BTF answers name lookups by walking its records until the walks
  * add up to its size, then through a hash index: both must give the same
  * lowest ids, for a kind or any kind, and for find_next. */
@@ -473,6 +497,7 @@ int main(int argc, char **argv)
     test_bits_and_format();
     test_mutations();
     test_kernel();
+    test_kernel_modules();
     test_lazy_index();
     if (failures)
         fprintf(stderr, "test_btf: %d failure(s)\n", failures);

@@ -62,11 +62,11 @@ static const struct ebpf_btf *kernel_btf(struct ld *L)
         const char *path = L->o ? L->o->kernel_btf : NULL;
         L->kbtf = path ? ebpf_btf_kernel_from(path) : ebpf_btf_kernel();
         L->kbtf_owned = path != NULL;
-        if (!L->kbtf) {
+        if (!L->kbtf) { /* the library's message names the file */
+            int e = errno ? errno : ENOENT;
             char err[256];
             snprintf(err, sizeof(err), "%s", ebpf_error_message());
-            ebpf_err(errno ? errno : ENOENT, "load", "object '%s': kernel BTF %s: %s", L->s->name,
-                     path ? path : "/sys/kernel/btf/vmlinux", err);
+            ebpf_err(e, "load", "object '%s': %s", L->s->name, err);
         }
     }
     return L->kbtf;
