@@ -23,6 +23,26 @@ end
 
 local function w4_value(k) return k * 2654435761 + 7 end
 
+-- The element loops of W4 on anything indexable (a map or the floor's
+-- bare userdata): ns per op.
+local function set_all(m, n)
+  local t0 = clock()
+  for k = 0, n - 1 do m[k] = w4_value(k) end
+  return (clock() - t0) / n
+end
+local function get_all(m, n, want)
+  local sum, t0 = 0, clock()
+  for k = 0, n - 1 do sum = sum + m[k] end
+  local dt = (clock() - t0) / n
+  if sum ~= want then fail("lookup sum") end
+  return dt
+end
+local function clear_all(m, n)
+  local t0 = clock()
+  for k = 0, n - 1 do m[k] = nil end
+  return (clock() - t0) / n
+end
+
 local modes = {}
 
 function modes.hashmap(n, reps, batch)
@@ -35,20 +55,12 @@ function modes.hashmap(n, reps, batch)
   local bkeys, bvals = {}, {}
   for r = 1, reps do
     local m <close> = assert(ebpf.map { type = "hash", key_size = 4, value_size = 8, max_entries = n })
-    local t0 = clock()
-    for k = 0, n - 1 do m[k] = w4_value(k) end
-    t.update[r] = (clock() - t0) / n
-
-    local sum = 0
-    t0 = clock()
-    for k = 0, n - 1 do sum = sum + m[k] end
-    t.lookup[r] = (clock() - t0) / n
-    if sum ~= want then fail("lookup sum") end
+    t.update[r] = set_all(m, n)
+    t.lookup[r] = get_all(m, n, want)
 
     -- pairs() is the Lua way to walk a map (batched under the hood).
-    sum = 0
-    local count = 0
-    t0 = clock()
+    local sum, count = 0, 0
+    local t0 = clock()
     for _, v in pairs(m) do sum = sum + v; count = count + 1 end
     t.iterate[r] = (clock() - t0) / n
     if count ~= n or sum ~= want then fail("iterate count " .. count) end
@@ -66,9 +78,7 @@ function modes.hashmap(n, reps, batch)
     end
     if got ~= n or sum ~= want then fail("lookup_batch count " .. got) end
 
-    t0 = clock()
-    for k = 0, n - 1 do m[k] = nil end
-    t.delete[r] = (clock() - t0) / n
+    t.delete[r] = clear_all(m, n)
     if m:next_key() ~= nil then fail("map not empty after delete") end
   end
   for _, op in ipairs(ops) do
@@ -84,17 +94,9 @@ function modes.hashmap(n, reps, batch)
   for r = 1, reps do
     local m <close> = assert(ebpf.map { type = "hash", key_size = 4, value_size = 8, max_entries = n })
     local u = floor.rawmap(m:fd())
-    local t0 = clock()
-    for k = 0, n - 1 do u[k] = w4_value(k) end
-    f.update[r] = (clock() - t0) / n
-    local sum = 0
-    t0 = clock()
-    for k = 0, n - 1 do sum = sum + u[k] end
-    f.lookup[r] = (clock() - t0) / n
-    if sum ~= want then fail("floor lookup sum") end
-    t0 = clock()
-    for k = 0, n - 1 do u[k] = nil end
-    f.delete[r] = (clock() - t0) / n
+    f.update[r] = set_all(u, n)
+    f.lookup[r] = get_all(u, n, want)
+    f.delete[r] = clear_all(u, n)
   end
   for _, op in ipairs { "update", "lookup", "delete" } do
     local med, lo, hi = stats(f[op])
