@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "btf_internal.h"
 #include "ebpf/sys.h"
 #include "ebpf/types.h"
 #include "lcommon.h"
@@ -113,13 +114,9 @@ static int btf_info(lua_State *L)
     int fd = ebpf_btf_fd_by_id(id);
     if (fd < 0)
         return ebpf_lua_fail(L);
-    char name[128] = {0};
+    char name[128];
     struct bpf_btf_info info;
-    memset(&info, 0, sizeof(info));
-    info.name = ebpf_ptr(name);
-    info.name_len = sizeof(name);
-    uint32_t len = sizeof(info);
-    int r = ebpf_obj_get_info(fd, &info, &len);
+    int r = btf_obj_info(fd, &info, name, sizeof(name));
     close(fd);
     if (r < 0)
         return ebpf_lua_fail(L);

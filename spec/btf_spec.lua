@@ -610,3 +610,24 @@ describe("ebpf.btf", function()
     end)
   end)
 end)
+
+-- Also run in a 5.10 VM (.ci/steps/60-btf-kernels.sh, tag oldkernels):
+-- before 5.11 BPF_OBJ_GET_INFO refuses a BTF object's name fields.
+describe("BTF objects by id #oldkernels", function()
+  it("info, bytes and from_id of a BTF this process loaded", function()
+    local core = require "ebpf.core"
+    local b = btf.new()
+    b:add_int("int", 4, "signed")
+    assert(b:load())
+    local id = b:info().id
+    local info = assert(core.btf_info(id))
+    assert.equal(id, info.id)
+    assert.is_false(info.kernel)
+    local raw = assert(core.btf_bytes(id))
+    assert.equal(info.size, #raw)
+    local again = assert(btf.from_id(id))
+    assert.equal(1, again:find("int").id)
+    again:close()
+    b:close()
+  end)
+end)

@@ -121,6 +121,11 @@ struct ebpf_btf *btf_load_kernel_file(const char *path, const struct ebpf_btf *b
 /* Module BTFs of /sys/kernel/btf (split on ebpf_btf_kernel()), read on
  * first use and cached per process like vmlinux; n in *count. */
 struct ebpf_btf *const *btf_kernel_modules(size_t *count);
+/* BPF_OBJ_GET_INFO of a BTF object with its name (name[0..name_len),
+ * NUL-terminated): kernels before 5.11 refuse the name and kernel_btf
+ * fields with E2BIG, so it retries without them (name stays ""). -errno. */
+struct bpf_btf_info;
+int btf_obj_info(int fd, struct bpf_btf_info *info, char *name, uint32_t name_len);
 /* Alignment C gives the type as the dumper writes it (no inference of
  * __aligned attributes from gaps, which the dumper writes as padding). */
 int64_t btf_align_natural(const struct ebpf_btf *b, uint32_t id);

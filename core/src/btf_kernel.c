@@ -198,6 +198,22 @@ int ebpf_btf_next_id(uint32_t id, uint32_t *next)
     return ebpf_obj_next_id(BPF_BTF_GET_NEXT_ID, id, next);
 }
 
+int btf_obj_info(int fd, struct bpf_btf_info *info, char *name, uint32_t name_len)
+{
+    memset(info, 0, sizeof(*info));
+    memset(name, 0, name_len);
+    info->name = ebpf_ptr(name);
+    info->name_len = name_len;
+    uint32_t len = sizeof(*info);
+    int r = ebpf_obj_get_info(fd, info, &len);
+    if (r == -E2BIG) { /* before 5.11: no name or kernel_btf fields */
+        memset(info, 0, sizeof(*info));
+        len = offsetof(struct bpf_btf_info, name);
+        r = ebpf_obj_get_info(fd, info, &len);
+    }
+    return r;
+}
+
 struct ebpf_btf *ebpf_btf_open_id(uint32_t id)
 {
     int fd = ebpf_btf_fd_by_id(id);
@@ -207,16 +223,7 @@ struct ebpf_btf *ebpf_btf_open_id(uint32_t id)
     }
     struct bpf_btf_info info;
     char name[64] = {0};
-    memset(&info, 0, sizeof(info));
-    info.name = ebpf_ptr(name);
-    info.name_len = sizeof(name);
-    uint32_t len = sizeof(info);
-    int r = ebpf_obj_get_info(fd, &info, &len);
-    if (r == -E2BIG) { /* before 5.11: no name or kernel_btf fields */
-        memset(&info, 0, sizeof(info));
-        len = offsetof(struct bpf_btf_info, name);
-        r = ebpf_obj_get_info(fd, &info, &len);
-    }
+    int r = btf_obj_info(fd, &info, name, sizeof(name));
     if (r < 0) {
         close(fd);
         errno = -r;
@@ -232,7 +239,7 @@ struct ebpf_btf *ebpf_btf_open_id(uint32_t id)
     memset(&info, 0, sizeof(info));
     info.btf = ebpf_ptr(data);
     info.btf_size = size;
-    len = sizeof(info);
+    uint32_t len = sizeof(info);
     r = ebpf_obj_get_info(fd, &info, &len);
     if (r < 0 || info.btf_size > size) {
         free(data);
