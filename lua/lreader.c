@@ -607,21 +607,23 @@ static int reader_maps(lua_State *L)
     return 1;
 }
 
-static int reader_close(lua_State *L)
+/* Closed now; freed now unless a drain is running (it frees on return). */
+static void mark_closed(lreader *r)
 {
-    lreader *r = lreader_check(L, 1);
     r->closed = 1;
     if (!r->busy)
         really_free(r);
+}
+
+static int reader_close(lua_State *L)
+{
+    mark_closed(lreader_check(L, 1));
     return 0;
 }
 
 static int reader_gc(lua_State *L)
 {
-    lreader *r = to_any(L, 1);
-    r->closed = 1;
-    if (!r->busy)
-        really_free(r);
+    mark_closed(to_any(L, 1));
     return 0;
 }
 
