@@ -438,11 +438,13 @@ static const struct { const char *name; uint32_t type; uint64_t config; } perf_n
     {"branch_misses", PERF_TYPE_HARDWARE, PERF_COUNT_HW_BRANCH_MISSES},
 };
 
-/* perf_event(prog, {event="cpu_clock" | type=, config=, freq=|period=, cpu=, pid=, cookie=}) */
+/* perf_event(prog, {event="cpu_clock" | type=, config=, frequency=|freq=|period=, cpu=n|"all", pid=,
+ * cookie=}) */
 static int l_perf_event(lua_State *L)
 {
     struct ebpf_prog *p = checkprog(L, 1);
-    static const char *const f[] = {"event", "type", "config", "freq", "period", "cpu", "pid", "cookie", NULL};
+    static const char *const f[] = {"event", "type", "config", "freq", "frequency", "period", "cpu", "pid",
+                                    "cookie", NULL};
     luaL_checktype(L, 2, LUA_TTABLE);
     int o = opt_table(L, 2, f);
     struct ebpf_perf_event_opts po;
@@ -462,8 +464,19 @@ static int l_perf_event(lua_State *L)
         po.config = opt_u64(L, o, "config");
     }
     po.sample_freq = opt_u64(L, o, "freq");
+    uint64_t frequency = opt_u64(L, o, "frequency");
+    if (frequency && po.sample_freq && frequency != po.sample_freq)
+        return luaL_error(L, "perf_event: 'frequency' and 'freq' (the same option) differ");
+    po.sample_freq = frequency ? frequency : po.sample_freq;
     po.sample_period = opt_u64(L, o, "period");
-    po.cpu = (int)ebpf_lua_opt_int(L, o, "cpu", -1);
+    if (po.sample_freq && po.sample_period)
+        return luaL_error(L, "perf_event: give 'frequency' or 'period', not both");
+    lua_getfield(L, o, "cpu");
+    int all = lua_type(L, -1) == LUA_TSTRING;
+    if (all && strcmp(lua_tostring(L, -1), "all") != 0)
+        return luaL_error(L, "perf_event: 'cpu' is a CPU number or \"all\", got '%s'", lua_tostring(L, -1));
+    lua_pop(L, 1);
+    po.cpu = all ? -1 : (int)ebpf_lua_opt_int(L, o, "cpu", -1);
     po.pid = (int)ebpf_lua_opt_int(L, o, "pid", -1);
     po.cookie = opt_u64(L, o, "cookie");
     llink *ll = new_closed(L, 1);

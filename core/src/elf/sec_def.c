@@ -32,6 +32,8 @@ static const struct {
     T("uretprobe.multi.s/", KPROBE, EBPF_BPF_TRACE_UPROBE_MULTI, URETPROBE_MULTI, F_SLEEP),
     T("uprobe.multi/", KPROBE, EBPF_BPF_TRACE_UPROBE_MULTI, UPROBE_MULTI, 0),
     T("uretprobe.multi/", KPROBE, EBPF_BPF_TRACE_UPROBE_MULTI, URETPROBE_MULTI, 0),
+    T("uprobe.session.s", KPROBE, EBPF_BPF_TRACE_UPROBE_SESSION, UPROBE_MULTI, F_SLEEP),
+    T("uprobe.session", KPROBE, EBPF_BPF_TRACE_UPROBE_SESSION, UPROBE_MULTI, 0),
     T("uprobe.s/", KPROBE, 0, UPROBE, F_SLEEP),
     T("uretprobe.s/", KPROBE, 0, URETPROBE, F_SLEEP),
     T("uprobe/", KPROBE, 0, UPROBE, 0),

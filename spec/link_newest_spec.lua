@@ -1,0 +1,136 @@
+-- The newest attach kinds (issue 16): kprobe/uprobe sessions, periodic
+-- perf events, BPF_PROG_QUERY. Each test says which kernel introduced
+-- what it needs: from that version on it must work (here and in the VM
+-- kernels, .ci/steps/61-newest-vm.sh), before it is skipped with the reason.
+local ebpf = require "ebpf"
+local helpers = require "helpers"
+local U = require "link_util"
+local link = ebpf.link
+
+local BIN = helpers.build .. "/testdata/link/"
+
+local function kernel_version()
+  local f = assert(io.open("/proc/sys/kernel/osrelease"))
+  local maj, min = f:read("a"):match("^(%d+)%.(%d+)")
+  f:close()
+  return tonumber(maj) * 100 + tonumber(min)
+end
+local KV = kernel_version()
+
+local function has_kprobes()
+  local f = io.open("/sys/bus/event_source/devices/kprobe/type")
+  if f then f:close() return true end
+  return false
+end
+
+-- true when the test must run: the kernel is new enough (and has what
+-- else `extra_ok` says); otherwise marks it pending with the reason. A
+-- kernel too old is always a reason; a missing extra only outside the VMs
+-- (EBPF_LINK_VM=1), where every kernel has kprobes.
+local function needs(version, what, extra_ok, extra_reason)
+  if KV < version then
+    pending(("%s needs Linux %d.%d (this is %d.%d)"):format(what, version // 100, version % 100,
+                                                            KV // 100, KV % 100))
+    return false
+  end
+  if extra_ok == false then
+    if os.getenv("EBPF_LINK_VM") == "1" then error("in the VM this must work: " .. extra_reason, 2) end
+    pending(what .. ": " .. extra_reason)
+    return false
+  end
+  return true
+end
+
+local function opens(n)
+  for _ = 1, n do assert(io.open("/etc/hostname")):close() end
+end
+
+-- The session kfuncs took no argument until 7.x gave them the context:
+-- pick the object built for this kernel's prototype.
+local function session_object()
+  local vmlinux = assert(ebpf.btf.kernel())
+  local f = vmlinux:find("bpf_session_is_return", "func")
+  local ctx = f and f.type.vlen == 1
+  return helpers.testdata(ctx and "newest/session_ctx.bpf.o" or "newest/session.bpf.o")
+end
+
+local function load_sessions(which)
+  local spec = assert(ebpf.open(session_object()))
+  spec.vars.target_pid = U.pid()
+  for name, p in pairs(spec.programs) do p.autoload = (name == which) end
+  return assert(spec:load())
+end
+
+describe("sessions", function()
+  it("kprobe.session: one program at entry and return, cookie carried (6.10+)", function()
+    if not needs(610, "kprobe.session", has_kprobes(), "kernel without kprobes") then return end
+    local coll <close> = load_sessions("ksession")
+    local l <close> = assert(coll.programs.ksession:attach())
+    assert.matches("kprobe.session do_sys_openat2", tostring(l), 1, true)
+    opens(9)
+    l:close()
+    opens(2)
+    assert.equal(9, coll.vars.k_entries)
+    assert.equal(9, coll.vars.k_returns)
+    assert.equal(9, coll.vars.k_cookies)
+  end)
+
+  it("uprobe.session: entry's return value 1 skips the return run (6.13+)", function()
+    if not needs(613, "uprobe.session") then return end
+    local coll <close> = load_sessions("usession")
+    local p = coll.programs.usession
+    local l <close> = assert(p:attach { path = BIN .. "uprobe_target", syms = { "target_add" } })
+    assert.matches("uprobe.session .*uprobe_target %(1 targets%)", tostring(l))
+    -- target_add(i, 1000) for i = 0..9 (+ target_mul(6, 7)): the return run only for even i
+    assert.equal("10087\n", helpers.sh(BIN .. "uprobe_target 10"))
+    assert.equal(10, coll.vars.u_entries)
+    assert.equal(5, coll.vars.u_returns)
+    assert.equal(5, coll.vars.u_cookies)
+    assert.equal(1000 + 1002 + 1004 + 1006 + 1008, coll.vars.u_ret_sum)
+  end)
+
+  it("a session program refuses retprobe", function()
+    if not needs(613, "uprobe.session") then return end
+    local coll <close> = load_sessions("usession")
+    local l, err = link.uprobe_multi(coll.programs.usession,
+      { path = BIN .. "uprobe_target", syms = { "target_add" }, retprobe = true })
+    assert.is_nil(l)
+    assert.matches("runs at entry and return already", tostring(err), 1, true)
+  end)
+end)
+
+describe("periodic perf events", function()
+  it("samples every CPU at a frequency, one link per CPU, with a cookie", function()
+    local coll <close> = assert(ebpf.load(helpers.testdata("newest/periodic.bpf.o")))
+    local ncpu = tonumber(helpers.sh("nproc"))
+    local l = assert(link.perf_event(coll.programs.on_tick,
+      { event = "cpu_clock", frequency = 200, cpu = "all", cookie = 0xfeed }))
+    assert.equal(ncpu, l.count)
+    local t0 = os.clock()
+    while os.clock() - t0 < 0.5 do end -- cpu_clock ticks on idle CPUs too
+    l:close()
+    local after = {}
+    for cpu = 0, ncpu - 1 do after[cpu] = coll.maps.ticks[cpu] end
+    for cpu = 0, ncpu - 1 do
+      -- 200 Hz for >= 0.5 s: ~100 samples; allow for a slow (emulated) machine
+      assert.is_true(after[cpu] >= 20, ("cpu %d: %d samples"):format(cpu, after[cpu]))
+    end
+    assert.equal(0xfeed, coll.vars.last_cookie)
+    t0 = os.clock()
+    while os.clock() - t0 < 0.05 do end
+    for cpu = 0, ncpu - 1 do assert.equal(after[cpu], coll.maps.ticks[cpu]) end -- closed: no more samples
+  end)
+
+  it("one CPU by number; bad cpu and frequency options raise", function()
+    local coll <close> = assert(ebpf.load(helpers.testdata("newest/periodic.bpf.o")))
+    local l = assert(link.perf_event(coll.programs.on_tick, { event = "cpu_clock", frequency = 100, cpu = 0 }))
+    assert.equal("perf_event", l:info().type) -- one event, not a group
+    l:close()
+    assert.error_matches(function()
+      link.perf_event(coll.programs.on_tick, { event = "cpu_clock", frequency = 100, cpu = "some" })
+    end, "'cpu' is a CPU number or \"all\"", 1, true)
+    assert.error_matches(function()
+      link.perf_event(coll.programs.on_tick, { event = "cpu_clock", frequency = 100, period = 5 })
+    end, "give 'frequency' or 'period', not both", 1, true)
+  end)
+end)
