@@ -269,6 +269,35 @@ static int l_kprobe_multi(lua_State *L)
     return finish(L, ll, ebpf_link_kprobe_multi(p, &ko));
 }
 
+/* tracing_multi(prog, {funcs= | btf_ids= | pattern=, cookies=}) */
+static int l_tracing_multi(lua_State *L)
+{
+    struct ebpf_prog *p = checkprog(L, 1);
+    static const char *const f[] = {"funcs", "btf_ids", "cookies", "pattern", NULL};
+    int o = opt_table(L, 2, f);
+    if (!o)
+        return luaL_error(L, "tracing_multi: options {funcs=, btf_ids= or pattern=} required");
+    struct ebpf_tracing_multi_opts to;
+    memset(&to, 0, sizeof(to));
+    to.pattern = ebpf_lua_opt_str(L, o, "pattern", NULL);
+    to.funcs = seq_field(L, o, "funcs", 1, &to.cnt);
+    uint64_t *ids64 = seq_field(L, o, "btf_ids", 0, &to.cnt);
+    to.cookies = seq_field(L, o, "cookies", 0, &to.cnt);
+    if (!to.pattern && !to.funcs && !ids64)
+        return luaL_error(L, "tracing_multi: one of funcs, btf_ids or pattern is required");
+    if (ids64) {
+        uint32_t *ids = lua_newuserdatauv(L, (to.cnt ? to.cnt : 1) * sizeof(uint32_t), 0);
+        for (size_t i = 0; i < to.cnt; i++) {
+            if (ids64[i] == 0 || ids64[i] > UINT32_MAX)
+                return luaL_error(L, "tracing_multi: btf_ids[%d] is not a BTF type id", (int)i + 1);
+            ids[i] = (uint32_t)ids64[i];
+        }
+        to.btf_ids = ids;
+    }
+    llink *ll = new_closed(L, 1);
+    return finish(L, ll, ebpf_link_tracing_multi(p, &to));
+}
+
 static int uprobe_common(lua_State *L, int ret)
 {
     struct ebpf_prog *p = checkprog(L, 1);
@@ -1145,7 +1174,7 @@ void ebpf_lua_open_link(lua_State *L)
     static const luaL_Reg funcs[] = {
         {"tracepoint", l_tracepoint}, {"raw_tracepoint", l_raw_tracepoint}, {"tracing", l_tracing},
         {"freplace", l_freplace}, {"kprobe", l_kprobe}, {"kretprobe", l_kretprobe}, {"ksyscall", l_ksyscall},
-        {"syscall_func", l_syscall_func}, {"kprobe_multi", l_kprobe_multi}, {"uprobe", l_uprobe},
+        {"syscall_func", l_syscall_func}, {"kprobe_multi", l_kprobe_multi}, {"tracing_multi", l_tracing_multi}, {"uprobe", l_uprobe},
         {"uretprobe", l_uretprobe}, {"uprobe_multi", l_uprobe_multi}, {"usdt", l_usdt},
         {"usdt_notes", l_usdt_notes}, {"usdt_spec", l_usdt_spec}, {"resolve_binary", l_resolve_binary},
         {"symbol_offset", l_symbol_offset}, {"perf_event", l_perf_event}, {"cgroup", l_cgroup},

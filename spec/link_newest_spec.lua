@@ -134,3 +134,58 @@ describe("periodic perf events", function()
     end, "give 'frequency' or 'period', not both", 1, true)
   end)
 end)
+
+describe("tracing multi (7.2)", function()
+  local function load_multi()
+    local spec = assert(ebpf.open(helpers.testdata("newest/tracing_multi.bpf.o")))
+    spec.vars.target_pid = U.pid()
+    return assert(spec:load())
+  end
+
+  it("attaches fentry/fexit.multi from the section's glob", function()
+    if not needs(702, "tracing multi links") then return end
+    local coll <close> = load_multi()
+    local links = assert(coll:attach())
+    local n = 0
+    for _ in pairs(links) do n = n + 1 end
+    assert.equal(2, n)
+    assert.matches("fentry.multi do_sys_openat* (", tostring(links.on_entry), 1, true)
+    assert.equal("tracing_multi", links.on_entry:info().type)
+    coll.vars.entry_hits, coll.vars.exit_hits = 0, 0 -- (info() above opens files)
+    opens(7)
+    local entries, exits = coll.vars.entry_hits, coll.vars.exit_hits
+    for _, l in pairs(links) do l:close() end
+    opens(2)
+    assert.equal(7, entries)
+    assert.equal(7, exits)
+    assert.equal(7, coll.vars.entry_hits) -- detached
+    assert.equal(0, coll.vars.cookie_sum) -- no cookies with a glob
+  end)
+
+  it("takes functions by name with a cookie each", function()
+    if not needs(702, "tracing multi links") then return end
+    local coll <close> = load_multi()
+    local l <close> = assert(link.tracing_multi(coll.programs.on_entry,
+      { funcs = { "do_sys_openat2", "fd_install" }, cookies = { 1, 1000 } }))
+    assert.matches("fentry.multi do_sys_openat2 (2 functions)", tostring(l), 1, true)
+    coll.vars.entry_hits, coll.vars.cookie_sum = 0, 0
+    opens(4)
+    local entries, cookies = coll.vars.entry_hits, coll.vars.cookie_sum
+    l:close()
+    assert.equal(8, entries)
+    assert.equal(4 * 1001, cookies)
+  end)
+
+  it("names what it cannot find, and needs a multi program", function()
+    if not needs(702, "tracing multi links") then return end
+    local coll <close> = load_multi()
+    local l, err = link.tracing_multi(coll.programs.on_entry, { funcs = { "no_such_kernel_function_xyz" } })
+    assert.is_nil(l)
+    assert.matches("no kernel function 'no_such_kernel_function_xyz'", tostring(err), 1, true)
+    l, err = link.tracing_multi(coll.programs.on_entry, { pattern = "no_such_kernel_function_*" })
+    assert.is_nil(l)
+    assert.matches("no traceable kernel function matches", tostring(err), 1, true)
+    local p <close> = U.prog("kprobe", U.array())
+    assert.is_nil((link.tracing_multi(p, { funcs = { "do_sys_openat2" } })))
+  end)
+end)

@@ -54,6 +54,7 @@ enum ebpf_attach_kind {
     EBPF_ATTACH_LWT,
     EBPF_ATTACH_SK_REUSEPORT,
     EBPF_ATTACH_SYSCALL,     /* BPF_PROG_TYPE_SYSCALL: run only */
+    EBPF_ATTACH_TRACING_MULTI, /* fentry/fexit/fsession.multi (7.2): target: glob */
     EBPF_ATTACH_KIND_MAX
 };
 

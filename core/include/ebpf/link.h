@@ -106,6 +106,20 @@ struct ebpf_kprobe_multi_opts {
 EBPF_API struct ebpf_link *ebpf_link_kprobe_multi(const struct ebpf_prog *p,
                                                   const struct ebpf_kprobe_multi_opts *o);
 
+/* ---- tracing multi (7.2) ---- */
+struct ebpf_tracing_multi_opts {
+    const char **funcs;        /* kernel function names, or NULL */
+    const uint32_t *btf_ids;   /* or vmlinux BTF ids of the functions */
+    const uint64_t *cookies;   /* per target, may be NULL */
+    size_t cnt;
+    const char *pattern;       /* glob over traceable vmlinux functions instead */
+};
+/* fentry/fexit/fsession on many kernel functions through one link: the
+ * program was loaded with expected attach type trace_fentry_multi,
+ * trace_fexit_multi or trace_fsession_multi and no attach_btf_id. */
+EBPF_API struct ebpf_link *ebpf_link_tracing_multi(const struct ebpf_prog *p,
+                                                   const struct ebpf_tracing_multi_opts *o);
+
 /* ---- uprobes ---- */
 struct ebpf_uprobe_opts {
     const char *path;      /* binary or library (name searched like ld.so) */

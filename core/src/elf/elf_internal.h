@@ -24,6 +24,10 @@ struct ebpf_btf;
 #define EBPF_BPF_NETKIT_PEER 55
 #define EBPF_BPF_TRACE_KPROBE_SESSION 56
 #define EBPF_BPF_TRACE_UPROBE_SESSION 57
+#define EBPF_BPF_TRACE_FSESSION 58
+#define EBPF_BPF_TRACE_FENTRY_MULTI 59
+#define EBPF_BPF_TRACE_FEXIT_MULTI 60
+#define EBPF_BPF_TRACE_FSESSION_MULTI 61
 #define BPF_PROG_TYPE_NETFILTER_ 32 /* BPF_PROG_TYPE_NETFILTER (6.4) */
 #define EBPF_BPF_F_XDP_HAS_FRAGS (1u << 5)
 #define EBPF_BPF_F_LINK (1u << 13)            /* struct_ops maps activated by a link (6.4) */

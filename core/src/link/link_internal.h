@@ -18,6 +18,9 @@
 #define EBPF_ATTACH_NETKIT_PEER 55
 #define EBPF_ATTACH_TRACE_KPROBE_SESSION 56
 #define EBPF_ATTACH_TRACE_UPROBE_SESSION 57
+#define EBPF_ATTACH_TRACE_FENTRY_MULTI 59
+#define EBPF_ATTACH_TRACE_FEXIT_MULTI 60
+#define EBPF_ATTACH_TRACE_FSESSION_MULTI 61
 #define EBPF_PROG_TYPE_NETFILTER 32
 #define EBPF_F_BEFORE (1U << 3)
 #define EBPF_F_AFTER (1U << 4)
@@ -39,6 +42,7 @@ struct link_create_attr {
         struct { uint32_t pf, hooknum; int32_t priority; uint32_t flags; } nf;
         struct { uint32_t relative_fd; uint32_t pad; uint64_t expected_revision; } tcx;
         struct { uint64_t path, offsets, ref_ctr_offsets, cookies; uint32_t cnt, flags, pid; } umulti;
+        struct { uint64_t ids, cookies; uint32_t cnt; } tmulti; /* 7.2 */
     } u;
 };
 union link_attr_buf {
