@@ -189,3 +189,32 @@ describe("tracing multi (7.2)", function()
     assert.is_nil((link.tracing_multi(p, { funcs = { "do_sys_openat2" } })))
   end)
 end)
+
+describe("netkit (6.7+)", function()
+  it("runs primary and peer programs on real traffic, ordered, queryable", function()
+    if not needs(607, "netkit links", ebpf.features.link("netkit") == true, "kernel without netkit") then return end
+    local A, B = "ebpfnkA" .. U.pid(), "ebpfnkB" .. U.pid()
+    local ok = helpers.sh(([[
+      ip netns add %s && ip netns add %s &&
+      ip netns exec %s %s/testdata/link/netkit_pair nkA nkB && ip -n %s link set nkB netns %s &&
+      ip -n %s addr add 10.198.0.1/24 dev nkA && ip -n %s addr add 10.198.0.2/24 dev nkB &&
+      ip -n %s link set nkA up && ip -n %s link set nkB up && ip -n %s link set lo up && echo ok]]):format(
+      A, B, A, helpers.build, A, B, A, B, A, B, A))
+    local outp
+    if ok:match("ok") then
+      outp = helpers.sh(("ip netns exec %s env EBPF_BUILD=%s lua5.4 spec/link_scripts/netkit.lua %s 2>&1"):format(
+        A, helpers.build, B))
+    end
+    os.execute(("ip netns del %s 2>/dev/null; ip netns del %s 2>/dev/null"):format(A, B))
+    assert.matches("ok", ok)
+    local r = {}
+    for k, v in outp:gmatch("([%w_]+)=([^\n]*)") do r[k] = v end
+    assert.equal("done", r.fds_ok, outp)
+    assert.matches("^netkit ebpf.link netkit primary nkA", r.info)
+    assert.same({ "3", "5" }, { r.primary, r.peer }, outp)
+    assert.same({ "1", "true", "true" }, { r.query_n, r.query_prog, r.query_link })
+    assert.same({ "second,first", "true", "true" }, { r.order, r.revision_grew, r.stale })
+    assert.same({ "2", "5", "5", "0" }, { r.second, r.primary2, r.primary_after, r.query_after })
+    assert.matches("netkit", r.not_netkit)
+  end)
+end)

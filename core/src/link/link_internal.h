@@ -52,6 +52,11 @@ union link_attr_buf {
 };
 #define LC_SIZE(member) (offsetof(struct link_create_attr, member) + sizeof(((struct link_create_attr *)0)->member))
 
+/* Fills the multi-program ordering of a tcx/netkit link (flags and
+ * relative fd, expected revision). */
+void link_mprog_order(struct link_create_attr *lc, int before, int after, int relative_fd, int relative_is_link,
+                      uint64_t expected_revision);
+
 /* BPF_LINK_CREATE with `size` bytes of attr. Returns fd or -errno. */
 int link_create_raw(struct link_create_attr *lc, size_t size);
 
