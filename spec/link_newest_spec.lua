@@ -218,3 +218,43 @@ describe("netkit (6.7+)", function()
     assert.matches("netkit", r.not_netkit)
   end)
 end)
+
+describe("BPF streams (6.17+)", function()
+  -- bpf_stream_vprintk_impl (6.17-6.18) became bpf_stream_vprintk (7.x)
+  local function streams_object()
+    local vmlinux = assert(ebpf.btf.kernel())
+    local new = vmlinux:find("bpf_stream_vprintk", "func")
+    return helpers.testdata(new and "newest/streams.bpf.o" or "newest/streams_impl.bpf.o")
+  end
+
+  it("reads a program's stdout and stderr, and the kernel's report on it", function()
+    if not needs(617, "BPF streams", ebpf.features.misc("streams") == true, "kernel without streams") then return end
+    local coll <close> = assert(ebpf.load(streams_object()))
+    local say, spin = coll.programs.say, coll.programs.spin
+    assert.equal(0, say:run())
+    if coll.vars.out_ret == -12 and os.getenv("EBPF_LINK_VM") ~= "1" then
+      -- seen on this machine's 6.18: the kernel cannot allocate stream pages
+      pending("bpf_stream_vprintk: ENOMEM from this kernel's stream page allocation")
+      return
+    end
+    assert.equal(0, say:run())
+    assert.same({ 0, 0 }, { coll.vars.out_ret, coll.vars.err_ret })
+    assert.equal("hello 42, call 1\nhello 42, call 2\n", say:stream("stdout"))
+    assert.equal("warning 42\nwarning 42\n", say:stream("stderr"))
+    assert.equal("", say:stream("stdout")) -- reading consumes
+    assert.equal(1, spin:run()) -- the kernel ends the may_goto loop
+    local report = spin:stream("stderr")
+    assert.matches("ERROR: Timeout detected for may_goto instruction", report, 1, true)
+    assert.matches("bpf_prog_%x+_spin", report)
+    assert.matches("streams.bpf.c:%d+", report) -- with the source line from BTF line info
+    assert.error_matches(function() say:stream("stdin") end, "invalid option 'stdin'", 1, true)
+  end)
+
+  it("says where the kernel has no streams", function()
+    if KV >= 617 then return end
+    local p <close> = U.prog("kprobe", U.array())
+    local s, err = p:stream("stdout")
+    assert.is_nil(s)
+    assert.matches("BPF streams need Linux 6.17", tostring(err), 1, true)
+  end)
+end)
