@@ -258,3 +258,77 @@ describe("BPF streams (6.17+)", function()
     assert.matches("BPF streams need Linux 6.17", tostring(err), 1, true)
   end)
 end)
+
+describe("BPF arena (6.9+)", function()
+  local function arena_ok()
+    return ebpf.features.map_type("arena") == true
+  end
+
+  it("places __arena globals in the arena: Lua reads and writes what programs see", function()
+    if not needs(609, "arena maps", arena_ok(), "arena maps refused here") then return end
+    local coll <close> = assert(ebpf.load(helpers.testdata("newest/arena.bpf.o")))
+    local arena = coll.maps.arena
+    assert.equal("arena", arena:info().type)
+    assert.same({ 0, 1000 }, { coll.vars.hits, coll.vars.start })
+    assert.equal(0, coll.programs.bump:run())
+    assert.equal(1001, coll.vars.hits)
+    coll.vars.hits = 41
+    assert.equal(0, coll.programs.bump:run())
+    assert.equal(42, coll.vars.hits)
+    -- where libbpf puts them: the arena's last pages where ld_imm64 may
+    -- carry such an offset, else its first
+    local base, size = arena:arena_base()
+    assert.equal(8 * 4096, size)
+    local at_end = ebpf.features.misc("ldimm64_full_range_off") == true
+    local function holds_start(page_off) -- `start` (1000) among the page's first words
+      local words = arena:arena_read(page_off, 32)
+      for i = 1, 32, 8 do
+        if string.unpack("<I8", words, i) == 1000 then return true end
+      end
+      return false
+    end
+    assert.equal(at_end, holds_start(size - 4096))
+    assert.equal(not at_end, holds_start(0))
+    assert.is_true(base > 0)
+  end)
+
+  it("walks a linked list a program built in arena pages", function()
+    if not needs(609, "arena maps", arena_ok(), "arena maps refused here") then return end
+    local coll <close> = assert(ebpf.load(helpers.testdata("newest/arena.bpf.o")))
+    local arena = coll.maps.arena
+    assert.equal(0, coll.programs.build:run())
+    assert.equal(1, coll.vars.built)
+    local base = arena:arena_base()
+    local values, p = {}, coll.vars.head
+    while p ~= 0 and #values < 10 do
+      local next, value = string.unpack("<I8I8", arena:arena_read(p - base, 16))
+      values[#values + 1] = value
+      p = next
+    end
+    assert.same({ 5, 4, 3, 2, 1 }, values)
+    -- and back: Lua rewrites a node's value, the program's next list walk would see it
+    assert.is_true(arena:arena_write(coll.vars.head - base + 8, string.pack("<I8", 99)))
+    assert.equal(99, string.unpack("<I8", arena:arena_read(coll.vars.head - base + 8, 8)))
+  end)
+
+  it("refuses out-of-range access, closed arenas and objects without an arena map", function()
+    if not needs(609, "arena maps", arena_ok(), "arena maps refused here") then return end
+    local coll = assert(ebpf.load(helpers.testdata("newest/arena.bpf.o")))
+    local arena = coll.maps.arena
+    assert.error_matches(function() arena:arena_read(8 * 4096 - 4, 8) end, "outside the arena", 1, true)
+    assert.error_matches(function() arena:arena_read(-1, 1) end, "outside the arena", 1, true)
+    arena:close()
+    assert.error_matches(function() return coll.vars.hits end, "arena map 'arena' is closed", 1, true)
+    coll:close()
+  end)
+end)
+
+describe("arena objects without a kernel", function()
+  it("open: globals typed and placed in the arena map's image", function()
+    local spec = assert(ebpf.open(helpers.testdata("newest/arena.bpf.o")))
+    assert.equal(1000, spec.vars.start)
+    assert.equal(0, spec.vars.hits)
+    local m = spec.maps.arena
+    assert.equal("arena", m.type)
+  end)
+end)

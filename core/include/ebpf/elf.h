@@ -199,6 +199,11 @@ EBPF_API struct ebpf_prog *ebpf_collection_take_prog(struct ebpf_collection *c, 
  * use map lookup/update on key 0 instead), size in *size. .rodata is
  * mapped read-only. Valid while the collection lives. */
 EBPF_API void *ebpf_collection_map_mmap(const struct ebpf_collection *c, size_t i, size_t *size);
+/* Where the __arena globals start in the arena map (0, or its end minus
+ * their pages where the kernel allows it, as libbpf places them). For the
+ * arena map, ebpf_collection_map_mmap() gives that window, valid while
+ * the arena map is open (it owns the mapping: ebpf_map_arena()). */
+EBPF_API size_t ebpf_collection_arena_offset(const struct ebpf_collection *c);
 /* fd of the object's BTF as loaded into the kernel (-1 if none). */
 EBPF_API int ebpf_collection_btf_fd(const struct ebpf_collection *c);
 

@@ -73,6 +73,10 @@ EBPF_API int ebpf_map_lookup_and_delete(const struct ebpf_map *m, const void *ke
 /* key NULL: first key. */
 EBPF_API int ebpf_map_next_key(const struct ebpf_map *m, const void *key, void *next_key);
 EBPF_API int ebpf_map_freeze(const struct ebpf_map *m);
+/* An arena map's memory (6.9+), mapped into this process on the first
+ * call at the map's fixed address (map_extra) or where the kernel puts
+ * it; unmapped when the map closes. NULL with a message on failure. */
+EBPF_API void *ebpf_map_arena(struct ebpf_map *m, size_t *size);
 
 /* Batches. in_batch NULL starts; out_batch receives a token of
  * ebpf_map_batch_token_size() bytes. *count is in/out. Returns 0, -ENOENT

@@ -12,17 +12,21 @@
 #include "ebpf/btf.h"
 #include "ebpf/sys.h"
 #include "ebtf.h"
+#include "ebpf/features.h"
 #include "elf_core.h"
 #include "elf_extern.h"
 #include "elf_internal.h"
 #include "elf_struct_ops.h"
 #include "error_internal.h"
 
+#define EBPF_MAP_TYPE_ARENA_ 33 /* BPF_MAP_TYPE_ARENA (6.9) */
+
 struct cmap {
     char *name;
     struct ebpf_map *map;
     void *mem;
     size_t mem_size;
+    bool mem_borrowed; /* an arena's globals: the map owns the mapping */
     char *pin_path; /* to pin once everything loaded */
 };
 
@@ -35,6 +39,7 @@ struct ebpf_collection {
     struct cmap *maps; size_t nmap;
     struct cprog *progs; size_t nprog;
     int btf_fd;
+    size_t arena_off; /* where the __arena globals start in the arena */
 };
 
 struct ld {
@@ -315,6 +320,43 @@ static struct ebpf_map *create_one(struct ld *L, const struct ebpf_map_spec *ms,
     return m;
 }
 
+/* Maps the arena (before any program references it: the verifier needs
+ * its user address) and copies the __arena globals' image in at the
+ * offset chosen by arena_layout(). */
+static int arena_init(struct ld *L, const struct ebpf_map_spec *ms, struct cmap *cm)
+{
+    size_t size;
+    unsigned char *mem = ebpf_map_arena(cm->map, &size);
+    if (!mem)
+        return -ebpf_error_errno();
+    if (ms->data_size) {
+        if (L->c->arena_off + ms->data_size > size)
+            return ebpf_err(E2BIG, "load", "map '%s': __arena globals do not fit the arena", ms->name);
+        memcpy(mem + L->c->arena_off, ms->data, ms->data_size);
+        cm->mem = mem + L->c->arena_off;
+        cm->mem_size = ms->data_size;
+        cm->mem_borrowed = true;
+    }
+    return 0;
+}
+
+/* __arena globals go at the end of the arena, as libbpf puts them, where
+ * ld_imm64 may carry the offset (ldimm64_full_range_off probe); else at
+ * its start. */
+static void arena_layout(struct ld *L)
+{
+    const struct ebpf_spec *s = L->s;
+    for (size_t i = 0; i < s->nmap; i++) {
+        const struct ebpf_map_spec *ms = s->maps[i];
+        if (ms->type != EBPF_MAP_TYPE_ARENA_ || !ms->data_size)
+            continue;
+        size_t page = (size_t)sysconf(_SC_PAGESIZE);
+        size_t total = (size_t)ms->max_entries * page, need = (ms->data_size + page - 1) / page * page;
+        if (total >= need && ebpf_feature_misc("ldimm64_full_range_off", NULL) == EBPF_FEATURE_SUPPORTED)
+            L->c->arena_off = total - need;
+    }
+}
+
 static int create_maps(struct ld *L)
 {
     const struct ebpf_spec *s = L->s;
@@ -384,6 +426,11 @@ static int create_maps(struct ld *L)
         }
         bool data = ms->kind != EMAP_USER;
         cm->map = create_one(L, ms, inner_fd, data);
+        if (cm->map && ms->type == EBPF_MAP_TYPE_ARENA_) {
+            int r = arena_init(L, ms, cm);
+            if (r < 0)
+                return r;
+        }
         if (!cm->map && data) /* kernels before 5.5: no mmapable arrays */
             cm->map = create_one(L, ms, inner_fd, false);
         ebpf_map_close(inner);
@@ -611,6 +658,11 @@ static int apply_relocs(struct ld *L, struct pb *b, const char *prog)
                 in->src_reg = BPF_PSEUDO_MAP_VALUE;
                 in->imm = map_fd_of(L, r->target);
                 in[1].imm = (int32_t)r->off;
+                break;
+            case EREL_ARENA:
+                in->src_reg = BPF_PSEUDO_MAP_VALUE;
+                in->imm = map_fd_of(L, r->target);
+                in[1].imm = (int32_t)(r->off + (int64_t)L->c->arena_off);
                 break;
             case EREL_EXTERN: {
                 int rr = reloc_extern(L, in, prog, r->target);
@@ -943,6 +995,7 @@ struct ebpf_collection *ebpf_collection_load(const struct ebpf_spec *s, const st
             goto fail;
         }
     }
+    arena_layout(&L);
     if ((r = load_btf(&L)) < 0 || (r = resolve_struct_ops(&L)) < 0 || (r = create_maps(&L)) < 0)
         goto fail;
     for (size_t i = 0; i < s->nprog; i++) {
@@ -987,7 +1040,7 @@ void ebpf_collection_close(struct ebpf_collection *c)
     if (!c)
         return;
     for (size_t i = 0; i < c->nmap; i++) {
-        if (c->maps[i].mem)
+        if (c->maps[i].mem && !c->maps[i].mem_borrowed)
             munmap(c->maps[i].mem, c->maps[i].mem_size);
         ebpf_map_close(c->maps[i].map);
         free(c->maps[i].name);
@@ -1069,3 +1122,5 @@ void *ebpf_collection_map_mmap(const struct ebpf_collection *c, size_t i, size_t
 }
 
 int ebpf_collection_btf_fd(const struct ebpf_collection *c) { return c->btf_fd; }
+
+size_t ebpf_collection_arena_offset(const struct ebpf_collection *c) { return c->arena_off; }
