@@ -567,9 +567,11 @@ static int spec_load(lua_State *L)
     struct ebpf_map_replacement rep[64];
     size_t nrep = 0;
     if (!lua_isnoneornil(L, 2)) {
-        static const char *const fields[] = {"pin_root", "kernel_btf", "log_level", "replace_maps", NULL};
+        static const char *const fields[] = {"pin_root", "kernel_btf", "log_level", "replace_maps", "token_path",
+                                             NULL};
         ebpf_lua_check_fields(L, 2, fields);
         o.pin_root = ebpf_lua_opt_str(L, 2, "pin_root", NULL);
+        o.token_path = ebpf_lua_opt_str(L, 2, "token_path", NULL);
         o.kernel_btf = ebpf_lua_opt_str(L, 2, "kernel_btf", NULL);
         o.log_level = (uint32_t)ebpf_lua_opt_int(L, 2, "log_level", 0);
         if (lua_getfield(L, 2, "replace_maps") == LUA_TTABLE) {

@@ -332,3 +332,58 @@ describe("arena objects without a kernel", function()
     assert.equal("arena", m.type)
   end)
 end)
+
+describe("BPF token (6.9+)", function()
+  -- testdata/link/token_runner: an unprivileged user namespace (uid 65534,
+  -- or uid 0 without capabilities where nobody cannot read the checkout)
+  -- with a bpffs delegated by this (root) process
+  local function run(mode)
+    local runner = helpers.build .. "/testdata/link/token_runner"
+    local readable = os.execute("setpriv --reuid=65534 --regid=65534 --clear-groups test -r " ..
+      helpers.testdata("newest/token.bpf.o") .. " 2>/dev/null")
+    local pre = (readable and "" or "--root-uid ") ..
+      (mode == "none" and "--no-token " or mode == "opt" and "--var TOKEN_BPFFS " or "")
+    local p = assert(io.popen(("%s %senv EBPF_BUILD=%s lua5.4 spec/link_scripts/token.lua %s 2>&1"):format(
+      runner, pre, helpers.build, mode)))
+    local outp = p:read("a")
+    p:close()
+    if outp:match("token_runner: unshare: Operation not permitted") then
+      -- the qemu VMs run the suite in a chroot, where the kernel refuses new user namespaces
+      return nil, "user namespaces refused here (unshare: EPERM, e.g. inside a chroot)"
+    end
+    local r = {}
+    for k, v in outp:gmatch("([%w_]+)=([^\n]*)") do r[k] = v end
+    return r, outp
+  end
+
+  it("an unprivileged user namespace cannot load without a token", function()
+    if not needs(609, "BPF tokens", ebpf.features.misc("token") == true, "kernel without tokens") then return end
+    local r, outp = run("none")
+    if not r then pending(outp) return end
+    assert.equal("false", r.loaded, outp)
+    assert.matches("EPERM", r.err)
+  end)
+
+  it("loads BTF, maps and programs through EBPF_BPF_TOKEN_PATH, and runs them", function()
+    if not needs(609, "BPF tokens", ebpf.features.misc("token") == true, "kernel without tokens") then return end
+    local r, outp = run("env")
+    if not r then pending(outp) return end
+    assert.same({ "true", "42", "42", "2", "2", "true" }, { r.loaded, r.ret, r.ret2, r.runs, r.count, r.btf }, outp)
+  end)
+
+  it("and through opts.token_path", function()
+    if not needs(609, "BPF tokens", ebpf.features.misc("token") == true, "kernel without tokens") then return end
+    local r, outp = run("opt")
+    if not r then pending(outp) return end
+    assert.same({ "true", "42", "2" }, { r.loaded, r.ret, r.count }, outp)
+  end)
+
+  it("says what is wrong with a token path", function()
+    local coll, err = ebpf.load(helpers.testdata("newest/token.bpf.o"), { token_path = "/proc" })
+    assert.is_nil(coll)
+    assert.matches("'/proc' is not a bpffs", tostring(err), 1, true)
+    coll, err = ebpf.load(helpers.testdata("newest/token.bpf.o"), { token_path = "/nonexistent/bpffs" })
+    assert.is_nil(coll)
+    assert.matches("opening bpffs '/nonexistent/bpffs'", tostring(err), 1, true)
+  end)
+end)

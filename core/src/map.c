@@ -9,6 +9,7 @@
 #include "ebpf/sys.h"
 #include "ebpf/types.h"
 #include "error_internal.h"
+#include "token_internal.h"
 #include "map_internal.h"
 
 struct ebpf_map {
@@ -102,7 +103,14 @@ struct ebpf_map *ebpf_map_create(const struct ebpf_map_create_opts *o)
     int32_t vfd = (o->flags & (1u << 15)) ? o->value_type_btf_obj_fd : -1;
     if (vfd >= 0)
         memcpy((char *)&a + EBPF_ATTR_SIZE(map_extra), &vfd, sizeof(vfd));
-    size_t sz = vfd >= 0 ? EBPF_ATTR_SIZE(map_extra) + sizeof(vfd)
+    /* map_token_fd (6.9) follows value_type_btf_obj_fd */
+    int32_t tfd = token_pick(o->token_fd);
+    if (tfd > 0) {
+        a.map_flags |= EBPF_F_TOKEN_FD;
+        memcpy((char *)&a + EBPF_ATTR_SIZE(map_extra) + sizeof(vfd), &tfd, sizeof(tfd));
+    }
+    size_t sz = tfd > 0 ? EBPF_ATTR_SIZE(map_extra) + 2 * sizeof(int32_t)
+              : vfd >= 0 ? EBPF_ATTR_SIZE(map_extra) + sizeof(vfd)
               : o->map_extra ? EBPF_ATTR_SIZE(map_extra)
               : o->btf_vmlinux_value_type_id ? EBPF_ATTR_SIZE(btf_vmlinux_value_type_id)
               : o->btf_fd >= 0 ? EBPF_ATTR_SIZE(btf_value_type_id)

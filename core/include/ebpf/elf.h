@@ -174,6 +174,8 @@ struct ebpf_load_opts {
     const char *kernel_btf;       /* path of kernel BTF; NULL: /sys/kernel/btf/vmlinux */
     uint32_t log_level;           /* verifier log level for every program */
     const struct ebpf_map_replacement *replace; size_t n_replace;
+    const char *token_path;       /* a delegated bpffs: BTF, maps and programs made with its BPF token
+                                   * (6.9+); NULL: the default token (EBPF_BPF_TOKEN_PATH), if any */
 };
 
 /* Creates the maps and loads every autoload program. On failure returns

@@ -31,6 +31,7 @@ struct ebpf_map_create_opts {
     uint32_t ifindex;          /* offload device, 0: none */
     int value_type_btf_obj_fd; /* struct_ops: module BTF fd of the value type, used with
                                 * flag BPF_F_VTYPE_BTF_OBJ_FD (1 << 15, 6.9+) */
+    int token_fd;              /* > 0: a BPF token (ebpf/token.h); 0: the default token, if any */
 };
 
 /* Fills opts with the neutral defaults (no numa, no inner map, no BTF). */

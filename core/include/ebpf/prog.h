@@ -33,6 +33,7 @@ struct ebpf_prog_load_opts {
     const int *fd_array;          /* module BTF fds for kfuncs, may be NULL */
     uint32_t log_level;           /* 0: log only when loading fails */
     uint32_t log_size_max;        /* 0: default cap (1 GiB) */
+    int token_fd;                 /* > 0: a BPF token (ebpf/token.h); 0: the default token, if any */
 };
 
 EBPF_API void ebpf_prog_load_opts_init(struct ebpf_prog_load_opts *opts);

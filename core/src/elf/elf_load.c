@@ -13,6 +13,7 @@
 #include "ebpf/sys.h"
 #include "ebtf.h"
 #include "ebpf/features.h"
+#include "ebpf/token.h"
 #include "elf_core.h"
 #include "elf_extern.h"
 #include "elf_internal.h"
@@ -54,6 +55,7 @@ struct ld {
     struct { const struct ebpf_btf *mod; int fd; } *modfds; size_t nmodfd; /* closed after load */
     unsigned char *kconfig;
     struct eso_kern *so;       /* per map: struct_ops maps resolved against the kernel */
+    int token;                 /* opts->token_path's BPF token, or 0: the default token */
 };
 
 #define BTF_INFO_ENC(kind, kflag, vlen) (((uint32_t)(kflag) << 31) | ((uint32_t)(kind) << 24) | ((vlen) & 0xffff))
@@ -228,7 +230,8 @@ static int load_btf(struct ld *L)
     /* The BTF loader rewrites the kinds the feature probes find missing
      * (ids kept); the object keeps its own dup of the fd. */
     struct ebpf_btf *eb = ebpf_btf_new(raw, rsz, NULL);
-    int fd = eb ? ebpf_btf_load(eb, NULL) : -1;
+    struct ebpf_btf_load_opts bo = {.token_fd = L->token};
+    int fd = eb ? ebpf_btf_load(eb, &bo) : -1;
     if (fd >= 0)
         fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
     if (fd < 0)
@@ -290,6 +293,7 @@ static struct ebpf_map *create_one(struct ld *L, const struct ebpf_map_spec *ms,
 {
     struct ebpf_map_create_opts o;
     ebpf_map_create_opts_init(&o);
+    o.token_fd = L->token;
     char name[64];
     kname(name, sizeof(name), L->s, ms);
     o.name = name;
@@ -565,6 +569,8 @@ static void ld_release(struct ld *L)
     for (size_t i = 0; L->so && i < L->s->nmap; i++)
         eso_kern_release(&L->so[i]);
     free(L->so);
+    if (L->token > 0)
+        close(L->token);
     if (L->kbtf_owned)
         ebpf_btf_free((struct ebpf_btf *)L->kbtf);
 }
@@ -843,6 +849,7 @@ static int load_prog(struct ld *L, size_t pi)
         goto out;
     struct ebpf_prog_load_opts o;
     ebpf_prog_load_opts_init(&o);
+    o.token_fd = L->token;
     o.name = p->name;
     o.section = p->section;
     o.type = p->type;
@@ -957,6 +964,10 @@ struct ebpf_collection *ebpf_collection_load(const struct ebpf_spec *s, const st
         goto fail;
     c->nmap = s->nmap;
     c->nprog = s->nprog;
+    if (opts && opts->token_path && (r = L.token = ebpf_token_create(opts->token_path)) < 0) {
+        L.token = 0;
+        goto fail;
+    }
     for (size_t i = 0; i < s->nprog; i++)
         if (!(c->progs[i].name = strdup(s->progs[i].name)))
             goto fail;
