@@ -387,3 +387,22 @@ describe("BPF token (6.9+)", function()
     assert.matches("opening bpffs '/nonexistent/bpffs'", tostring(err), 1, true)
   end)
 end)
+
+describe("ebpf.link.query (BPF_PROG_QUERY)", function()
+  it("lists tcx, cgroup and netns hooks in run order with link ids and revisions", function()
+    if not needs(606, "tcx revisions", ebpf.features.link("tcx") == true, "kernel without tcx") then return end
+    local cg = "/sys/fs/cgroup/ebpf_lua_query_" .. U.pid()
+    if not io.open("/sys/fs/cgroup/cgroup.procs") then cg = "/sys/fs/cgroup/unified/ebpf_lua_query_" .. U.pid() end
+    assert(os.execute("mkdir -p " .. cg))
+    local outp = helpers.sh(("unshare -n env EBPF_BUILD=%s lua5.4 spec/link_scripts/query.lua %s 2>&1"):format(
+      helpers.build, cg))
+    os.execute("rmdir " .. cg)
+    local r = {}
+    for k, v in outp:gmatch("([%w_]+)=([^\n]*)") do r[k] = v end
+    assert.equal("done", r.fds_ok, outp)
+    assert.same({ "0", "true", "true", "true", "true", "true" },
+      { r.empty, r.rev_grew, r.link_id, r.order, r.stale, r.after_close }, outp)
+    assert.same({ "true", "0", "true" }, { r.cgroup, r.cgroup_after, r.netns }, outp)
+    assert.matches("interface 'no%-such%-if0' not found", r.no_iface)
+  end)
+end)
