@@ -208,7 +208,7 @@ static void decode_at(lua_State *L, struct vctx *c, uint32_t id, uint64_t bitoff
         if (es < 0)
             luaL_error(L, "btf: array %d: %s", (int)r, ebpf_error_message());
         lua_createtable(L, (int)(a.nelems < 1024 ? a.nelems : 1024), 0);
-        for (uint32_t i = 0; i < a.nelems; i++) {
+        for (uint32_t i = 0; es > 0 && i < a.nelems; i++) { /* elements without bytes: nothing to decode */
             decode_at(L, c, a.type, bitoff + (uint64_t)i * (uint64_t)es * 8, 0, depth + 1);
             lua_rawseti(L, -2, (lua_Integer)i + 1);
         }
@@ -488,7 +488,10 @@ static int type_decode(lua_State *L)
     if ((uint64_t)sz > len - (size_t)off)
         return luaL_error(L, "btf decode: type %s needs %d bytes, got %d", ebpf_btf_name(b, t->id), (int)sz,
                           (int)(len - (size_t)off));
-    struct vctx c = {b, (const unsigned char *)s + off, len - (size_t)off, VISIT_BUDGET};
+    /* bounded by the value's bytes (every visit shows at least one) */
+    uint64_t budget = 4096 + (uint64_t)(len - (size_t)off) * 64;
+    struct vctx c = {b, (const unsigned char *)s + off, len - (size_t)off,
+                     budget < VISIT_BUDGET ? (uint32_t)budget : VISIT_BUDGET};
     decode_at(L, &c, t->id, 0, 0, 0);
     return 1;
 }
