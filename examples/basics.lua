@@ -1,7 +1,8 @@
 -- basics.lua: create a hash map, load a tiny socket filter that counts its
 -- runs in the map, test-run it and print what happened.
 -- Run: sudo lua5.4 examples/basics.lua (make demo runs the tracing demo)
-local ebpf = require "ebpf"
+local ex = dofile((arg[0]:match("^(.*)/") or ".") .. "/common.lua")
+local ebpf = ex.ebpf
 
 ebpf.rlimit.remove_memlock()
 

@@ -249,8 +249,70 @@ function M.auto_attachable(prog)
   return target ~= nil and target ~= ""
 end
 
+-- ---- link sets: what coll:attach() returns ----
+
+local close_link = debug.getregistry()["ebpf.link"].__close -- idempotent finalizer
+local set_methods = {}
+local set_mt = { __name = "ebpf.linkset" }
+
+local function set_state(s)
+  return rawget(s, set_mt)
+end
+
+--- set:close(): closes every link of the set (a second close raises, as
+-- for files); links closed one by one before are skipped.
+function set_methods.close(s)
+  local st = set_state(s)
+  if st.closed then error("attempt to use a closed link set", 2) end
+  st.closed = true
+  for _, name in ipairs(st.names) do close_link(st.links[name]) end
+end
+
+--- set:names(): the names in the set, sorted (programs, then struct_ops maps).
+function set_methods.names(s)
+  return table.move(set_state(s).names, 1, #set_state(s).names, 1, {})
+end
+
+set_mt.__index = function(s, k)
+  local m = set_methods[k]
+  if m then return m end
+  local st = set_state(s)
+  if st.closed then error("attempt to use a closed link set", 2) end
+  return st.links[k]
+end
+set_mt.__newindex = function() error("a link set is read-only", 2) end
+set_mt.__len = function(s) return #set_state(s).names end
+set_mt.__pairs = function(s)
+  local st = set_state(s)
+  local i = 0
+  return function()
+    i = i + 1
+    local name = st.names[i]
+    if name then return name, st.links[name] end
+  end, s, nil
+end
+set_mt.__close = function(s)
+  local st = set_state(s)
+  if not st.closed then set_methods.close(s) end
+end
+set_mt.__tostring = function(s)
+  local st = set_state(s)
+  if st.closed then return "ebpf.linkset (closed)" end
+  return ("ebpf.linkset (%d link%s: %s)"):format(#st.names, #st.names == 1 and "" or "s",
+    table.concat(st.names, ", "))
+end
+
+local function new_set(links)
+  local names = {}
+  for name in pairs(links) do names[#names + 1] = name end
+  table.sort(names)
+  return setmetatable({ [set_mt] = { links = links, names = names, closed = false } }, set_mt)
+end
+M.linkset = new_set
+
 --- coll:attach([opts]): attaches every program whose section names its
--- target; returns { [program name] = link }. opts[name] gives per-program
+-- target; returns a link set (`ebpf.linkset`: `pairs` by program name,
+-- `set[name]`, `close()`, `<close>`). opts[name] gives per-program
 -- options; on failure every link made so far is closed.
 function M.attach_all(coll, opts)
   opts = opts or {}
@@ -281,7 +343,7 @@ function M.attach_all(coll, opts)
       links[mname] = l
     end
   end
-  return links
+  return new_set(links)
 end
 
 -- Methods on programs and collections.
