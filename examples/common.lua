@@ -109,11 +109,7 @@ end
 
 --- Monotonic clock in seconds.
 function M.now()
-  if ebpf.clock then return ebpf.clock() end
-  local f = io.open("/proc/uptime")
-  local t = f and tonumber(f:read("a"):match("^(%S+)"))
-  if f then f:close() end
-  return t or os.time()
+  return ebpf.core.monotime_ns() / 1e9
 end
 
 return M
