@@ -114,17 +114,32 @@ struct vctx {
     const unsigned char *data;
     size_t size;
     uint32_t budget; /* visits left: hostile BTF can nest exponentially */
+    bool full_strings; /* char arrays keep all their bytes (not cut at NUL) */
 };
 
 #define VISIT_BUDGET (1u << 24)
 
+/* A 1-byte integer element: its arrays encode from strings. */
 static bool is_char(const struct ebpf_btf *b, uint32_t id)
 {
     uint32_t r = ebpf_btf_resolve(b, id);
     struct ebpf_btf_int_info ii;
     if (ebpf_btf_kind(b, r) != BTF_KIND_INT || ebpf_btf_int(b, r, &ii) < 0 || ii.bits != 8)
         return false;
-    return (ii.encoding & BTF_INT_CHAR) || strstr(ebpf_btf_name(b, r), "char");
+    return true;
+}
+
+/* Plain `char` (through typedefs): only its arrays are C strings, cut at
+ * the first NUL; __u8/unsigned char/__s8 arrays are bytes (an IPv4 address
+ * or a NUL-separated argv buffer must keep all of them). An explicit CHAR
+ * encoding also makes a string, as for bpftool. */
+static bool is_text_char(const struct ebpf_btf *b, uint32_t id)
+{
+    uint32_t r = ebpf_btf_resolve(b, id);
+    struct ebpf_btf_int_info ii;
+    if (!is_char(b, id) || ebpf_btf_int(b, r, &ii) < 0)
+        return false;
+    return (ii.encoding & BTF_INT_CHAR) || strcmp(ebpf_btf_name(b, r), "char") == 0;
 }
 
 static void decode_at(lua_State *L, struct vctx *c, uint32_t id, uint64_t bitoff, uint32_t bitsz, int depth);
@@ -201,7 +216,8 @@ static void decode_at(lua_State *L, struct vctx *c, uint32_t id, uint64_t bitoff
         ebpf_btf_array(c->b, r, &a);
         if (is_char(c->b, a.type)) {
             const char *s = (const char *)c->data + bo / 8;
-            lua_pushlstring(L, s, strnlen(s, a.nelems));
+            bool text = !c->full_strings && is_text_char(c->b, a.type);
+            lua_pushlstring(L, s, text ? strnlen(s, a.nelems) : a.nelems);
             return;
         }
         int64_t es = ebpf_btf_sizeof(c->b, a.type);
@@ -457,8 +473,8 @@ static lbtf_type *totype(lua_State *L, int idx, const struct ebpf_btf **b)
     return lua_touserdata(L, idx);
 }
 
-/* t:decode(bytes [, offset]): bytes may also be an integer (as maps hand
- * out 1/2/4/8-byte values). */
+/* t:decode(bytes [, offset [, opts]]): bytes may also be an integer (as maps
+ * hand out 1/2/4/8-byte values); opts.full_strings keeps char arrays whole. */
 static int type_decode(lua_State *L)
 {
     const struct ebpf_btf *b;
@@ -488,7 +504,14 @@ static int type_decode(lua_State *L)
     if ((uint64_t)sz > len - (size_t)off)
         return luaL_error(L, "btf decode: type %s needs %d bytes, got %d", ebpf_btf_name(b, t->id), (int)sz,
                           (int)(len - (size_t)off));
-    struct vctx c = {b, (const unsigned char *)s + off, len - (size_t)off, VISIT_BUDGET};
+    bool full = false;
+    if (!lua_isnoneornil(L, 4)) {
+        static const char *const f[] = {"full_strings", NULL};
+        luaL_checktype(L, 4, LUA_TTABLE);
+        ebpf_lua_check_fields(L, 4, f);
+        full = ebpf_lua_opt_bool(L, 4, "full_strings", 0);
+    }
+    struct vctx c = {b, (const unsigned char *)s + off, len - (size_t)off, VISIT_BUDGET, full};
     decode_at(L, &c, t->id, 0, 0, 0);
     return 1;
 }
