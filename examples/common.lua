@@ -30,6 +30,8 @@ local ebpf = require "ebpf"
 
 local M = { ebpf = ebpf, dir = here }
 
+io.stdout:setvbuf("line") -- events show up as they come, also through a pipe
+
 local function usage_error(msg, defaults)
   local names = {}
   for k in pairs(defaults) do names[#names + 1] = "--" .. k:gsub("_", "-") end
@@ -85,13 +87,25 @@ local function sh(cmd)
 end
 
 --- Compiles examples/<name>.bpf.c (ebpf.compile: clang, -g for BTF, the
--- kernel's vmlinux.h) and loads it: a collection.
-function M.load(name)
+-- kernel's vmlinux.h) and loads it: a collection. `vars` sets constants
+-- (`const volatile` globals) before the load, e.g. { target_pid = 42 }.
+function M.load(name, vars)
   local spec, err = ebpf.compile(here .. "/" .. name .. ".bpf.c")
   if not spec then error(tostring(err), 2) end
+  for k, v in pairs(vars or {}) do spec.vars[k] = v end
   local coll, lerr = spec:load()
   if not coll then error(tostring(lerr), 2) end
   return coll
+end
+
+--- A loop condition: true until `seconds` have passed (nil: no limit) or
+-- SIGINT/SIGTERM came. `local running = ex.timer(opt.duration)`,
+-- `while running() do reader:poll(100, print_event) end`.
+function M.timer(seconds)
+  local deadline = seconds and M.now() + seconds
+  return function()
+    return not M.stopped() and (not deadline or M.now() < deadline)
+  end
 end
 
 --- Waits `seconds`; false (and the signal's name) if SIGINT/SIGTERM came
