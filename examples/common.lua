@@ -34,20 +34,22 @@ io.stdout:setvbuf("line") -- events show up as they come, also through a pipe
 
 local function usage_error(msg, defaults)
   local names = {}
-  for k in pairs(defaults) do names[#names + 1] = "--" .. k:gsub("_", "-") end
+  for k, v in pairs(defaults) do
+    local flag = "--" .. k:gsub("_", "-")
+    names[#names + 1] = "[" .. flag .. (v == true and "" or (type(v) == "string" and " STRING" or " N")) .. "]"
+  end
   table.sort(names)
-  io.stderr:write(("%s: %s\nusage: lua5.4 %s [%s VALUE ...]\n"):format(arg[0], msg, arg[0],
-    table.concat(names, " VALUE] [")))
+  io.stderr:write(("%s: %s\nusage: lua5.4 %s %s\n"):format(arg[0], msg, arg[0], table.concat(names, " ")))
   os.exit(2)
 end
 
 --- Options from the command line: `defaults` names every accepted option
 -- (`--name VALUE`, `-` or `_` alike) with its default; a number default (or
--- `false`, "optional") takes a number, a string default a string, `true` is
--- a flag without value. Unknown options stop the script with a usage line.
+-- `false`: optional, nil when absent) takes a number, a string default a
+-- string, `true` declares a flag without value (true when given, else nil). Unknown options stop the script with a usage line.
 function M.args(defaults)
   local opt = {}
-  for k, v in pairs(defaults) do if v ~= false then opt[k] = v end end
+  for k, v in pairs(defaults) do if type(v) ~= "boolean" then opt[k] = v end end
   local i = 1
   while arg and i <= #arg do
     local a = arg[i]

@@ -9,10 +9,10 @@ end
 describe("examples", function()
   it("execsnoop (the demo) prints the execs it triggers, decoded through BTF", function()
     local out = run("demo.lua", "--duration 1.5")
-    assert.matches("TIME%(s%)%s+PID%s+PPID%s+UID%s+COMM%s+FILENAME", out)
-    -- its own /bin/true and uname, with their comm and path
-    assert.matches("\n[%d.]+%s+%d+%s+%d+%s+%d+%s+true%s+/bin/true\n", out)
-    assert.matches("%s+uname%s+[%w/]*/uname\n", out)
+    assert.matches("TIME%(s%)%s+PID%s+PPID%s+UID%s+COMM%s+FILENAME%s+ARGS", out)
+    -- its own /bin/true and uname, with their comm, path and arguments
+    assert.matches("\n[%d.]+%s+%d+%s+%d+%s+%d+%s+true%s+/bin/true%s+/bin/true\n", out)
+    assert.matches("%s+uname%s+[%w/]*/uname%s+uname %-s\n", out)
     local n = tonumber(out:match("\n(%d+) execs in"))
     assert.is_true(n >= 4, out)
   end)

@@ -31,4 +31,33 @@ describe("examples vs bpftrace", function()
     assert.same(theirs, mine)
     assert.matches("\n%d+ opens\n", ex)
   end)
+
+  it("execsnoop: pid and arguments of every exec", function()
+    local mark = "ebpf-lua-exec-" .. tostring(os.time()) .. tostring(math.random(1e6))
+    -- bpftrace's view: the first four arguments (str() cuts at 63 bytes, as the example does)
+    local ex, bt = X.side_by_side("execsnoop.lua", "--quiet", 'tracepoint:syscalls:sys_enter_execve { '
+      .. 'printf("%d|%s|%s|%s|%s\\n", pid, str(args->argv[0]), str(args->argv[1]), str(args->argv[2]), '
+      .. 'str(args->argv[3])); }',
+      function()
+        helpers.sh(("/bin/echo %s one 'two three' >/dev/null; /usr/bin/env /bin/true %s x; /bin/sh -c 'exit 0' %s")
+          :format(mark, mark, mark))
+      end)
+    local theirs, mine = {}, {}
+    for pid, args in bt:gmatch("\n(%d+)|([^\n]*)") do
+      if args:find(mark, 1, true) then theirs[#theirs + 1] = pid .. "|" .. args:gsub("|*$", "") end
+    end
+    for line in ex:gmatch("[^\n]+") do
+      local pid, args = line:match("^[%d.]+%s+(%d+)%s+%d+%s+%d+%s+%S+%s+%S+%s+(.*)$")
+      if args and args:find(mark, 1, true) then
+        mine[#mine + 1] = pid .. "|" .. args
+      end
+    end
+    -- the example joins all arguments with spaces; every exec here has at most four
+    for i, l in ipairs(theirs) do theirs[i] = l:gsub("|", " "):gsub("^(%d+) ", "%1|") end
+    sorted(theirs)
+    sorted(mine)
+    assert.equal(5, #theirs, table.concat(theirs, "\n")) -- popen's sh, echo, env, true, sh
+    assert.same(theirs, mine)
+    assert.matches("\n%d+ execs in [%d.]+ s\n", ex)
+  end)
 end)
