@@ -6,7 +6,8 @@ local dir = (arg and arg[0] or ""):match("^(.*)/[^/]*$") or "."
 local has_duration = false
 for i = 1, #arg do if arg[i] == "--duration" then has_duration = true end end
 if not has_duration then
-  arg[#arg + 1], arg[#arg + 2] = "--duration", "3"
+  rawset(arg, #arg + 1, "--duration")
+  rawset(arg, #arg + 1, "3")
 end
 print("ebpf-lua demo: tracing every exec on this machine (Ctrl-C ends it)...")
 rawset(arg, 0, dir .. "/execsnoop.lua") -- execsnoop finds common.lua next to itself
