@@ -60,4 +60,42 @@ describe("examples vs bpftrace", function()
     assert.same(theirs, mine)
     assert.matches("\n%d+ execs in [%d.]+ s\n", ex)
   end)
+
+  it("tcpstates: socket, pid, comm, addresses, ports and states of each TCP state change", function()
+    local port = 20000 + (tonumber(tostring(os.time()):sub(-4)) * 7 + math.random(1000)) % 40000
+    local fmt = '"%lx %d %s %s %d %s %d %d %d\\n", args->skaddr, pid, comm, ntop(args->SA), args->sport, '
+      .. 'ntop(args->DA), args->dport, args->oldstate, args->newstate'
+    local function probe(family, sa, da)
+      return ("tracepoint:sock:inet_sock_set_state /args->protocol == 6 && args->family == %d && args->dport == %d/ "
+        .. "{ printf(%s); } "):format(family, port, fmt:gsub("SA", sa):gsub("DA", da))
+    end
+    local ex, bt = X.side_by_side("tcpstates.lua", "--port " .. port,
+      probe(2, "saddr", "daddr") .. probe(10, "saddr_v6", "daddr_v6"),
+      function()
+        -- refused connections: CLOSE -> SYN_SENT -> CLOSE, over IPv4 and IPv6
+        for _, host in ipairs { "127.0.0.1", "::1", "127.0.0.1" } do
+          os.execute(("bash -c 'exec 3<>/dev/tcp/%s/%d' 2>/dev/null"):format(host, port))
+        end
+      end)
+    local STATES = { "ESTABLISHED", "SYN_SENT", "SYN_RECV", "FIN_WAIT1", "FIN_WAIT2", "TIME_WAIT", "CLOSE",
+      "CLOSE_WAIT", "LAST_ACK", "LISTEN", "CLOSING", "NEW_SYN_RECV" }
+    local theirs, mine = {}, {}
+    for line in bt:gmatch("[^\n]+") do
+      local sk, pid, comm, la, lp, ra, rp, old, new = line:match("^(%x+) (%d+) (%S+) (%S+) (%d+) (%S+) (%d+) (%d+) (%d+)$")
+      if sk then
+        theirs[#theirs + 1] = table.concat({ sk, pid, comm, la, lp, ra, rp, STATES[tonumber(old)],
+          STATES[tonumber(new)] }, " ")
+      end
+    end
+    for line in ex:gmatch("[^\n]+") do
+      local f = {}
+      for w in line:gmatch("%S+") do f[#f + 1] = w end
+      if #f == 11 and f[9] == "->" and f[1]:match("^%x+$") then
+        mine[#mine + 1] = table.concat({ f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8], f[10] }, " ")
+      end
+    end
+    assert.equal(6, #theirs, bt)
+    assert.same(sorted(theirs), sorted(mine))
+    assert.matches("\n6 state changes\n", ex)
+  end)
 end)
