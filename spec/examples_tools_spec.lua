@@ -98,4 +98,33 @@ describe("examples vs bpftrace", function()
     assert.same(sorted(theirs), sorted(mine))
     assert.matches("\n6 state changes\n", ex)
   end)
+
+  it("bashreadline: the lines an interactive bash reads, typed through a pty", function()
+    local mark = "ebpf-lua-rl-" .. tostring(os.time()) .. tostring(math.random(1e6))
+    local ex, bt = X.side_by_side("bashreadline.lua", "",
+      'uretprobe:/bin/bash:readline { printf("%d %s\\n", pid, str(retval)); }',
+      function(dir)
+        -- `script` gives bash a pty, so it is interactive and reads with readline
+        local input = dir .. "/input"
+        local f = assert(io.open(input, "w"))
+        f:write(("echo %s one\n: %s two\nexit\n"):format(mark, mark))
+        f:close()
+        helpers.sh(("script -qfec 'bash --norc --noprofile -i' /dev/null < %s > /dev/null"):format(X.quote(input)))
+      end)
+    local function collect(out, pat)
+      local t, ours = {}, {}
+      for pid, line in out:gmatch(pat) do
+        if line:find(mark, 1, true) then ours[pid] = true end
+      end
+      for pid, line in out:gmatch(pat) do
+        if ours[pid] then t[#t + 1] = pid .. " " .. line end -- our shell's lines, its "exit" too
+      end
+      return sorted(t)
+    end
+    local theirs = collect(bt, "\n(%d+) ([^\n]*)")
+    local mine = collect(ex, "\n[%d:]+%s+(%d+)%s+([^\n]*)")
+    assert.equal(3, #theirs, bt)
+    assert.same(theirs, mine)
+    assert.matches("\n%d+ lines\n", ex)
+  end)
 end)
