@@ -3,6 +3,7 @@
 -- Run: sudo lua5.4 examples/basics.lua (make demo runs the tracing demo)
 local ex = dofile((arg[0]:match("^(.*)/") or ".") .. "/common.lua")
 local ebpf = ex.ebpf
+ex.args { duration = 0 } -- accepted by every example; this one finishes at once
 
 ebpf.rlimit.remove_memlock()
 

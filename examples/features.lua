@@ -3,6 +3,7 @@
 -- Run: sudo lua5.4 examples/features.lua   (or: sudo ebpf run examples/features.lua)
 local ex = dofile((arg[0]:match("^(.*)/") or ".") .. "/common.lua")
 local ebpf = ex.ebpf
+ex.args { duration = 0 } -- accepted by every example; this one finishes at once
 local features = ebpf.features
 
 local function show(what, ok, why)
