@@ -526,12 +526,20 @@ end
 
 commands.run = {
   summary = "run a Lua script with ebpf loaded, memlock raised, tracefs/bpffs mounted",
-  usage = "ebpf run SCRIPT.lua [ARGS...]",
-  flags = {},
+  usage = "ebpf run SCRIPT.lua [ARGS...] | ebpf run -e 'CODE' [ARGS...]",
+  flags = { ["-e"] = true },
   stop_at_first_positional = true,
-  run = function(_, pos, _, err)
-    local script = pos[1] or usage_error("ebpf run needs a script")
-    local chunk, lerr = loadfile(script)
+  run = function(o, pos, _, err)
+    local chunk, lerr, script
+    if o.e then -- a one-liner: ARGS are all the script's
+      script = "-e"
+      table.insert(pos, 1, script)
+      -- `ebpf` is a global there (other globals as usual)
+      chunk, lerr = load(o.e, "=(command line)", "t", setmetatable({ ebpf = lib() }, { __index = _G }))
+    else
+      script = pos[1] or usage_error("ebpf run needs a script (or -e 'CODE')")
+      chunk, lerr = loadfile(script)
+    end
     if not chunk then fail(lerr) end
     local eb = lib()
     local ok, merr = eb.rlimit.remove_memlock()
@@ -688,7 +696,9 @@ function M.main(argv, out, err)
     if c.stop_at_first_positional then
       -- `ebpf run script.lua --flag` passes --flag to the script.
       local first = 2
-      while argv[first] and argv[first]:sub(1, 1) == "-" do first = first + 1 end
+      while argv[first] and argv[first]:sub(1, 1) == "-" do
+        first = first + (c.flags[argv[first]] == true and 2 or 1) -- an option's value is not the script
+      end
       opts, pos = parse({ table.unpack(argv, 1, first - 1) }, 2, c.flags)
       for i = first, #argv do pos[#pos + 1] = argv[i] end
     else
