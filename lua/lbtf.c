@@ -881,12 +881,49 @@ static int kind_arg(lua_State *L, int idx)
     return kind;
 }
 
+/* The name at idx, as C spells it or bare: "struct task_struct" is the
+ * struct named task_struct (also "union X", "enum X"); the kind at idx+1
+ * must agree. Sets *kind (-1: any). */
+static const char *name_arg(lua_State *L, int idx, int *kind)
+{
+    static const struct {
+        const char *prefix;
+        int kind;
+    } tags[] = {{"struct ", BTF_KIND_STRUCT}, {"union ", BTF_KIND_UNION}, {"enum ", BTF_KIND_ENUM}};
+    const char *name = luaL_checkstring(L, idx);
+    *kind = kind_arg(L, idx + 1);
+    for (size_t i = 0; i < sizeof(tags) / sizeof(tags[0]); i++) {
+        size_t n = strlen(tags[i].prefix);
+        if (strncmp(name, tags[i].prefix, n) == 0) {
+            name += n;
+            while (*name == ' ')
+                name++;
+            if (*kind >= 0 && *kind != tags[i].kind && !(tags[i].kind == BTF_KIND_ENUM && *kind == BTF_KIND_ENUM64))
+                luaL_argerror(L, idx + 1, "kind does not match the name's tag");
+            if (*kind < 0)
+                *kind = tags[i].kind;
+            break;
+        }
+    }
+    return name;
+}
+
+/* Finds by name_arg; "enum X" also finds an enum64. */
+static int64_t find_named(const struct ebpf_btf *b, const char *name, int kind)
+{
+    int64_t id = ebpf_btf_find(b, name, kind);
+    if (id < 0 && kind == BTF_KIND_ENUM)
+        id = ebpf_btf_find(b, name, BTF_KIND_ENUM64);
+    return id;
+}
+
 /* b:find_id(name [, kind]) -> id or nil: find without making a type. */
 static int btf_find_id(lua_State *L)
 {
     lbtf *lb = ebpf_lua_tobtf(L, 1);
-    const char *name = luaL_checkstring(L, 2);
-    int64_t id = ebpf_btf_find(lb->b, name, kind_arg(L, 3));
+    int kind;
+    const char *name = name_arg(L, 2, &kind);
+    int64_t id = find_named(lb->b, name, kind);
     if (id < 0)
         lua_pushnil(L);
     else
@@ -924,9 +961,9 @@ static int btf_names(lua_State *L)
 static int btf_find(lua_State *L)
 {
     lbtf *lb = ebpf_lua_tobtf(L, 1);
-    const char *name = luaL_checkstring(L, 2);
-    int kind = kind_arg(L, 3);
-    int64_t id = ebpf_btf_find(lb->b, name, kind);
+    int kind;
+    const char *name = name_arg(L, 2, &kind);
+    int64_t id = find_named(lb->b, name, kind);
     if (id < 0) {
         lua_pushnil(L);
         return 1;
@@ -938,14 +975,8 @@ static int btf_find(lua_State *L)
 static int btf_find_all(lua_State *L)
 {
     lbtf *lb = ebpf_lua_tobtf(L, 1);
-    const char *name = luaL_checkstring(L, 2);
-    int kind = -1;
-    if (!lua_isnoneornil(L, 3)) {
-        const char *ks = luaL_checkstring(L, 3);
-        kind = ebpf_btf_kind_by_name(ks);
-        if (kind <= 0)
-            return luaL_argerror(L, 3, lua_pushfstring(L, "unknown BTF kind '%s'", ks));
-    }
+    int kind;
+    const char *name = name_arg(L, 2, &kind);
     lua_newtable(L);
     lua_Integer n = 0;
     for (int64_t id = ebpf_btf_find(lb->b, name, kind); id > 0;

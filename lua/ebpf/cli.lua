@@ -150,13 +150,22 @@ end
 -- Every object of a kind, skipping those that vanish while we look.
 local function all(ids, record)
   local list = {}
-  for id in ids() do
-    local r, err = record(id)
-    if r then
-      list[#list + 1] = r
-    elseif not (type(err) == "table" and err.code == "ENOENT") then
-      fail(err)
+  local ok, ierr = pcall(function()
+    for id in ids() do
+      local r, err = record(id)
+      if r then
+        list[#list + 1] = r
+      elseif not (type(err) == "table" and err.code == "ENOENT") then
+        fail(err)
+      end
     end
+  end)
+  if not ok then
+    if type(ierr) == "table" and getmetatable(ierr) == Fail then error(ierr, 0) end
+    -- the iterator's own error (e.g. EPERM without root): the message, not our file and line
+    local msg = tostring(ierr):gsub("^[^:\n]*%.lua:%d+: ", "")
+    if msg:find("not permitted", 1, true) then msg = msg .. " (listing BPF objects needs root or CAP_SYS_ADMIN)" end
+    fail(msg)
   end
   return list
 end
