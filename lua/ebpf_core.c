@@ -1,6 +1,7 @@
 /* luaopen_ebpf_core: the C module behind `require "ebpf"`. Each area adds
  * its functions and classes to the module table; no C globals. */
 #include "lcommon.h"
+#include "lsignal.h"
 
 #define EBPF_EXPORT __attribute__((visibility("default")))
 
@@ -18,6 +19,7 @@ static void (*const openers[])(lua_State *) = {
     ebpf_lua_open_features,
     ebpf_lua_open_ringbuf,
     ebpf_lua_open_perf,
+    ebpf_lua_open_signal,
 };
 
 EBPF_EXPORT int luaopen_ebpf_core(lua_State *L)

@@ -82,9 +82,11 @@ static bool is_char_int(const struct ebpf_btf *b, uint32_t id)
     const struct btf_type *t = btf_t(b, ebpf_btf_resolve(b, id));
     if (!t || btf_kind_of(t) != BTF_KIND_INT || t->size != 1)
         return false;
+    /* plain char (or the CHAR encoding) only: unsigned char/__u8/__s8
+     * arrays are bytes, shown as numbers */
     uint32_t v;
     memcpy(&v, t + 1, 4);
-    return (BTF_INT_ENCODING(v) & BTF_INT_CHAR) || strstr(ebpf_btf_name(b, ebpf_btf_resolve(b, id)), "char");
+    return (BTF_INT_ENCODING(v) & BTF_INT_CHAR) || strcmp(ebpf_btf_name(b, ebpf_btf_resolve(b, id)), "char") == 0;
 }
 
 static void fmt_value(struct fmt *f, uint32_t id, uint64_t bitoff, uint32_t bitsz, int depth);

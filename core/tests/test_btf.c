@@ -314,6 +314,12 @@ static void test_bits_and_format(void)
     int n = ebpf_btf_format_value(b, (uint32_t)st, val, sizeof(val), out, sizeof(out));
     CHECK(n > 0 && !strcmp(out, "{.pid = 7, .comm = \"ba\\\"h\", .e = ONE}"));
     CHECK(ebpf_btf_format_value(b, (uint32_t)st, val, 8, out, sizeof(out)) == -EINVAL);
+    /* Only char arrays are strings: unsigned char (__u8) arrays are bytes. */
+    int64_t uch = ebpf_btf_add_int(b, "unsigned char", 1, 0);
+    int64_t u8t = ebpf_btf_add_typedef(b, "__u8", (uint32_t)uch);
+    int64_t ip = ebpf_btf_add_array(b, (uint32_t)u8t, (uint32_t)u32, 4);
+    unsigned char addr[4] = {127, 0, 0, 1};
+    CHECK(ebpf_btf_format_value(b, (uint32_t)ip, addr, 4, out, sizeof(out)) > 0 && !strcmp(out, "[127, 0, 0, 1]"));
     /* The C declaration forms. */
     CHECK(ebpf_btf_decl(b, (uint32_t)arr, "name", out, sizeof(out)) > 0 && !strcmp(out, "char name[8]"));
     /* Builder errors name the problem. */

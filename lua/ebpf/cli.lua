@@ -150,13 +150,22 @@ end
 -- Every object of a kind, skipping those that vanish while we look.
 local function all(ids, record)
   local list = {}
-  for id in ids() do
-    local r, err = record(id)
-    if r then
-      list[#list + 1] = r
-    elseif not (type(err) == "table" and err.code == "ENOENT") then
-      fail(err)
+  local ok, ierr = pcall(function()
+    for id in ids() do
+      local r, err = record(id)
+      if r then
+        list[#list + 1] = r
+      elseif not (type(err) == "table" and err.code == "ENOENT") then
+        fail(err)
+      end
     end
+  end)
+  if not ok then
+    if type(ierr) == "table" and getmetatable(ierr) == Fail then error(ierr, 0) end
+    -- the iterator's own error (e.g. EPERM without root): the message, not our file and line
+    local msg = tostring(ierr):gsub("^[^:\n]*%.lua:%d+: ", "")
+    if msg:find("not permitted", 1, true) then msg = msg .. " (listing BPF objects needs root or CAP_SYS_ADMIN)" end
+    fail(msg)
   end
   return list
 end
@@ -525,12 +534,20 @@ end
 
 commands.run = {
   summary = "run a Lua script with ebpf loaded, memlock raised, tracefs/bpffs mounted",
-  usage = "ebpf run SCRIPT.lua [ARGS...]",
-  flags = {},
+  usage = "ebpf run SCRIPT.lua [ARGS...] | ebpf run -e 'CODE' [ARGS...]",
+  flags = { ["-e"] = true },
   stop_at_first_positional = true,
-  run = function(_, pos, _, err)
-    local script = pos[1] or usage_error("ebpf run needs a script")
-    local chunk, lerr = load(read_file(script, "script"), "@" .. script) -- (a FIFO is refused, not waited on)
+  run = function(o, pos, _, err)
+    local chunk, lerr, script
+    if o.e then -- a one-liner: ARGS are all the script's
+      script = "-e"
+      table.insert(pos, 1, script)
+      -- `ebpf` is a global there (other globals as usual)
+      chunk, lerr = load(o.e, "=(command line)", "t", setmetatable({ ebpf = lib() }, { __index = _G }))
+    else
+      script = pos[1] or usage_error("ebpf run needs a script (or -e 'CODE')")
+      chunk, lerr = load(read_file(script, "script"), "@" .. script) -- (a FIFO is refused, not waited on)
+    end
     if not chunk then fail(lerr) end
     local eb = lib()
     local ok, merr = eb.rlimit.remove_memlock()
@@ -688,7 +705,9 @@ function M.main(argv, out, err)
     if c.stop_at_first_positional then
       -- `ebpf run script.lua --flag` passes --flag to the script.
       local first = 2
-      while argv[first] and argv[first]:sub(1, 1) == "-" do first = first + 1 end
+      while argv[first] and argv[first]:sub(1, 1) == "-" do
+        first = first + (c.flags[argv[first]] == true and 2 or 1) -- an option's value is not the script
+      end
       opts, pos = parse({ table.unpack(argv, 1, first - 1) }, 2, c.flags)
       for i = first, #argv do pos[#pos + 1] = argv[i] end
     else
