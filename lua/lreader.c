@@ -140,19 +140,15 @@ static inline uint64_t rd_uint(const uint8_t *p, int size, int little)
     return v;
 }
 
-int lunpack_push(lua_State *L, const struct lunpack *u, const void *data, size_t size)
+static __attribute__((noinline, cold)) int unpack_short(lua_State *L, const struct lunpack *u, size_t size)
 {
-    if (size < u->need)
-        luaL_error(L, "record of %d bytes is shorter than the unpack format (%d bytes)", (int)size, (int)u->need);
-    const uint8_t *b = data;
-    if (u->all_u64) {
-        for (int i = 0; i < u->n; i++) {
-            int64_t v;
-            memcpy(&v, b + u->ops[i].off, 8);
-            lua_pushinteger(L, (lua_Integer)v);
-        }
-        return u->n;
-    }
+    return luaL_error(L, "record of %d bytes is shorter than the unpack format (%d bytes)", (int)size,
+                      (int)u->need);
+}
+
+/* Any format: one step per compiled op. */
+static __attribute__((noinline)) int unpack_generic(lua_State *L, const struct lunpack *u, const uint8_t *b)
+{
     for (int i = 0; i < u->n; i++) {
         const struct upop *o = &u->ops[i];
         const uint8_t *p = b + o->off;
@@ -190,6 +186,28 @@ int lunpack_push(lua_State *L, const struct lunpack *u, const void *data, size_t
     return u->n;
 }
 
+/* Inlined into the drain loop: the common shape (little-endian 8-byte
+ * integers) is a few loads and pushes per record. */
+static inline int unpack_push(lua_State *L, const struct lunpack *u, const void *data, size_t size)
+{
+    if (__builtin_expect(size < u->need, 0))
+        return unpack_short(L, u, size);
+    const uint8_t *b = data;
+    if (!u->all_u64)
+        return unpack_generic(L, u, b);
+    for (const struct upop *o = u->ops, *e = o + u->n; o < e; o++) {
+        int64_t v;
+        memcpy(&v, b + o->off, 8);
+        lua_pushinteger(L, (lua_Integer)v);
+    }
+    return u->n;
+}
+
+int lunpack_push(lua_State *L, const struct lunpack *u, const void *data, size_t size)
+{
+    return unpack_push(L, u, data, size);
+}
+
 /* ---------------- reader objects ---------------- */
 
 static const char *const reader_mts[] = {EBPF_RINGBUF_MT, EBPF_PERF_MT};
@@ -219,6 +237,7 @@ lreader *lreader_new(lua_State *L, const char *mt, const struct lreader_ops *ops
     memset(r, 0, sizeof(*r));
     r->ops = ops;
     r->closed = 1;
+    r->held = -1;
     luaL_setmetatable(L, mt);
     return r;
 }
@@ -237,7 +256,7 @@ static void really_free(lreader *r)
 static inline int push_record(lua_State *L, lreader *r, const struct lrec *rec)
 {
     if (r->up)
-        return lunpack_push(L, r->up, rec->data, rec->size);
+        return unpack_push(L, r->up, rec->data, rec->size);
     lua_pushlstring(L, rec->data, rec->size);
     return 1;
 }
@@ -251,7 +270,44 @@ static void decode_top(lua_State *L, int self)
     lua_call(L, 2, 1);
 }
 
-/* drain_loop(reader, fn, max): run under lua_pcall. Returns the count. */
+/* Hands one record of the batch to fn; 1 if the drain must stop. */
+static inline int deliver(lua_State *L, lreader *r, const struct lrec *rec, int onlost, int top)
+{
+    if (rec->kind == LREC_LOST) {
+        if (onlost) {
+            lua_pushvalue(L, onlost);
+            lua_pushinteger(L, rec->tag + r->ops->tag_base);
+            lua_pushinteger(L, (lua_Integer)rec->lost);
+            lua_call(L, 2, 0);
+        }
+        return r->closed;
+    }
+    lua_pushvalue(L, 2);
+    int na = push_record(L, r, rec);
+    r->count++;
+    if (r->decode)
+        decode_top(L, 1);
+    if (r->pass_tag) {
+        lua_pushinteger(L, rec->tag + r->ops->tag_base);
+        na++;
+    }
+    /* MULTRET: most callbacks return nothing, and then the stack needs
+     * no inspection nor reset. */
+    lua_call(L, na, LUA_MULTRET);
+    if (lua_gettop(L) != top) {
+        /* fn returning false stops the drain (that record is consumed). */
+        int stop = lua_type(L, top + 1) == LUA_TBOOLEAN && !lua_toboolean(L, top + 1);
+        lua_settop(L, top);
+        if (stop)
+            return 1;
+    }
+    return r->closed;
+}
+
+/* drain_loop(reader, fn, max): run under lua_pcall. Pulls batches of
+ * records; each record handed over is marked held (r->held), so that
+ * drain() commits up to it even when fn raises: records are never
+ * delivered twice, and those after it stay in the ring. */
 static int drain_loop(lua_State *L)
 {
     lreader *r = lua_touserdata(L, 1);
@@ -264,37 +320,27 @@ static int drain_loop(lua_State *L)
     if (r->up)
         luaL_checkstack(L, r->up->n + 8, "unpacked record");
     const struct lreader_ops *ops = r->ops;
-    int base = ops->tag_base;
-    struct lrec rec;
-    int kind;
-    while ((max <= 0 || r->count < max) && r->src && (kind = ops->peek(r->src, &rec)) != LREC_NONE) {
-        if (kind == LREC_LOST) {
-            if (onlost) {
-                lua_pushvalue(L, onlost);
-                lua_pushinteger(L, rec.tag + base);
-                lua_pushinteger(L, (lua_Integer)rec.lost);
-                lua_call(L, 2, 0);
+    int top = lua_gettop(L);
+    for (;;) {
+        int want = LREADER_BATCH;
+        if (max > 0 && max - r->count < want)
+            want = (int)(max - r->count);
+        if (want <= 0 || !r->src)
+            break;
+        int k = ops->peek_batch(r->src, r->batch, want);
+        if (k == 0)
+            break;
+        for (int i = 0; i < k; i++) {
+            r->held = i;
+            if (deliver(L, r, &r->batch[i], onlost, top)) {
+                if (r->src)
+                    ops->commit(r->src, &r->batch[i]);
+                r->held = -1;
+                return 0;
             }
-            continue;
         }
-        /* The record stays held until the next peek (or the release after
-         * the pcall): it is committed whether or not fn returns. */
-        lua_pushvalue(L, 2);
-        int na = push_record(L, r, &rec);
-        r->count++;
-        if (r->decode)
-            decode_top(L, 1);
-        if (r->pass_tag) {
-            lua_pushinteger(L, rec.tag + base);
-            na++;
-        }
-        lua_call(L, na, 1);
-        /* fn returning false stops the drain (that record is consumed). */
-        if (lua_type(L, -1) == LUA_TBOOLEAN && !lua_toboolean(L, -1))
-            break;
-        lua_pop(L, 1);
-        if (r->closed)
-            break;
+        ops->commit(r->src, &r->batch[k - 1]);
+        r->held = -1;
     }
     return 0;
 }
@@ -323,8 +369,9 @@ static long drain(lua_State *L, lreader *r, int fn, lua_Integer max)
     lua_pushinteger(L, max);
     int st = lua_pcall(L, 3, 0, h);
     r->busy = 0;
-    if (r->src)
-        r->ops->release(r->src); /* nothing pending after a drain */
+    if (r->held >= 0 && r->src) /* fn raised: what it was given is consumed */
+        r->ops->commit(r->src, &r->batch[r->held]);
+    r->held = -1;
     if (r->closed)
         really_free(r);
     if (st != LUA_OK)

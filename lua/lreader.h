@@ -27,7 +27,13 @@ struct lrec {
     size_t size;
     int tag;        /* ring index (ringbuf) or CPU (perf) */
     uint64_t lost;  /* LREC_LOST */
+    int kind;       /* LREC_* (batches) */
+    int ring;       /* core ring index and position after the record, */
+    uint64_t end;   /* for commit (batches) */
 };
+
+/* Records pulled per batch by poll/consume/drain. */
+#define LREADER_BATCH 64
 
 /* What a reader type plugs into the engine. */
 struct lreader_ops {
@@ -40,6 +46,11 @@ struct lreader_ops {
     void (*free)(void *src);
     int (*epoll_fd)(void *src);
     uint64_t (*available)(void *src);
+    /* Up to max records, not consumed (peek semantics of the core's
+     * *_peek_batch): count. */
+    int (*peek_batch)(void *src, struct lrec *recs, int max);
+    /* Consumes the batch's records up to and including rec. */
+    void (*commit)(void *src, const struct lrec *rec);
 };
 
 struct lunpack;
@@ -53,6 +64,8 @@ typedef struct {
     int busy;               /* inside a drain: callbacks may not re-enter */
     int pass_tag;           /* pass the ring index / CPU after the values */
     long count;             /* records handed over by the current drain */
+    int held;               /* batch[held] was handed over and not committed, or -1 */
+    struct lrec batch[LREADER_BATCH];
     char desc[96];          /* for __tostring */
 } lreader;
 

@@ -620,3 +620,90 @@ long ebpf_perf_poll(struct ebpf_perf *pb, int timeout_ms, long max, ebpf_perf_sa
             return n;
     }
 }
+
+/* One forward ring's batch (see ebpf_perf_peek_batch). */
+static long ring_batch_fwd(struct ebpf_perf *pb, int idx, struct ebpf_perf_record *recs, long max)
+{
+    struct pring *r = &pb->rings[idx];
+    uint64_t pos = r->tail;
+    uint64_t head = __atomic_load_n(&r->meta->data_head, __ATOMIC_ACQUIRE);
+    int bounced = 0;
+    long n = 0;
+    while (n < max && pos < head) {
+        const uint8_t *p = r->data + (pos & pb->mask);
+        struct perf_event_header h;
+        memcpy(&h, p, sizeof(h)); /* 8-byte aligned: never wraps */
+        if (h.size < sizeof(h) || h.size > head - pos) {
+            if (n)
+                break; /* hand over what came before first */
+            /* Corrupt header: drop what is there rather than loop. */
+            r->tail = head;
+            __atomic_store_n(&r->meta->data_tail, r->tail, __ATOMIC_RELEASE);
+            return 0;
+        }
+        if ((pos & pb->mask) + h.size > pb->size) {
+            uint8_t *b;
+            if (bounced || !(b = bounce(pb, h.size)))
+                break; /* one bounce buffer per batch */
+            ring_copy(pb, r, pos, b, h.size);
+            p = b;
+            bounced = 1;
+        }
+        if (h.type == PERF_RECORD_LOST && n)
+            break; /* alone in its batch, so it is counted once */
+        struct ebpf_perf_record *rec = &recs[n];
+        int got = decode(pb, r, p, h.size, rec);
+        pos += h.size;
+        if (!got) {
+            if (!n) { /* nothing held: give other record types back now */
+                r->tail = pos;
+                __atomic_store_n(&r->meta->data_tail, pos, __ATOMIC_RELEASE);
+            }
+            continue;
+        }
+        rec->ring_ = idx;
+        rec->end = pos;
+        n++;
+        if (rec->type == EBPF_PERF_LOST)
+            break;
+    }
+    r->head = head;
+    return n;
+}
+
+long ebpf_perf_peek_batch(struct ebpf_perf *pb, struct ebpf_perf_record *recs, long max)
+{
+    if (max < 1)
+        return 0;
+    if (pb->overwritable) {
+        if (!ebpf_perf_peek(pb, recs))
+            return 0;
+        recs->ring_ = pb->pending;
+        recs->end = 0; /* commit releases the held record */
+        return 1;
+    }
+    if (pb->pending >= 0)
+        ebpf_perf_release(pb);
+    int idx = pb->cur;
+    for (int k = 0; k < pb->n; k++, idx = idx + 1 == pb->n ? 0 : idx + 1) {
+        long n = ring_batch_fwd(pb, idx, recs, max);
+        if (n) {
+            pb->cur = idx;
+            return n;
+        }
+    }
+    return 0;
+}
+
+void ebpf_perf_commit(struct ebpf_perf *pb, const struct ebpf_perf_record *rec)
+{
+    if (pb->overwritable) {
+        ebpf_perf_release(pb);
+        return;
+    }
+    struct pring *r = &pb->rings[rec->ring_];
+    if (rec->end > r->tail) {
+        r->tail = rec->end;
+        __atomic_store_n(&r->meta->data_tail, r->tail, __ATOMIC_RELEASE);
+    }
+}
