@@ -26,30 +26,14 @@ static void pf_free(void *src) { ebpf_perf_free(src); }
 static int pf_epoll_fd(void *src) { return ebpf_perf_epoll_fd(src); }
 static uint64_t pf_available(void *src) { return ebpf_perf_available(src); }
 
-static int pf_peek_batch(void *src, struct lrec *recs, int max)
+static int pf_peek_batch(void *src, struct ebpf_record *recs, int max)
 {
-    struct ebpf_perf_record b[LREADER_BATCH];
-    int n = (int)ebpf_perf_peek_batch(src, b, max < LREADER_BATCH ? max : LREADER_BATCH);
-    for (int i = 0; i < n; i++) {
-        recs[i].data = b[i].data;
-        recs[i].size = b[i].size;
-        recs[i].tag = b[i].cpu;
-        recs[i].lost = b[i].lost;
-        recs[i].kind = b[i].type == EBPF_PERF_LOST ? LREC_LOST : LREC_SAMPLE;
-        recs[i].ring = b[i].ring_;
-        recs[i].end = b[i].end;
-    }
-    return n;
+    return (int)ebpf_perf_peek_batch(src, recs, max);
 }
-
-static void pf_commit(void *src, const struct lrec *rec)
-{
-    struct ebpf_perf_record b = {.ring_ = rec->ring, .end = rec->end};
-    ebpf_perf_commit(src, &b);
-}
+static void pf_commit(void *src, const struct ebpf_record *rec) { ebpf_perf_commit(src, rec); }
 
 static const struct lreader_ops pf_ops = {
-    "perf", 0, pf_peek, pf_release, pf_wait, pf_free, pf_epoll_fd, pf_available, pf_peek_batch, pf_commit,
+    "perf", 0, pf_peek, pf_release, pf_wait, pf_free, pf_epoll_fd, pf_available, pf_peek_batch, pf_commit, 1,
 };
 
 static lreader *to_perf(lua_State *L)

@@ -253,12 +253,19 @@ static void really_free(lreader *r)
 }
 
 /* Pushes the record's values (copied off the ring); returns how many. */
-static inline int push_record(lua_State *L, lreader *r, const struct lrec *rec)
+static inline int push_bytes(lua_State *L, lreader *r, const void *data, size_t size)
 {
     if (r->up)
-        return unpack_push(L, r->up, rec->data, rec->size);
-    lua_pushlstring(L, rec->data, rec->size);
+        return unpack_push(L, r->up, data, size);
+    lua_pushlstring(L, data, size);
     return 1;
+}
+#define push_record(L, r, rec) push_bytes(L, r, (rec)->data, (rec)->size)
+
+/* The ring index or CPU of a batch record, as Lua sees it. */
+static inline lua_Integer batch_tag(const lreader *r, const struct ebpf_record *rec)
+{
+    return (r->ops->tag_cpu ? rec->cpu : rec->ring) + r->ops->tag_base;
 }
 
 /* For decode mode: replaces the string on top by decode(type, string). */
@@ -270,13 +277,27 @@ static void decode_top(lua_State *L, int self)
     lua_call(L, 2, 1);
 }
 
-/* Hands one record of the batch to fn; 1 if the drain must stop. */
-static inline int deliver(lua_State *L, lreader *r, const struct lrec *rec, int onlost, int top)
+/* After fn returned: 1 if the drain must stop (fn returned false, or
+ * closed the reader); the stack is back at top. */
+static inline int deliver_result(lua_State *L, lreader *r, int top)
 {
-    if (rec->kind == LREC_LOST) {
+    if (lua_gettop(L) != top) {
+        /* fn returning false stops the drain (that record is consumed). */
+        int stop = lua_type(L, top + 1) == LUA_TBOOLEAN && !lua_toboolean(L, top + 1);
+        lua_settop(L, top);
+        if (stop)
+            return 1;
+    }
+    return r->closed;
+}
+
+/* Hands one record of the batch to fn; 1 if the drain must stop. */
+static inline int deliver(lua_State *L, lreader *r, const struct ebpf_record *rec, int onlost, int top)
+{
+    if (rec->type == EBPF_RECORD_LOST) {
         if (onlost) {
             lua_pushvalue(L, onlost);
-            lua_pushinteger(L, rec->tag + r->ops->tag_base);
+            lua_pushinteger(L, batch_tag(r, rec));
             lua_pushinteger(L, (lua_Integer)rec->lost);
             lua_call(L, 2, 0);
         }
@@ -288,20 +309,13 @@ static inline int deliver(lua_State *L, lreader *r, const struct lrec *rec, int 
     if (r->decode)
         decode_top(L, 1);
     if (r->pass_tag) {
-        lua_pushinteger(L, rec->tag + r->ops->tag_base);
+        lua_pushinteger(L, batch_tag(r, rec));
         na++;
     }
     /* MULTRET: most callbacks return nothing, and then the stack needs
      * no inspection nor reset. */
     lua_call(L, na, LUA_MULTRET);
-    if (lua_gettop(L) != top) {
-        /* fn returning false stops the drain (that record is consumed). */
-        int stop = lua_type(L, top + 1) == LUA_TBOOLEAN && !lua_toboolean(L, top + 1);
-        lua_settop(L, top);
-        if (stop)
-            return 1;
-    }
-    return r->closed;
+    return deliver_result(L, r, top);
 }
 
 /* drain_loop(reader, fn, max): run under lua_pcall. Pulls batches of
@@ -321,6 +335,9 @@ static int drain_loop(lua_State *L)
         luaL_checkstack(L, r->up->n + 8, "unpacked record");
     const struct lreader_ops *ops = r->ops;
     int top = lua_gettop(L);
+    const int u64 = r->up && r->up->all_u64 && !r->decode && !r->pass_tag;
+    const struct upop *o0 = u64 ? r->up->ops : NULL, *oe = u64 ? o0 + r->up->n : NULL;
+    const int nv = r->up ? r->up->n : 1;
     for (;;) {
         int want = LREADER_BATCH;
         if (max > 0 && max - r->count < want)
@@ -330,9 +347,30 @@ static int drain_loop(lua_State *L)
         int k = ops->peek_batch(r->src, r->batch, want);
         if (k == 0)
             break;
-        for (int i = 0; i < k; i++) {
+        int i = 0;
+        if (u64) /* the common shape, kept tight */
+            for (; i < k; i++) {
+                r->held = i;
+                const struct ebpf_record *rec = &r->batch[i];
+                if (__builtin_expect(rec->size < r->up->need, 0))
+                    break; /* LOST records (size 0) and short ones: deliver() */
+                lua_pushvalue(L, 2);
+                for (const struct upop *o = o0; o < oe; o++) {
+                    int64_t v;
+                    memcpy(&v, (const uint8_t *)rec->data + o->off, 8);
+                    lua_pushinteger(L, (lua_Integer)v);
+                }
+                r->count++;
+                lua_call(L, nv, LUA_MULTRET);
+                if (__builtin_expect(lua_gettop(L) != top || r->closed, 0)) {
+                    if (deliver_result(L, r, top))
+                        goto stop;
+                }
+            }
+        for (; i < k; i++) {
             r->held = i;
             if (deliver(L, r, &r->batch[i], onlost, top)) {
+            stop:
                 if (r->src)
                     ops->commit(r->src, &r->batch[i]);
                 r->held = -1;
@@ -341,6 +379,144 @@ static int drain_loop(lua_State *L)
         }
         ops->commit(r->src, &r->batch[k - 1]);
         r->held = -1;
+    }
+    return 0;
+}
+
+/* ---- drain(): records handed over in columns ---- */
+
+/* Columns of drain(): one per unpacked value (one for strings and decoded
+ * values), plus the ring/CPU when pass_tag; reused from call to call while
+ * their number fits. Pushes them; returns how many. */
+static int push_columns(lua_State *L, lreader *r)
+{
+    int ncols = (r->up ? r->up->n : 1) + (r->pass_tag ? 1 : 0);
+    luaL_checkstack(L, ncols + 8, "drain columns");
+    if (lua_getiuservalue(L, 1, LREADER_UV_COLUMNS) != LUA_TTABLE || lua_rawlen(L, -1) != (lua_Unsigned)ncols) {
+        lua_pop(L, 1);
+        lua_createtable(L, ncols, 0);
+        for (int i = 1; i <= ncols; i++) {
+            lua_createtable(L, LREADER_COLUMN_BATCH, 0);
+            lua_rawseti(L, -2, i);
+        }
+        lua_pushvalue(L, -1);
+        lua_setiuservalue(L, 1, LREADER_UV_COLUMNS);
+    }
+    int list = lua_gettop(L);
+    for (int i = 1; i <= ncols; i++)
+        lua_rawgeti(L, list, i);
+    lua_remove(L, list);
+    return ncols;
+}
+
+/* Copies one sample into row `row` of the columns starting at stack slot c0. */
+static inline void fill_row(lua_State *L, lreader *r, const struct ebpf_record *rec, int c0, lua_Integer row)
+{
+    int nv = push_record(L, r, rec);
+    if (r->decode)
+        decode_top(L, 1);
+    for (int i = nv - 1; i >= 0; i--)
+        lua_rawseti(L, c0 + i, row);
+    if (r->pass_tag) {
+        lua_pushinteger(L, batch_tag(r, rec));
+        lua_rawseti(L, c0 + nv, row);
+    }
+}
+
+/* fn(n, col1, ...): 1 if the drain must stop. */
+static int flush_columns(lua_State *L, lreader *r, int c0, int ncols, lua_Integer n)
+{
+    int top = lua_gettop(L);
+    lua_pushvalue(L, 2);
+    lua_pushinteger(L, n);
+    for (int i = 0; i < ncols; i++)
+        lua_pushvalue(L, c0 + i);
+    lua_call(L, ncols + 1, LUA_MULTRET);
+    int stop = 0;
+    if (lua_gettop(L) != top) {
+        stop = lua_type(L, top + 1) == LUA_TBOOLEAN && !lua_toboolean(L, top + 1);
+        lua_settop(L, top);
+    }
+    return stop || r->closed;
+}
+
+/* drain_columns_loop(reader, fn, max): run under lua_pcall like
+ * drain_loop. Records are copied into the columns a core batch at a time
+ * and committed once copied: a batch given to fn is consumed whether or
+ * not fn raises. */
+static int drain_columns_loop(lua_State *L)
+{
+    lreader *r = lua_touserdata(L, 1);
+    lua_Integer max = lua_tointeger(L, 3);
+    int onlost = 0;
+    if (lua_getiuservalue(L, 1, LREADER_UV_ONLOST) != LUA_TNIL)
+        onlost = lua_gettop(L);
+    else
+        lua_pop(L, 1);
+    if (r->up)
+        luaL_checkstack(L, r->up->n + 8, "unpacked record");
+    int c0 = lua_gettop(L) + 1;
+    int ncols = push_columns(L, r);
+    const int u64 = r->up && r->up->all_u64 && !r->decode && !r->pass_tag;
+    const struct lreader_ops *ops = r->ops;
+    lua_Integer filled = 0;
+    for (;;) {
+        int want = LREADER_BATCH;
+        if (LREADER_COLUMN_BATCH - filled < want)
+            want = (int)(LREADER_COLUMN_BATCH - filled);
+        if (max > 0 && max - r->count < want)
+            want = (int)(max - r->count);
+        int k = want > 0 && r->src ? ops->peek_batch(r->src, r->batch, want) : 0;
+        if (k == 1 && r->batch[0].type == EBPF_RECORD_LOST) { /* always alone in its batch */
+            if (filled && flush_columns(L, r, c0, ncols, filled))
+                break;
+            filled = 0;
+            ops->commit(r->src, &r->batch[0]);
+            if (onlost) {
+                lua_pushvalue(L, onlost);
+                lua_pushinteger(L, batch_tag(r, &r->batch[0]));
+                lua_pushinteger(L, (lua_Integer)r->batch[0].lost);
+                lua_call(L, 2, 0);
+            }
+            if (r->closed)
+                break;
+            continue;
+        }
+        if (u64) { /* the common shape, kept tight: loads, pushes, stores */
+            const struct upop *o0 = r->up->ops, *oe = o0 + r->up->n;
+            for (int i = 0; i < k; i++) {
+                const struct ebpf_record *rec = &r->batch[i];
+                if (__builtin_expect(rec->size < r->up->need, 0)) {
+                    r->held = i;
+                    unpack_short(L, r->up, rec->size);
+                }
+                ++filled;
+                int c = c0;
+                for (const struct upop *o = o0; o < oe; o++, c++) {
+                    int64_t v;
+                    memcpy(&v, (const uint8_t *)rec->data + o->off, 8);
+                    lua_pushinteger(L, (lua_Integer)v);
+                    lua_rawseti(L, c, filled);
+                }
+            }
+        } else {
+            for (int i = 0; i < k; i++) {
+                r->held = i; /* a record that fails to unpack or decode is consumed */
+                fill_row(L, r, &r->batch[i], c0, ++filled);
+            }
+        }
+        if (k) {
+            ops->commit(r->src, &r->batch[k - 1]);
+            r->held = -1;
+            r->count += k;
+        }
+        if (filled && (k == 0 || filled == LREADER_COLUMN_BATCH || (max > 0 && r->count >= max))) {
+            if (flush_columns(L, r, c0, ncols, filled))
+                break;
+            filled = 0;
+        }
+        if (k == 0 || (max > 0 && r->count >= max))
+            break;
     }
     return 0;
 }
@@ -357,13 +533,13 @@ static int traceback(lua_State *L)
 
 /* One drain: returns 0 and the count in *n, or raises the callback's error
  * (after the reader is back in a usable state). */
-static long drain(lua_State *L, lreader *r, int fn, lua_Integer max)
+static long drain(lua_State *L, lreader *r, int fn, lua_Integer max, lua_CFunction loop)
 {
     r->busy = 1;
     r->count = 0;
     lua_pushcfunction(L, traceback);
     int h = lua_gettop(L);
-    lua_pushcfunction(L, drain_loop);
+    lua_pushcfunction(L, loop);
     lua_pushvalue(L, 1);
     lua_pushvalue(L, fn);
     lua_pushinteger(L, max);
@@ -407,14 +583,14 @@ static int reader_poll(lua_State *L)
     int timeout = check_timeout(L, 2);
     luaL_checktype(L, 3, LUA_TFUNCTION);
     lua_Integer max = luaL_optinteger(L, 4, 0);
-    long n = drain(L, r, 3, max);
+    long n = drain(L, r, 3, max, drain_loop);
     while (n == 0 && timeout != 0 && r->src) {
         int w = r->ops->wait(r->src, timeout);
         if (w == -EINTR)
             break;
         if (w < 0)
             return ebpf_lua_fail(L);
-        n = drain(L, r, 3, max);
+        n = drain(L, r, 3, max, drain_loop);
         if (w == 0)
             break; /* timed out */
     }
@@ -428,7 +604,18 @@ static int reader_consume(lua_State *L)
     lreader *r = check_idle(L);
     luaL_checktype(L, 2, LUA_TFUNCTION);
     lua_Integer max = luaL_optinteger(L, 3, 0);
-    lua_pushinteger(L, drain(L, r, 2, max));
+    lua_pushinteger(L, drain(L, r, 2, max, drain_loop));
+    return 1;
+}
+
+/* drain(fn [, max]) -> count: what is in the rings now, handed over in
+ * batches as fn(n, col1, col2, ...) (reused column tables, rows 1..n). */
+static int reader_drain(lua_State *L)
+{
+    lreader *r = check_idle(L);
+    luaL_checktype(L, 2, LUA_TFUNCTION);
+    lua_Integer max = luaL_optinteger(L, 3, 0);
+    lua_pushinteger(L, drain(L, r, 2, max, drain_columns_loop));
     return 1;
 }
 
@@ -693,6 +880,7 @@ void lreader_register(lua_State *L, const char *mt, const luaL_Reg *extra)
     static const luaL_Reg methods[] = {
         {"poll", reader_poll},
         {"consume", reader_consume},
+        {"drain", reader_drain},
         {"read", reader_read},
         {"records", reader_records},
         {"fd", reader_fd},

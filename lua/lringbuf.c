@@ -26,28 +26,14 @@ static void rb_free(void *src) { ebpf_ringbuf_free(src); }
 static int rb_epoll_fd(void *src) { return ebpf_ringbuf_epoll_fd(src); }
 static uint64_t rb_available(void *src) { return ebpf_ringbuf_available(src); }
 
-static int rb_peek_batch(void *src, struct lrec *recs, int max)
+static int rb_peek_batch(void *src, struct ebpf_record *recs, int max)
 {
-    struct ebpf_ringbuf_rec b[LREADER_BATCH];
-    int n = (int)ebpf_ringbuf_peek_batch(src, b, max < LREADER_BATCH ? max : LREADER_BATCH);
-    for (int i = 0; i < n; i++) {
-        recs[i].data = b[i].data;
-        recs[i].size = b[i].size;
-        recs[i].tag = recs[i].ring = b[i].ring;
-        recs[i].end = b[i].end;
-        recs[i].kind = LREC_SAMPLE;
-    }
-    return n;
+    return (int)ebpf_ringbuf_peek_batch(src, recs, max);
 }
-
-static void rb_commit(void *src, const struct lrec *rec)
-{
-    struct ebpf_ringbuf_rec b = {.ring = rec->ring, .end = rec->end};
-    ebpf_ringbuf_commit(src, &b);
-}
+static void rb_commit(void *src, const struct ebpf_record *rec) { ebpf_ringbuf_commit(src, rec); }
 
 static const struct lreader_ops rb_ops = {
-    "ringbuf", 1, rb_peek, rb_release, rb_wait, rb_free, rb_epoll_fd, rb_available, rb_peek_batch, rb_commit,
+    "ringbuf", 1, rb_peek, rb_release, rb_wait, rb_free, rb_epoll_fd, rb_available, rb_peek_batch, rb_commit, 0,
 };
 
 /* Calls reader:method(arg) on the reader at the top (keeps it there). */

@@ -3,6 +3,7 @@
 -- ebpf-lua-unpack (reader:unpack("<I8I8"): callback receives seq, val).
 -- ebpf-lua-records / ebpf-lua-unpack-records: the same through the
 -- records() iterator (the loop body runs inline, no Lua call per record).
+-- ebpf-lua-drain: reader:drain(fn), records in reused columns.
 -- Producers: the anchors' very objects (OBJ = build/ringbuf.bpf.o or
 -- build/perfbuf.bpf.o, loaded with ebpf.elf), or "-" for hand-assembled
 -- equivalents with the same record layout.
@@ -96,6 +97,13 @@ local function run(w, name, mk_reader, n, reps, extra)
   variants[#variants + 1] = { label = "ebpf-lua-unpack-records", setup = function() r:unpack("<I8I8") end, loop = function()
     for _, val in r:records(0) do count = count + 1; sum = sum + val end
   end }
+  -- the batch API: records in reused columns, one Lua call per batch; the
+  -- format skips seq so that one column is filled, as the column floor does
+  variants[#variants + 1] = { label = "ebpf-lua-drain", setup = function() r:unpack("<xxxxxxxxI8") end,
+    fn = function(cnt, vals)
+      for i = 1, cnt do sum = sum + vals[i] end
+      count = count + cnt
+    end, drain = true }
   for _, v in ipairs(variants) do
     v.setup()
     local t, tp = {}, {}
@@ -104,7 +112,7 @@ local function run(w, name, mk_reader, n, reps, extra)
       count, sum = 0, 0
       local fn = v.fn
       local t0 = clock()
-      if v.loop then v.loop() else r:consume(fn) end
+      if v.loop then v.loop() elseif v.drain then r:drain(fn) else r:consume(fn) end
       local dt = clock() - t0
       local lost = r.lost and r:lost() or 0
       if count ~= n or sum ~= n * (n + 1) // 2 then fail(("%s %s: count %d sum %d lost %d"):format(name, v.label, count, sum, lost)) end

@@ -622,7 +622,7 @@ long ebpf_perf_poll(struct ebpf_perf *pb, int timeout_ms, long max, ebpf_perf_sa
 }
 
 /* One forward ring's batch (see ebpf_perf_peek_batch). */
-static long ring_batch_fwd(struct ebpf_perf *pb, int idx, struct ebpf_perf_record *recs, long max)
+static long ring_batch_fwd(struct ebpf_perf *pb, int idx, struct ebpf_record *recs, long max)
 {
     struct pring *r = &pb->rings[idx];
     uint64_t pos = r->tail;
@@ -651,8 +651,8 @@ static long ring_batch_fwd(struct ebpf_perf *pb, int idx, struct ebpf_perf_recor
         }
         if (h.type == PERF_RECORD_LOST && n)
             break; /* alone in its batch, so it is counted once */
-        struct ebpf_perf_record *rec = &recs[n];
-        int got = decode(pb, r, p, h.size, rec);
+        struct ebpf_perf_record pr;
+        int got = decode(pb, r, p, h.size, &pr);
         pos += h.size;
         if (!got) {
             if (!n) { /* nothing held: give other record types back now */
@@ -661,24 +661,35 @@ static long ring_batch_fwd(struct ebpf_perf *pb, int idx, struct ebpf_perf_recor
             }
             continue;
         }
-        rec->ring_ = idx;
+        struct ebpf_record *rec = &recs[n++];
+        rec->data = pr.data;
+        rec->size = pr.size;
+        rec->type = pr.type == EBPF_PERF_LOST ? EBPF_RECORD_LOST : EBPF_RECORD_SAMPLE;
+        rec->ring = idx;
+        rec->cpu = pr.cpu;
+        rec->lost = pr.type == EBPF_PERF_LOST ? pr.lost : 0;
         rec->end = pos;
-        n++;
-        if (rec->type == EBPF_PERF_LOST)
+        if (rec->type == EBPF_RECORD_LOST)
             break;
     }
     r->head = head;
     return n;
 }
 
-long ebpf_perf_peek_batch(struct ebpf_perf *pb, struct ebpf_perf_record *recs, long max)
+long ebpf_perf_peek_batch(struct ebpf_perf *pb, struct ebpf_record *recs, long max)
 {
     if (max < 1)
         return 0;
-    if (pb->overwritable) {
-        if (!ebpf_perf_peek(pb, recs))
+    if (pb->overwritable) { /* snapshots: one held record at a time */
+        struct ebpf_perf_record pr;
+        if (!ebpf_perf_peek(pb, &pr))
             return 0;
-        recs->ring_ = pb->pending;
+        recs->data = pr.data;
+        recs->size = pr.size;
+        recs->type = pr.type == EBPF_PERF_LOST ? EBPF_RECORD_LOST : EBPF_RECORD_SAMPLE;
+        recs->ring = pb->pending;
+        recs->cpu = pr.cpu;
+        recs->lost = pr.type == EBPF_PERF_LOST ? pr.lost : 0;
         recs->end = 0; /* commit releases the held record */
         return 1;
     }
@@ -695,13 +706,13 @@ long ebpf_perf_peek_batch(struct ebpf_perf *pb, struct ebpf_perf_record *recs, l
     return 0;
 }
 
-void ebpf_perf_commit(struct ebpf_perf *pb, const struct ebpf_perf_record *rec)
+void ebpf_perf_commit(struct ebpf_perf *pb, const struct ebpf_record *rec)
 {
     if (pb->overwritable) {
         ebpf_perf_release(pb);
         return;
     }
-    struct pring *r = &pb->rings[rec->ring_];
+    struct pring *r = &pb->rings[rec->ring];
     if (rec->end > r->tail) {
         r->tail = rec->end;
         __atomic_store_n(&r->meta->data_tail, r->tail, __ATOMIC_RELEASE);

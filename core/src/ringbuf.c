@@ -341,7 +341,7 @@ void ebpf_ringbuf_release(struct ebpf_ringbuf *rb)
     rb->pending = -1;
 }
 
-long ebpf_ringbuf_peek_batch(struct ebpf_ringbuf *rb, struct ebpf_ringbuf_rec *recs, long max)
+long ebpf_ringbuf_peek_batch(struct ebpf_ringbuf *rb, struct ebpf_record *recs, long max)
 {
     if (max < 1)
         return 0;
@@ -363,7 +363,9 @@ long ebpf_ringbuf_peek_batch(struct ebpf_ringbuf *rb, struct ebpf_ringbuf_rec *r
             if (!(len & BPF_RINGBUF_DISCARD_BIT)) {
                 recs[n].data = hdr + BPF_RINGBUF_HDR_SZ;
                 recs[n].size = len;
+                recs[n].type = EBPF_RECORD_SAMPLE;
                 recs[n].ring = idx;
+                recs[n].cpu = -1;
                 recs[n].end = pos;
                 if (++n >= max)
                     break;
@@ -383,7 +385,7 @@ long ebpf_ringbuf_peek_batch(struct ebpf_ringbuf *rb, struct ebpf_ringbuf_rec *r
     return 0;
 }
 
-void ebpf_ringbuf_commit(struct ebpf_ringbuf *rb, const struct ebpf_ringbuf_rec *rec)
+void ebpf_ringbuf_commit(struct ebpf_ringbuf *rb, const struct ebpf_record *rec)
 {
     struct ring *r = &rb->rings[rec->ring];
     if (rec->end > r->cons) {

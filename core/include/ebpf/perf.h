@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "ebpf/error.h"
+#include "ebpf/record.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -79,8 +80,6 @@ struct ebpf_perf_record {
     const void *data;
     size_t size;
     uint64_t lost;
-    int ring_;    /* private: index of the ring the record is on */
-    uint64_t end; /* ring position after the record (ebpf_perf_commit) */
 };
 EBPF_API int ebpf_perf_peek(struct ebpf_perf *pb, struct ebpf_perf_record *rec);
 EBPF_API void ebpf_perf_release(struct ebpf_perf *pb);
@@ -92,8 +91,8 @@ EBPF_API void ebpf_perf_release(struct ebpf_perf *pb);
  * at most one record per batch wrapped the ring's end (it points into a
  * bounce buffer, valid until the next peek). Overwritable readers give
  * one record per batch. Returns the count, 0 if every ring is empty. */
-EBPF_API long ebpf_perf_peek_batch(struct ebpf_perf *pb, struct ebpf_perf_record *recs, long max);
-EBPF_API void ebpf_perf_commit(struct ebpf_perf *pb, const struct ebpf_perf_record *rec);
+EBPF_API long ebpf_perf_peek_batch(struct ebpf_perf *pb, struct ebpf_record *recs, long max);
+EBPF_API void ebpf_perf_commit(struct ebpf_perf *pb, const struct ebpf_record *rec);
 
 #ifdef __cplusplus
 }

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "ebpf/error.h"
+#include "ebpf/record.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -83,14 +84,8 @@ EBPF_API void ebpf_ringbuf_release(struct ebpf_ringbuf *rb);
  * gives back recs[0..i] (and discarded records between them); records not
  * committed are peeked again by the next call. Returns the count, 0 if
  * every ring is empty. Releases a record held by ebpf_ringbuf_peek first. */
-struct ebpf_ringbuf_rec {
-    const void *data;
-    size_t size;
-    int ring;
-    uint64_t end; /* ring position after the record (what commit gives back up to) */
-};
-EBPF_API long ebpf_ringbuf_peek_batch(struct ebpf_ringbuf *rb, struct ebpf_ringbuf_rec *recs, long max);
-EBPF_API void ebpf_ringbuf_commit(struct ebpf_ringbuf *rb, const struct ebpf_ringbuf_rec *rec);
+EBPF_API long ebpf_ringbuf_peek_batch(struct ebpf_ringbuf *rb, struct ebpf_record *recs, long max);
+EBPF_API void ebpf_ringbuf_commit(struct ebpf_ringbuf *rb, const struct ebpf_record *rec);
 
 /* ---- user ring buffer writer ---- */
 struct ebpf_user_ringbuf;
