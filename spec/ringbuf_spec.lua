@@ -147,6 +147,100 @@ describe("ebpf.ringbuf reader", function()
     assert.are.equal(5, r:consume(function() end))
   end)
 
+  it("drain() hands records over in reused columns, in order, at most 4096 per call", function()
+    local rb, st, prog = setup(1 << 20)
+    local r = assert(ebpf.ringbuf.reader(rb)):unpack("<I8I8")
+    P.produce(prog, st, 10000)
+    local calls, total, cols = 0, 0, nil
+    local got = r:drain(function(n, seqs, vals, extra)
+      assert.is_nil(extra)
+      assert.is_true(n >= 1 and n <= 4096)
+      if cols then assert.are.equal(cols, seqs) end -- the same table each call
+      cols = seqs
+      for i = 1, n do
+        assert.are.equal(total + i - 1, seqs[i])
+        assert.are.equal(total + i, vals[i])
+      end
+      calls, total = calls + 1, total + n
+    end)
+    assert.are.equal(10000, got)
+    assert.are.equal(10000, total)
+    assert.is_true(calls >= 3, "10000 records need 3 calls or more")
+    assert.are.equal(0, r:available())
+    -- max, and a callback returning false stops after its batch
+    P.produce(prog, st, 10)
+    assert.are.equal(3, r:drain(function(n) assert.are.equal(3, n) end, 3))
+    assert.are.equal(7, r:drain(function() return false end))
+    assert.are.equal(0, r:drain(function() error("not called on an empty ring") end))
+    assert.has_error(function() r:drain() end)
+    assert.has_error(function() r:drain(function() end, "x") end)
+  end)
+
+  it("drain() gives strings, decoded values and the map of each record; wraps a small ring", function()
+    local rb1, st1, p1 = setup(4096)
+    local rb2, st2, p2 = setup()
+    local r = assert(ebpf.ringbuf.reader({ rb1, rb2 }))
+    local total, wrapped = 0, 0
+    for round = 1, 40 do
+      local k = 100 + round % 50 -- 24-byte records: many straddle the 4 KiB ring end
+      P.produce(p1, st1, k)
+      P.produce(p2, st2, 7)
+      local expect = { 0, 0 } -- each run of the producers starts at seq 0
+      total = total + r:drain(function(n, recs, which)
+        for i = 1, n do
+          assert.are.equal(16, #recs[i])
+          local seq, val = string.unpack("<I8I8", recs[i])
+          assert.are.equal(expect[which[i]], seq)
+          assert.are.equal(seq + 1, val)
+          expect[which[i]] = seq + 1
+        end
+      end)
+      assert.are.same({ k, 7 }, expect)
+      wrapped = wrapped + k * 24
+    end
+    assert.are.equal(total, 40 * 7 + wrapped // 24)
+    assert.is_true(wrapped > 20 * 4096)
+    -- decode: any object with :decode(bytes)
+    r:decode({ decode = function(_, b) local seq, val = string.unpack("<I8I8", b) return { seq = seq, val = val } end })
+    P.produce(p2, st2, 5)
+    local vals = {}
+    assert.are.equal(5, r:drain(function(n, recs, which)
+      for i = 1, n do vals[#vals + 1] = recs[i].val; assert.are.equal(2, which[i]) end
+    end))
+    assert.are.same({ 1, 2, 3, 4, 5 }, vals)
+  end)
+
+  it("drain(): a raising callback consumes the batch it was given, the rest stays", function()
+    local rb, st, prog = setup(1 << 20)
+    local r = assert(ebpf.ringbuf.reader(rb)):unpack("<I8I8")
+    P.produce(prog, st, 5000)
+    local first
+    local ok, err = pcall(r.drain, r, function(n, seqs)
+      first = n
+      assert.are.equal(0, seqs[1])
+      error("boom")
+    end)
+    assert.is_false(ok)
+    assert.matches("boom", err)
+    assert.matches("stack traceback", err)
+    assert.are.equal((5000 - first) * 24, r:available())
+    local next_seq = first
+    assert.are.equal(5000 - first, r:drain(function(n, seqs)
+      for i = 1, n do assert.are.equal(next_seq, seqs[i]); next_seq = next_seq + 1 end
+    end))
+    -- re-entry is refused (the batch given is consumed); a record shorter
+    -- than the format raises and is consumed
+    P.produce(prog, st, 2)
+    assert.has_error(function() r:drain(function() r:drain(function() end) end) end)
+    assert.are.equal(0, r:available())
+    P.produce(prog, st, 1)
+    r:unpack("<I8I8I8")
+    local ok2, err2 = pcall(r.drain, r, function() end)
+    assert.is_false(ok2)
+    assert.matches("record of 16 bytes is shorter than the unpack format %(24 bytes%)", err2)
+    assert.are.equal(0, r:available())
+  end)
+
   it("read() returns one record or nil on timeout; records() ends on timeout", function()
     local rb, st, prog = setup()
     local r = assert(ebpf.ringbuf.reader(rb))
