@@ -14,6 +14,7 @@
 
 #include "ebpf/error.h"
 #include "error_internal.h"
+#include "lbtf.h"
 #include "lmap.h"
 #include "lreader.h"
 
@@ -242,6 +243,12 @@ lreader *lreader_new(lua_State *L, const char *mt, const struct lreader_ops *ops
     return r;
 }
 
+static void set_plan(lreader *r, struct lbtf_plan *p)
+{
+    ebpf_lua_btf_plan_free(r->plan);
+    r->plan = p;
+}
+
 static void really_free(lreader *r)
 {
     if (r->src) {
@@ -250,17 +257,9 @@ static void really_free(lreader *r)
     }
     lunpack_free(r->up);
     r->up = NULL;
+    set_plan(r, NULL);
 }
 
-/* Pushes the record's values (copied off the ring); returns how many. */
-static inline int push_bytes(lua_State *L, lreader *r, const void *data, size_t size)
-{
-    if (r->up)
-        return unpack_push(L, r->up, data, size);
-    lua_pushlstring(L, data, size);
-    return 1;
-}
-#define push_record(L, r, rec) push_bytes(L, r, (rec)->data, (rec)->size)
 
 /* The ring index or CPU of a batch record, as Lua sees it. */
 static inline lua_Integer batch_tag(const lreader *r, const struct ebpf_record *rec)
@@ -276,6 +275,23 @@ static void decode_top(lua_State *L, int self)
     lua_rotate(L, -3, 2);
     lua_call(L, 2, 1);
 }
+
+/* Pushes the record's values (copied off the ring) in the reader's mode;
+ * returns how many. self: the reader's stack index. */
+static inline int push_values(lua_State *L, lreader *r, int self, const void *data, size_t size)
+{
+    if (r->up)
+        return unpack_push(L, r->up, data, size);
+    if (r->plan) { /* a decoder compiled for the type: no string, no call */
+        ebpf_lua_btf_plan_push(L, r->plan, data, size);
+        return 1;
+    }
+    lua_pushlstring(L, data, size);
+    if (r->decode)
+        decode_top(L, self);
+    return 1;
+}
+#define push_record(L, r, self, rec) push_values(L, r, self, (rec)->data, (rec)->size)
 
 /* After fn returned: 1 if the drain must stop (fn returned false, or
  * closed the reader); the stack is back at top. */
@@ -304,10 +320,8 @@ static inline int deliver(lua_State *L, lreader *r, const struct ebpf_record *re
         return r->closed;
     }
     lua_pushvalue(L, 2);
-    int na = push_record(L, r, rec);
+    int na = push_record(L, r, 1, rec);
     r->count++;
-    if (r->decode)
-        decode_top(L, 1);
     if (r->pass_tag) {
         lua_pushinteger(L, batch_tag(r, rec));
         na++;
@@ -412,9 +426,7 @@ static int push_columns(lua_State *L, lreader *r)
 /* Copies one sample into row `row` of the columns starting at stack slot c0. */
 static inline void fill_row(lua_State *L, lreader *r, const struct ebpf_record *rec, int c0, lua_Integer row)
 {
-    int nv = push_record(L, r, rec);
-    if (r->decode)
-        decode_top(L, 1);
+    int nv = push_record(L, r, 1, rec);
     for (int i = nv - 1; i >= 0; i--)
         lua_rawseti(L, c0 + i, row);
     if (r->pass_tag) {
@@ -640,10 +652,8 @@ static int read_one(lua_State *L, lreader *r)
     if (kind == LREC_NONE)
         return 0;
     luaL_checkstack(L, 8 + (r->up ? 200 : 0), "record");
-    int na = push_record(L, r, &rec);
+    int na = push_record(L, r, 1, &rec);
     r->ops->release(r->src);
-    if (r->decode)
-        decode_top(L, 1);
     if (r->pass_tag) {
         lua_pushinteger(L, rec.tag + r->ops->tag_base);
         na++;
@@ -699,10 +709,8 @@ static int records_next(lua_State *L)
         if (kind == LREC_SAMPLE) {
             if (r->up)
                 luaL_checkstack(L, r->up->n + 8, "unpacked record");
-            int na = push_record(L, r, &rec);
+            int na = push_record(L, r, lua_upvalueindex(1), &rec);
             r->ops->release(r->src);
-            if (r->decode)
-                decode_top(L, lua_upvalueindex(1));
             if (r->pass_tag) {
                 lua_pushinteger(L, rec.tag + r->ops->tag_base);
                 na++;
@@ -773,6 +781,7 @@ static int reader_unpack(lua_State *L)
     lunpack_free(r->up);
     r->up = u;
     r->decode = 0;
+    set_plan(r, NULL);
     lua_settop(L, 1);
     return 1;
 }
@@ -807,6 +816,7 @@ static int reader_decode(lua_State *L)
         r->decode = 0;
         lunpack_free(r->up);
         r->up = NULL;
+        set_plan(r, NULL);
         lua_settop(L, 1);
         return 1;
     }
@@ -819,10 +829,18 @@ static int reader_decode(lua_State *L)
     if (lua_type(L, 3) != LUA_TFUNCTION)
         luaL_argerror(L, 2, "a type with a decode method expected");
     lua_settop(L, 3);
+    /* A BTF type gets a decoder compiled once (when its shape allows). */
+    struct lbtf_plan *plan = NULL;
+    if (luaL_testudata(L, 2, EBPF_BTF_TYPE_MT)) {
+        uint32_t id;
+        const struct ebpf_btf *b = ebpf_lua_check_btf_type(L, 2, &id);
+        plan = ebpf_lua_btf_plan(b, id);
+    }
     lua_setiuservalue(L, 1, LREADER_UV_DECODE);
     lua_setiuservalue(L, 1, LREADER_UV_TYPE);
     lunpack_free(r->up);
     r->up = NULL;
+    set_plan(r, plan);
     r->decode = 1;
     return 1;
 }
@@ -869,7 +887,7 @@ static int reader_tostring(lua_State *L)
         lua_pushfstring(L, "ebpf.%s reader (closed)", mt);
         return 1;
     }
-    const char *mode = r->up ? "unpack" : r->decode ? "decode" : "strings";
+    const char *mode = r->up ? "unpack" : r->plan ? "decode, compiled" : r->decode ? "decode" : "strings";
     lua_pushfstring(L, "ebpf.%s reader (%s, %s, %d bytes pending, epoll fd %d)", mt, r->desc, mode,
                     (int)r->ops->available(r->src), r->ops->epoll_fd(r->src));
     return 1;

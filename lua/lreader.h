@@ -56,11 +56,13 @@ struct lreader_ops {
 };
 
 struct lunpack;
+struct lbtf_plan;
 
 typedef struct {
     const struct lreader_ops *ops;
     void *src;              /* core reader; NULL once freed */
     struct lunpack *up;     /* unpack mode when non-NULL */
+    struct lbtf_plan *plan; /* decode mode with a compiled BTF decoder */
     int decode;             /* decode mode */
     int closed;             /* close() was called (src may live until a drain ends) */
     int busy;               /* inside a drain: callbacks may not re-enter */

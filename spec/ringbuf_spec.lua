@@ -335,6 +335,75 @@ describe("ebpf.ringbuf reader", function()
     assert.matches("decode", tostring(r))
   end)
 
+  it("decodes BTF types with a decoder compiled once, giving what type:decode gives", function()
+    local rb, st, prog = setup()
+    local r = assert(ebpf.ringbuf.reader(rb))
+    local b = ebpf.btf.new()
+    local u8, s8 = b:add_int("unsigned char", 1), b:add_int("signed char", 1, "signed")
+    local s16, u16 = b:add_int("short", 2, "signed"), b:add_int("unsigned short", 2)
+    local s32 = b:add_int("int", 4, "signed")
+    local bool = b:add_int("_Bool", 1, "bool")
+    local chars = b:add_array(b:add_int("char", 1, "char"), 3)
+    local e = b:add_enum("e", 2, { { name = "A", value = 1 } }, true)
+    local f32 = b:add_float("float", 4)
+    -- 16 bytes {u64 seq, u64 val}, read through many member kinds
+    local t = b:add_struct("rec", 16, {
+      { name = "a", type = u8, offset = 0 }, { name = "b", type = s8, offset = 1 },
+      { name = "c", type = s16, offset = 2 }, { name = "d", type = s32, offset = 4 },
+      { name = "f", type = f32, offset = 8 }, { name = "g", type = u16, offset = 12 },
+      { name = "h", type = bool, offset = 13 }, { name = "s", type = chars, offset = 13 },
+      { name = "en", type = e, offset = 14 },
+    })
+    local u64 = b:add_int("unsigned long long", 8)
+    local plain = b:add_struct("plain", 16, { { name = "seq", type = u64, offset = 0 }, { name = "val", type = u64, offset = 8 } })
+    -- a bitfield needs the general decoder: same values, no compiled plan
+    local bits = b:add_struct("bits", 16, { { name = "lo", type = u64, offset = 0, bitfield_size = 4 },
+      { name = "val", type = u64, offset = 8 } })
+    -- producer runs from a start seq whose bytes have their sign bits set
+    local function produce(k)
+      st[0] = string.pack("<I8I8", 0x80FF7F818000FF00, 0)
+      assert.are.equal(2, prog:run(P.packet, { ["repeat"] = k }))
+    end
+    produce(40)
+    local raw = {}
+    r:drain(function(n, recs) for i = 1, n do raw[#raw + 1] = recs[i] end end)
+    assert.are.equal(40, #raw)
+    for _, ty in ipairs { t, plain, bits } do
+      r:decode(ty)
+      assert.matches(ty == bits and "decode, %d+ bytes pending" or "decode, compiled", tostring(r))
+      produce(40)
+      local got = {}
+      assert.are.equal(40, r:consume(function(v) got[#got + 1] = v end))
+      for i = 1, 40 do assert.are.same(ty:decode(raw[i]), got[i]) end
+      produce(2)
+      local v = r:read(0)
+      assert.are.same(ty:decode(raw[1]), v)
+      for w in r:records(0) do assert.are.same(ty:decode(raw[2]), w) end
+    end
+    -- spot values against string.unpack (the oracle of the BTF decoder)
+    r:decode(t)
+    produce(1)
+    local v = r:read(0)
+    local a, bb, c, d = string.unpack("<Bbi2i4", raw[1])
+    assert.are.same({ a, bb, c, d }, { v.a, v.b, v.c, v.d })
+    assert.is_true(bb < 0 and c < 0, "sign bits set: " .. bb .. " " .. c)
+    assert.are.equal(string.unpack("<f", raw[1], 9), v.f)
+    assert.are.equal(string.unpack("<I2", raw[1], 13), v.g)
+    assert.are.equal(raw[1]:byte(14) ~= 0, v.h)
+    assert.are.equal(string.unpack("<i2", raw[1], 15), v.en)
+    assert.are.equal((string.unpack("z", raw[1]:sub(14, 16) .. "\0")), v.s)
+    -- a record shorter than the type raises (and is consumed)
+    local big = b:add_struct("big", 24, { { name = "x", type = u64, offset = 16 } })
+    r:decode(big)
+    produce(1)
+    local ok, err = pcall(r.consume, r, function() end)
+    assert.is_false(ok)
+    assert.matches("needs 24 bytes, got 16", err)
+    assert.are.equal(0, r:available())
+    r:raw()
+    assert.matches("strings", tostring(r))
+  end)
+
   it("can be closed while records are pending; they stay for the next reader", function()
     local rb, st, prog = setup()
     local r = assert(ebpf.ringbuf.reader(rb))
