@@ -388,12 +388,22 @@ static unsigned char *var_bytes(lua_State *L, int self, const char *name, struct
     }
     lua_getiuservalue(L, self, 1);
     lcoll *lc = tocoll(L, -1);
+    int arena = m->type == 33; /* BPF_MAP_TYPE_ARENA: the arena map object owns the memory */
+    if (arena) {
+        lua_getiuservalue(L, -1, 1);
+        lua_getfield(L, -1, "maps");
+        lua_getfield(L, -1, m->name);
+        lmap *lm = luaL_testudata(L, -1, EBPF_MAP_MT);
+        if (!lm || !lm->m)
+            luaL_error(L, "variable '%s': its arena map '%s' is closed", name, m->name);
+        lua_pop(L, 3);
+    }
     lua_pop(L, 1);
     size_t sz;
     unsigned char *mem = ebpf_collection_map_mmap(lc->c, (size_t)var->map, &sz);
     if (!mem)
         luaL_error(L, "variable '%s': map '%s' is not mmapped (kernel without BPF_F_MMAPABLE)", name, m->name);
-    *writable = m->kind == EMAP_DATA || m->kind == EMAP_BSS;
+    *writable = m->kind == EMAP_DATA || m->kind == EMAP_BSS || arena;
     return mem + var->off;
 }
 
@@ -557,9 +567,11 @@ static int spec_load(lua_State *L)
     struct ebpf_map_replacement rep[64];
     size_t nrep = 0;
     if (!lua_isnoneornil(L, 2)) {
-        static const char *const fields[] = {"pin_root", "kernel_btf", "log_level", "replace_maps", NULL};
+        static const char *const fields[] = {"pin_root", "kernel_btf", "log_level", "replace_maps", "token_path",
+                                             NULL};
         ebpf_lua_check_fields(L, 2, fields);
         o.pin_root = ebpf_lua_opt_str(L, 2, "pin_root", NULL);
+        o.token_path = ebpf_lua_opt_str(L, 2, "token_path", NULL);
         o.kernel_btf = ebpf_lua_opt_str(L, 2, "kernel_btf", NULL);
         o.log_level = (uint32_t)ebpf_lua_opt_int(L, 2, "log_level", 0);
         if (lua_getfield(L, 2, "replace_maps") == LUA_TTABLE) {

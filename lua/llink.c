@@ -2,6 +2,7 @@
  * (and any map or socket it needs) alive through user values; close() and
  * GC detach. Constructors live in the ebpf.link table. */
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/perf_event.h>
 #include <net/if.h>
 #include <stdlib.h>
@@ -269,6 +270,35 @@ static int l_kprobe_multi(lua_State *L)
     return finish(L, ll, ebpf_link_kprobe_multi(p, &ko));
 }
 
+/* tracing_multi(prog, {funcs= | btf_ids= | pattern=, cookies=}) */
+static int l_tracing_multi(lua_State *L)
+{
+    struct ebpf_prog *p = checkprog(L, 1);
+    static const char *const f[] = {"funcs", "btf_ids", "cookies", "pattern", NULL};
+    int o = opt_table(L, 2, f);
+    if (!o)
+        return luaL_error(L, "tracing_multi: options {funcs=, btf_ids= or pattern=} required");
+    struct ebpf_tracing_multi_opts to;
+    memset(&to, 0, sizeof(to));
+    to.pattern = ebpf_lua_opt_str(L, o, "pattern", NULL);
+    to.funcs = seq_field(L, o, "funcs", 1, &to.cnt);
+    uint64_t *ids64 = seq_field(L, o, "btf_ids", 0, &to.cnt);
+    to.cookies = seq_field(L, o, "cookies", 0, &to.cnt);
+    if (!to.pattern && !to.funcs && !ids64)
+        return luaL_error(L, "tracing_multi: one of funcs, btf_ids or pattern is required");
+    if (ids64) {
+        uint32_t *ids = lua_newuserdatauv(L, (to.cnt ? to.cnt : 1) * sizeof(uint32_t), 0);
+        for (size_t i = 0; i < to.cnt; i++) {
+            if (ids64[i] == 0 || ids64[i] > UINT32_MAX)
+                return luaL_error(L, "tracing_multi: btf_ids[%d] is not a BTF type id", (int)i + 1);
+            ids[i] = (uint32_t)ids64[i];
+        }
+        to.btf_ids = ids;
+    }
+    llink *ll = new_closed(L, 1);
+    return finish(L, ll, ebpf_link_tracing_multi(p, &to));
+}
+
 static int uprobe_common(lua_State *L, int ret)
 {
     struct ebpf_prog *p = checkprog(L, 1);
@@ -438,11 +468,13 @@ static const struct { const char *name; uint32_t type; uint64_t config; } perf_n
     {"branch_misses", PERF_TYPE_HARDWARE, PERF_COUNT_HW_BRANCH_MISSES},
 };
 
-/* perf_event(prog, {event="cpu_clock" | type=, config=, freq=|period=, cpu=, pid=, cookie=}) */
+/* perf_event(prog, {event="cpu_clock" | type=, config=, frequency=|freq=|period=, cpu=n|"all", pid=,
+ * cookie=}) */
 static int l_perf_event(lua_State *L)
 {
     struct ebpf_prog *p = checkprog(L, 1);
-    static const char *const f[] = {"event", "type", "config", "freq", "period", "cpu", "pid", "cookie", NULL};
+    static const char *const f[] = {"event", "type", "config", "freq", "frequency", "period", "cpu", "pid",
+                                    "cookie", NULL};
     luaL_checktype(L, 2, LUA_TTABLE);
     int o = opt_table(L, 2, f);
     struct ebpf_perf_event_opts po;
@@ -462,8 +494,19 @@ static int l_perf_event(lua_State *L)
         po.config = opt_u64(L, o, "config");
     }
     po.sample_freq = opt_u64(L, o, "freq");
+    uint64_t frequency = opt_u64(L, o, "frequency");
+    if (frequency && po.sample_freq && frequency != po.sample_freq)
+        return luaL_error(L, "perf_event: 'frequency' and 'freq' (the same option) differ");
+    po.sample_freq = frequency ? frequency : po.sample_freq;
     po.sample_period = opt_u64(L, o, "period");
-    po.cpu = (int)ebpf_lua_opt_int(L, o, "cpu", -1);
+    if (po.sample_freq && po.sample_period)
+        return luaL_error(L, "perf_event: give 'frequency' or 'period', not both");
+    lua_getfield(L, o, "cpu");
+    int all = lua_type(L, -1) == LUA_TSTRING;
+    if (all && strcmp(lua_tostring(L, -1), "all") != 0)
+        return luaL_error(L, "perf_event: 'cpu' is a CPU number or \"all\", got '%s'", lua_tostring(L, -1));
+    lua_pop(L, 1);
+    po.cpu = all ? -1 : (int)ebpf_lua_opt_int(L, o, "cpu", -1);
     po.pid = (int)ebpf_lua_opt_int(L, o, "pid", -1);
     po.cookie = opt_u64(L, o, "cookie");
     llink *ll = new_closed(L, 1);
@@ -610,6 +653,83 @@ static int l_tcx(lua_State *L)
         return no_iface(L, 2);
     llink *ll = new_closed(L, 1);
     return finish(L, ll, ebpf_link_tcx(p, ifi, &to));
+}
+
+/* netkit(prog, iface, {side="primary"|"peer", before=, after=, expected_revision=}) */
+static int l_netkit(lua_State *L)
+{
+    struct ebpf_prog *p = checkprog(L, 1);
+    int ifi = check_ifindex(L, 2);
+    static const char *const f[] = {"side", "before", "after", "expected_revision", NULL};
+    int o = opt_table(L, 3, f);
+    struct ebpf_netkit_opts no;
+    memset(&no, 0, sizeof(no));
+    no.relative_fd = -1;
+    const char *side = o ? ebpf_lua_opt_str(L, o, "side", "primary") : "primary";
+    if (strcmp(side, "primary") && strcmp(side, "peer"))
+        return luaL_error(L, "netkit: side must be 'primary' or 'peer', got '%s'", side);
+    no.peer = !strcmp(side, "peer");
+    if (o) {
+        int b, a, lb = 0, la = 0;
+        int fb = relative_fd(L, o, "before", &b, &lb), fa = relative_fd(L, o, "after", &a, &la);
+        if (b && a)
+            return luaL_error(L, "netkit: 'before' and 'after' are exclusive");
+        no.before = b;
+        no.after = a;
+        no.relative_fd = b ? fb : fa;
+        no.relative_is_link = b ? lb : la;
+        no.expected_revision = opt_u64(L, o, "expected_revision");
+    }
+    if (ifi < 0)
+        return no_iface(L, 2);
+    llink *ll = new_closed(L, 1);
+    return finish(L, ll, ebpf_link_netkit(p, ifi, &no));
+}
+
+/* query(target, attach_type) -> {revision=, attach_flags=, programs={{id=, link_id=}, ...}}:
+ * target is an interface (tcx, netkit, xdp), a cgroup directory or a netns path (nil: own). */
+static int l_query(lua_State *L)
+{
+    const char *at = luaL_checkstring(L, 2);
+    int type = ebpf_attach_type_by_name(at);
+    if (type < 0)
+        return luaL_error(L, "unknown attach type '%s'", at);
+    int by_ifindex = !strncmp(at, "tcx_", 4) || !strncmp(at, "netkit_", 7) || !strcmp(at, "xdp");
+    int by_netns = !strcmp(at, "flow_dissector") || !strcmp(at, "sk_lookup");
+    int target = -1, fd = -1;
+    if (by_ifindex) {
+        target = check_ifindex(L, 1);
+        if (target < 0)
+            return no_iface(L, 1);
+    } else {
+        const char *path = by_netns ? luaL_optstring(L, 1, "/proc/self/ns/net") : luaL_checkstring(L, 1);
+        fd = open(path, O_RDONLY | O_CLOEXEC | (by_netns ? 0 : O_DIRECTORY));
+        if (fd < 0)
+            return ebpf_lua_fail_msg(L, errno, "query", "%s: %s", path, strerror(errno));
+        target = fd;
+    }
+    struct ebpf_prog_query q;
+    int n = ebpf_prog_query(target, type, &q);
+    if (fd >= 0)
+        close(fd);
+    if (n < 0)
+        return ebpf_lua_fail(L);
+    lua_createtable(L, 0, 3);
+    lua_pushinteger(L, (lua_Integer)q.revision);
+    lua_setfield(L, -2, "revision");
+    lua_pushinteger(L, (lua_Integer)q.attach_flags);
+    lua_setfield(L, -2, "attach_flags");
+    lua_createtable(L, n, 0);
+    for (int i = 0; i < n; i++) {
+        lua_createtable(L, 0, 2);
+        lua_pushinteger(L, q.prog_ids[i]);
+        lua_setfield(L, -2, "id");
+        lua_pushinteger(L, q.link_ids[i]);
+        lua_setfield(L, -2, "link_id");
+        lua_rawseti(L, -2, i + 1);
+    }
+    lua_setfield(L, -2, "programs");
+    return 1;
 }
 
 static int l_tc(lua_State *L)
@@ -1132,12 +1252,12 @@ void ebpf_lua_open_link(lua_State *L)
     static const luaL_Reg funcs[] = {
         {"tracepoint", l_tracepoint}, {"raw_tracepoint", l_raw_tracepoint}, {"tracing", l_tracing},
         {"freplace", l_freplace}, {"kprobe", l_kprobe}, {"kretprobe", l_kretprobe}, {"ksyscall", l_ksyscall},
-        {"syscall_func", l_syscall_func}, {"kprobe_multi", l_kprobe_multi}, {"uprobe", l_uprobe},
+        {"syscall_func", l_syscall_func}, {"kprobe_multi", l_kprobe_multi}, {"tracing_multi", l_tracing_multi}, {"uprobe", l_uprobe},
         {"uretprobe", l_uretprobe}, {"uprobe_multi", l_uprobe_multi}, {"usdt", l_usdt},
         {"usdt_notes", l_usdt_notes}, {"usdt_spec", l_usdt_spec}, {"resolve_binary", l_resolve_binary},
         {"symbol_offset", l_symbol_offset}, {"perf_event", l_perf_event}, {"cgroup", l_cgroup},
         {"netns", l_netns}, {"socket", l_socket}, {"sockmap", l_sockmap}, {"xdp", l_xdp}, {"tcx", l_tcx},
-        {"tc", l_tc}, {"netfilter", l_netfilter}, {"iter", l_iter}, {"struct_ops", l_struct_ops},
+        {"tc", l_tc}, {"netkit", l_netkit}, {"query", l_query}, {"netfilter", l_netfilter}, {"iter", l_iter}, {"struct_ops", l_struct_ops},
         {"open_pinned", l_open_pinned}, {"from_id", l_from_id}, {"list", l_list},
         {"tracing_target", l_tracing_target}, {NULL, NULL},
     };

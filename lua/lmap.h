@@ -30,3 +30,8 @@ lmap *ebpf_lua_tomap(lua_State *L, int idx);
 /* Pushes a new ebpf.map owning m (m may be NULL: pushes nothing, returns
  * NULL). The userdata is created before m is attached, so no leak on OOM. */
 lmap *ebpf_lua_push_map(lua_State *L, struct ebpf_map *m);
+
+/* Arena maps' memory (lmap_arena.c): m:arena_read/arena_write/arena_base. */
+int ebpf_lua_map_arena_read(lua_State *L);
+int ebpf_lua_map_arena_write(lua_State *L);
+int ebpf_lua_map_arena_base(lua_State *L);

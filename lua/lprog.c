@@ -388,6 +388,33 @@ static int prog_index(lua_State *L)
     return 1;
 }
 
+/* p:stream("stdout"|"stderr") -> everything the stream holds now (consumed),
+ * "" when empty; nil, err where the kernel has no streams. */
+static int prog_stream(lua_State *L)
+{
+    lprog *lp = ebpf_lua_toprog(L, 1);
+    static const char *const names[] = {"stdout", "stderr", NULL};
+    int id = luaL_checkoption(L, 2, NULL, names) + 1;
+    char chunk[4096];
+    int failed = 0;
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    for (int rounds = 0; rounds < 4096; rounds++) { /* bounded: a program may print while we read */
+        int n = ebpf_prog_stream_read(lp->p, id, chunk, sizeof(chunk));
+        if (n <= 0) {
+            failed = n < 0;
+            break;
+        }
+        luaL_addlstring(&b, chunk, (size_t)n);
+    }
+    luaL_pushresult(&b); /* nothing else is pushed while the buffer is open */
+    if (failed) {
+        lua_pop(L, 1);
+        return ebpf_lua_fail(L);
+    }
+    return 1;
+}
+
 static int prog_open_pinned(lua_State *L)
 {
     const char *path = luaL_checkstring(L, 1);
@@ -430,6 +457,7 @@ void ebpf_lua_open_prog(lua_State *L)
         {"fd", prog_fd},
         {"info", prog_info},
         {"log", prog_log},
+        {"stream", prog_stream},
         {"close", prog_close},
         {NULL, NULL},
     };

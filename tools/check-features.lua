@@ -32,6 +32,8 @@ local since = {
   { "btf_kinds", "enum64", 600 }, { "btf_kinds", "datasec", 502 },
   { "links", "perf_event", 515 }, { "links", "netfilter", 604 }, { "links", "tcx", 606 },
   { "links", "uprobe_multi", 606 }, { "links", "cgroup", 507 },
+  { "links", "kprobe_session", 610 }, { "links", "uprobe_session", 613 }, { "links", "tracing_multi", 702 },
+  { "links", "netkit", 607 }, { "misc", "streams", 617 }, { "misc", "token", 609 },
 }
 
 local bad = 0

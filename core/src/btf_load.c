@@ -11,10 +11,11 @@
 #include "ebpf/features.h"
 #include "ebpf/sys.h"
 #include "error_internal.h"
+#include "token_internal.h"
 
 /* ---- raw load ---- */
 
-static int sys_btf_load(const void *data, size_t size, char *log, uint32_t log_size, uint32_t level)
+static int sys_btf_load(const void *data, size_t size, char *log, uint32_t log_size, uint32_t level, int token)
 {
     union bpf_attr a;
     memset(&a, 0, sizeof(a));
@@ -25,7 +26,13 @@ static int sys_btf_load(const void *data, size_t size, char *log, uint32_t log_s
         a.btf_log_size = log_size;
         a.btf_log_level = level;
     }
-    return ebpf_sys_bpf_fd(BPF_BTF_LOAD, &a, EBPF_ATTR_SIZE(btf_log_level));
+    size_t sz = EBPF_ATTR_SIZE(btf_log_level);
+    if (token > 0) { /* btf_flags, btf_token_fd (6.9) follow btf_log_true_size */
+        uint32_t t[2] = {EBPF_F_TOKEN_FD, (uint32_t)token};
+        memcpy((unsigned char *)&a + sz + sizeof(uint32_t), t, sizeof(t));
+        sz += 3 * sizeof(uint32_t);
+    }
+    return ebpf_sys_bpf_fd(BPF_BTF_LOAD, &a, sz);
 }
 
 #define TI(kind, vlen, kflag) (((uint32_t)(kind) << 24) | (vlen) | ((uint32_t)(kflag) << 31))
@@ -199,9 +206,9 @@ void *ebpf_btf_sanitized_raw(const struct ebpf_btf *b, size_t *size)
 
 /* BTF_LOAD, retried with a log (grown until the kernel's message fits)
  * on failure or when a log is asked for. *logp gets the log (malloc'd). */
-static int load_logged(const void *data, size_t size, uint32_t level, char **logp)
+static int load_logged(const void *data, size_t size, uint32_t level, int token, char **logp)
 {
-    int fd = level ? -EINVAL : sys_btf_load(data, size, NULL, 0, 0);
+    int fd = level ? -EINVAL : sys_btf_load(data, size, NULL, 0, 0, token);
     char *log = NULL;
     if (level || fd < 0) {
         uint32_t cap = 64 << 10;
@@ -211,7 +218,7 @@ static int load_logged(const void *data, size_t size, uint32_t level, char **log
             if (!log)
                 return -ENOMEM;
             log[0] = 0;
-            fd = sys_btf_load(data, size, log, cap, level ? level : 1);
+            fd = sys_btf_load(data, size, log, cap, level ? level : 1, token);
             if (fd != -ENOSPC || cap >= (1u << 30))
                 break;
             cap *= 4;
@@ -222,7 +229,7 @@ static int load_logged(const void *data, size_t size, uint32_t level, char **log
 }
 
 /* One load of the blob with the kinds of `mask` rewritten. */
-static int load_masked(const struct ebpf_btf *b, uint32_t mask, uint32_t level, char **logp)
+static int load_masked(const struct ebpf_btf *b, uint32_t mask, uint32_t level, int token, char **logp)
 {
     size_t size;
     void *owned = NULL;
@@ -230,7 +237,7 @@ static int load_masked(const struct ebpf_btf *b, uint32_t mask, uint32_t level, 
     *logp = NULL;
     if (!data)
         return -ENOMEM;
-    int fd = load_logged(data, size, level, logp);
+    int fd = load_logged(data, size, level, token, logp);
     free(owned);
     return fd;
 }
@@ -249,10 +256,11 @@ int ebpf_btf_load(struct ebpf_btf *b, const struct ebpf_btf_load_opts *opts)
     uint32_t mask = sanitize ? sanitize_mask(b, EBPF_FEATURE_UNSUPPORTED) : 0;
     uint32_t maybe = sanitize ? sanitize_mask(b, EBPF_FEATURE_INCONCLUSIVE) & ~mask : 0;
     char *log = NULL;
-    int fd = load_masked(b, mask, level, &log);
+    int token = token_pick(opts ? opts->token_fd : 0);
+    int fd = load_masked(b, mask, level, token, &log);
     if (fd == -EINVAL && maybe) {
         free(log);
-        fd = load_masked(b, mask | maybe, level, &log);
+        fd = load_masked(b, mask | maybe, level, token, &log);
     }
     if (fd < 0) {
         int e = -fd;

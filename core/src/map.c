@@ -2,12 +2,14 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "ebpf/map.h"
 #include "ebpf/sys.h"
 #include "ebpf/types.h"
 #include "error_internal.h"
+#include "token_internal.h"
 #include "map_internal.h"
 
 struct ebpf_map {
@@ -17,8 +19,11 @@ struct ebpf_map {
     uint32_t btf_id, btf_key_type_id, btf_value_type_id;
     char name[BPF_OBJ_NAME_LEN];
     bool unregister; /* a registered struct_ops map: delete key 0 at close */
+    void *arena;     /* arena maps: the user mapping (ebpf_map_arena) */
+    size_t arena_size;
 };
 
+#define EBPF_MAP_TYPE_ARENA_ 33 /* BPF_MAP_TYPE_ARENA (6.9), newer than the build's headers */
 #define MAP_NAME(m) ((m)->name[0] ? (m)->name : "(unnamed)")
 
 void ebpf_map_create_opts_init(struct ebpf_map_create_opts *o)
@@ -98,7 +103,14 @@ struct ebpf_map *ebpf_map_create(const struct ebpf_map_create_opts *o)
     int32_t vfd = (o->flags & (1u << 15)) ? o->value_type_btf_obj_fd : -1;
     if (vfd >= 0)
         memcpy((char *)&a + EBPF_ATTR_SIZE(map_extra), &vfd, sizeof(vfd));
-    size_t sz = vfd >= 0 ? EBPF_ATTR_SIZE(map_extra) + sizeof(vfd)
+    /* map_token_fd (6.9) follows value_type_btf_obj_fd */
+    int32_t tfd = token_pick(o->token_fd);
+    if (tfd > 0) {
+        a.map_flags |= EBPF_F_TOKEN_FD;
+        memcpy((char *)&a + EBPF_ATTR_SIZE(map_extra) + sizeof(vfd), &tfd, sizeof(tfd));
+    }
+    size_t sz = tfd > 0 ? EBPF_ATTR_SIZE(map_extra) + 2 * sizeof(int32_t)
+              : vfd >= 0 ? EBPF_ATTR_SIZE(map_extra) + sizeof(vfd)
               : o->map_extra ? EBPF_ATTR_SIZE(map_extra)
               : o->btf_vmlinux_value_type_id ? EBPF_ATTR_SIZE(btf_vmlinux_value_type_id)
               : o->btf_fd >= 0 ? EBPF_ATTR_SIZE(btf_value_type_id)
@@ -196,6 +208,8 @@ void ebpf_map_close(struct ebpf_map *m)
         ebpf_sys_bpf(BPF_MAP_DELETE_ELEM, &a, EBPF_ATTR_SIZE(flags));
         errno = e;
     }
+    if (m->arena)
+        munmap(m->arena, m->arena_size);
     if (m->fd >= 0)
         close(m->fd);
     free(m);
@@ -375,4 +389,35 @@ int ebpf_map_get_info(const struct ebpf_map *m, struct bpf_map_info *info)
     memset(info, 0, sizeof(*info));
     uint32_t len = sizeof(*info);
     return ebpf_obj_get_info(m->fd, info, &len);
+}
+
+/* An arena's pages live at one user address for the map's life: the
+ * address the map was created with (map_extra), or the one the kernel
+ * picks at the first mmap. Pointers the programs store in the arena are
+ * such user addresses. */
+void *ebpf_map_arena(struct ebpf_map *m, size_t *size)
+{
+    if (m->type != EBPF_MAP_TYPE_ARENA_)
+        return ebpf_err_null(EINVAL, "arena", "map '%s': not an arena map", MAP_NAME(m));
+    if (!m->arena) {
+        struct bpf_map_info info;
+        if (ebpf_map_get_info(m, &info) < 0)
+            return NULL;
+        long page = sysconf(_SC_PAGESIZE);
+        size_t len = (size_t)m->max_entries * (size_t)page;
+        void *want = (void *)(uintptr_t)info.map_extra;
+        void *p = mmap(want, len, PROT_READ | PROT_WRITE, MAP_SHARED | (want ? MAP_FIXED_NOREPLACE : 0), m->fd, 0);
+        if (p == MAP_FAILED)
+            return ebpf_err_null(errno, "arena", "map '%s': mmap of %zu bytes%s: %s", MAP_NAME(m), len,
+                                 want ? " at its map_extra address" : "", strerror(errno));
+        if (want && p != want) { /* a kernel without MAP_FIXED_NOREPLACE put it elsewhere */
+            munmap(p, len);
+            return ebpf_err_null(EEXIST, "arena", "map '%s': its address range %p is in use", MAP_NAME(m), want);
+        }
+        m->arena = p;
+        m->arena_size = len;
+    }
+    if (size)
+        *size = m->arena_size;
+    return m->arena;
 }

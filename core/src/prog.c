@@ -9,6 +9,7 @@
 #include "ebpf/sys.h"
 #include "ebpf/types.h"
 #include "error_internal.h"
+#include "token_internal.h"
 
 struct ebpf_prog {
     int fd;
@@ -91,6 +92,12 @@ static int do_load(const struct ebpf_prog_load_opts *o, char *log, uint32_t log_
         sz = EBPF_ATTR_SIZE(fd_array);
     if (log && true_size)
         sz = LOG_TRUE_SIZE_OFF + sizeof(uint32_t);
+    int32_t tfd = token_pick(o->token_fd); /* prog_token_fd (6.9) follows log_true_size */
+    if (tfd > 0) {
+        a->prog_flags |= EBPF_F_TOKEN_FD;
+        memcpy((unsigned char *)&pa + LOG_TRUE_SIZE_OFF + sizeof(uint32_t), &tfd, sizeof(tfd));
+        sz = LOG_TRUE_SIZE_OFF + 2 * sizeof(uint32_t);
+    }
     int fd = ebpf_sys_bpf_fd(BPF_PROG_LOAD, a, sz);
     if (true_size) {
         uint32_t ts = 0;

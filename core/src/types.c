@@ -21,9 +21,12 @@ static const struct name_val newer_attach_types[] = {
     {"struct_ops", 44}, {"netfilter", 45}, {"tcx_ingress", 46}, {"tcx_egress", 47},
     {"trace_uprobe_multi", 48}, {"cgroup_unix_connect", 49}, {"cgroup_unix_sendmsg", 50},
     {"cgroup_unix_recvmsg", 51}, {"cgroup_unix_getpeername", 52}, {"cgroup_unix_getsockname", 53},
-    {"netkit_primary", 54}, {"netkit_peer", 55}, {"trace_kprobe_session", 56}};
+    {"netkit_primary", 54}, {"netkit_peer", 55}, {"trace_kprobe_session", 56},
+    {"trace_uprobe_session", 57}, {"trace_fsession", 58}, {"trace_fentry_multi", 59},
+    {"trace_fexit_multi", 60}, {"trace_fsession_multi", 61}};
+static const struct name_val newer_map_types[] = {{"cgrp_storage", 32}, {"arena", 33}};
 static const struct name_val newer_link_types[] = {
-    {"netfilter", 10}, {"tcx", 11}, {"uprobe_multi", 12}, {"netkit", 13}, {"sockmap", 14}};
+    {"netfilter", 10}, {"tcx", 11}, {"uprobe_multi", 12}, {"netkit", 13}, {"sockmap", 14}, {"tracing_multi", 15}};
 
 #define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
@@ -54,13 +57,13 @@ static const char *at(const struct name_val *t, int n, int i, int *v)
     return t[i].name;
 }
 
-int ebpf_map_type_by_name(const char *s) { return by_name(map_types, N(map_types), s); }
 #define WITH_NEWER(t, s) (by_name(t, N(t), s) >= 0 ? by_name(t, N(t), s) : by_name(newer_##t, N(newer_##t), s))
 #define WITH_NEWER_V(t, v) (by_value(t, N(t), v) ? by_value(t, N(t), v) : by_value(newer_##t, N(newer_##t), v))
+int ebpf_map_type_by_name(const char *s) { return WITH_NEWER(map_types, s); }
 int ebpf_prog_type_by_name(const char *s) { return WITH_NEWER(prog_types, s); }
 int ebpf_attach_type_by_name(const char *s) { return WITH_NEWER(attach_types, s); }
 int ebpf_link_type_by_name(const char *s) { return WITH_NEWER(link_types, s); }
-const char *ebpf_map_type_name(int v) { return by_value(map_types, N(map_types), v); }
+const char *ebpf_map_type_name(int v) { return WITH_NEWER_V(map_types, v); }
 const char *ebpf_prog_type_name(int v) { return WITH_NEWER_V(prog_types, v); }
 const char *ebpf_attach_type_name(int v) { return WITH_NEWER_V(attach_types, v); }
 const char *ebpf_link_type_name(int v) { return WITH_NEWER_V(link_types, v); }

@@ -19,7 +19,7 @@ function M.open(src, opts)
 end
 
 local open_fields = { name = true }
-local load_fields = { pin_root = true, kernel_btf = true, log_level = true, replace_maps = true }
+local load_fields = { pin_root = true, kernel_btf = true, log_level = true, replace_maps = true, token_path = true }
 
 --- Opens and loads in one go; opts may mix open and load options.
 function M.load(src, opts)

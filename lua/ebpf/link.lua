@@ -76,6 +76,12 @@ local function kmulti(ret)
 end
 attachers.kprobe_multi, attachers.kretprobe_multi = kmulti(false), kmulti(true)
 
+-- fentry.multi/fexit.multi/fsession.multi (7.2): the section's target is a glob.
+function attachers.tracing_multi(p, t, o)
+  return M.tracing_multi(p, { pattern = (not o.funcs and not o.btf_ids) and (t ~= "" and t or o.pattern) or nil,
+                              funcs = o.funcs, btf_ids = o.btf_ids, cookies = o.cookies })
+end
+
 local function uprobe(ret)
   return function(p, t, o)
     local path, sym = (t or ""):match("^(.*):([^:]+)$")
@@ -200,6 +206,7 @@ local auto = {
   tracepoint = true, raw_tracepoint = true, tracing = true, kprobe = true, kretprobe = true,
   ksyscall = true, kretsyscall = true, kprobe_multi = true, kretprobe_multi = true, uprobe = true,
   uretprobe = true, uprobe_multi = true, uretprobe_multi = true, usdt = true, iter = true,
+  tracing_multi = true,
 }
 
 local attach_fields = {
@@ -209,7 +216,7 @@ local attach_fields = {
   ifindex = true, interface = true, mode = true, direction = true, before = true, after = true, prio = true,
   handle = true, attach_type = true, flags = true, family = true, hook = true, priority = true, defrag = true,
   event = true, type = true, config = true, freq = true, period = true, cpu = true, socket = true,
-  target = true, btf_id = true, section = true, kind = true,
+  target = true, btf_id = true, section = true, kind = true, funcs = true, btf_ids = true, frequency = true,
 }
 
 --- prog:attach([opts]): attaches by the program's section (or opts.section

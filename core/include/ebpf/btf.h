@@ -259,6 +259,7 @@ EBPF_API struct btf_type *ebpf_btf_type_mut(struct ebpf_btf *btf, uint32_t id);
 struct ebpf_btf_load_opts {
     uint32_t log_level;      /* 0: log only on failure */
     bool no_sanitize;        /* load the blob as is */
+    int token_fd;            /* > 0: a BPF token (ebpf/token.h); 0: the default token, if any */
 };
 /* BTF_LOAD of this BTF's own types (split BTF: on its base's kernel object
  * when the base is kernel BTF). Kinds the feature probes (ebpf/features.h,

@@ -54,6 +54,7 @@ enum ebpf_attach_kind {
     EBPF_ATTACH_LWT,
     EBPF_ATTACH_SK_REUSEPORT,
     EBPF_ATTACH_SYSCALL,     /* BPF_PROG_TYPE_SYSCALL: run only */
+    EBPF_ATTACH_TRACING_MULTI, /* fentry/fexit/fsession.multi (7.2): target: glob */
     EBPF_ATTACH_KIND_MAX
 };
 
@@ -173,6 +174,8 @@ struct ebpf_load_opts {
     const char *kernel_btf;       /* path of kernel BTF; NULL: /sys/kernel/btf/vmlinux */
     uint32_t log_level;           /* verifier log level for every program */
     const struct ebpf_map_replacement *replace; size_t n_replace;
+    const char *token_path;       /* a delegated bpffs: BTF, maps and programs made with its BPF token
+                                   * (6.9+); NULL: the default token (EBPF_BPF_TOKEN_PATH), if any */
 };
 
 /* Creates the maps and loads every autoload program. On failure returns
@@ -198,6 +201,11 @@ EBPF_API struct ebpf_prog *ebpf_collection_take_prog(struct ebpf_collection *c, 
  * use map lookup/update on key 0 instead), size in *size. .rodata is
  * mapped read-only. Valid while the collection lives. */
 EBPF_API void *ebpf_collection_map_mmap(const struct ebpf_collection *c, size_t i, size_t *size);
+/* Where the __arena globals start in the arena map (0, or its end minus
+ * their pages where the kernel allows it, as libbpf places them). For the
+ * arena map, ebpf_collection_map_mmap() gives that window, valid while
+ * the arena map is open (it owns the mapping: ebpf_map_arena()). */
+EBPF_API size_t ebpf_collection_arena_offset(const struct ebpf_collection *c);
 /* fd of the object's BTF as loaded into the kernel (-1 if none). */
 EBPF_API int ebpf_collection_btf_fd(const struct ebpf_collection *c);
 

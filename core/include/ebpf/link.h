@@ -106,6 +106,20 @@ struct ebpf_kprobe_multi_opts {
 EBPF_API struct ebpf_link *ebpf_link_kprobe_multi(const struct ebpf_prog *p,
                                                   const struct ebpf_kprobe_multi_opts *o);
 
+/* ---- tracing multi (7.2) ---- */
+struct ebpf_tracing_multi_opts {
+    const char **funcs;        /* kernel function names, or NULL */
+    const uint32_t *btf_ids;   /* or vmlinux BTF ids of the functions */
+    const uint64_t *cookies;   /* per target, may be NULL */
+    size_t cnt;
+    const char *pattern;       /* glob over traceable vmlinux functions instead */
+};
+/* fentry/fexit/fsession on many kernel functions through one link: the
+ * program was loaded with expected attach type trace_fentry_multi,
+ * trace_fexit_multi or trace_fsession_multi and no attach_btf_id. */
+EBPF_API struct ebpf_link *ebpf_link_tracing_multi(const struct ebpf_prog *p,
+                                                   const struct ebpf_tracing_multi_opts *o);
+
 /* ---- uprobes ---- */
 struct ebpf_uprobe_opts {
     const char *path;      /* binary or library (name searched like ld.so) */
@@ -232,6 +246,31 @@ struct ebpf_tcx_opts {
     uint64_t expected_revision;
 };
 EBPF_API struct ebpf_link *ebpf_link_tcx(const struct ebpf_prog *p, int ifindex, const struct ebpf_tcx_opts *o);
+struct ebpf_netkit_opts {
+    int peer;               /* the peer device's side (BPF_NETKIT_PEER), else primary */
+    int before, after;      /* ordering, as for tcx */
+    int relative_fd;
+    int relative_is_link;
+    uint64_t expected_revision;
+};
+/* netkit (6.7+): a program on the primary or the peer side of a netkit
+ * pair; ifindex is the primary device's. */
+EBPF_API struct ebpf_link *ebpf_link_netkit(const struct ebpf_prog *p, int ifindex,
+                                            const struct ebpf_netkit_opts *o);
+
+/* BPF_PROG_QUERY: the programs attached at a hook, in run order, with
+ * their links and the hook's revision (tcx, netkit: 6.6+; cgroup and
+ * netns hooks report no revision). target: an ifindex for tcx/netkit/xdp,
+ * else a cgroup or netns fd. Returns the count (>= 0; at most `cap`
+ * written) or -errno with a message. */
+struct ebpf_prog_query {
+    uint32_t prog_ids[64];
+    uint32_t link_ids[64];    /* 0 where attached without a link */
+    uint32_t attach_flags;
+    uint64_t revision;
+};
+EBPF_API int ebpf_prog_query(int target, int attach_type, struct ebpf_prog_query *q);
+
 enum ebpf_tc_mode {
     EBPF_TC_AUTO = 0,    /* tcx where the "tcx" link probe says so, else classic */
     EBPF_TC_TCX = 1,     /* always a tcx link (ebpf_link_tcx without ordering) */

@@ -31,6 +31,7 @@ struct ebpf_map_create_opts {
     uint32_t ifindex;          /* offload device, 0: none */
     int value_type_btf_obj_fd; /* struct_ops: module BTF fd of the value type, used with
                                 * flag BPF_F_VTYPE_BTF_OBJ_FD (1 << 15, 6.9+) */
+    int token_fd;              /* > 0: a BPF token (ebpf/token.h); 0: the default token, if any */
 };
 
 /* Fills opts with the neutral defaults (no numa, no inner map, no BTF). */
@@ -73,6 +74,10 @@ EBPF_API int ebpf_map_lookup_and_delete(const struct ebpf_map *m, const void *ke
 /* key NULL: first key. */
 EBPF_API int ebpf_map_next_key(const struct ebpf_map *m, const void *key, void *next_key);
 EBPF_API int ebpf_map_freeze(const struct ebpf_map *m);
+/* An arena map's memory (6.9+), mapped into this process on the first
+ * call at the map's fixed address (map_extra) or where the kernel puts
+ * it; unmapped when the map closes. NULL with a message on failure. */
+EBPF_API void *ebpf_map_arena(struct ebpf_map *m, size_t *size);
 
 /* Batches. in_batch NULL starts; out_batch receives a token of
  * ebpf_map_batch_token_size() bytes. *count is in/out. Returns 0, -ENOENT

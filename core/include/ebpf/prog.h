@@ -33,6 +33,7 @@ struct ebpf_prog_load_opts {
     const int *fd_array;          /* module BTF fds for kfuncs, may be NULL */
     uint32_t log_level;           /* 0: log only when loading fails */
     uint32_t log_size_max;        /* 0: default cap (1 GiB) */
+    int token_fd;                 /* > 0: a BPF token (ebpf/token.h); 0: the default token, if any */
 };
 
 EBPF_API void ebpf_prog_load_opts_init(struct ebpf_prog_load_opts *opts);
@@ -70,6 +71,12 @@ struct ebpf_prog_run_opts {
 EBPF_API int ebpf_prog_run(const struct ebpf_prog *p, struct ebpf_prog_run_opts *opts);
 
 EBPF_API int ebpf_prog_pin(const struct ebpf_prog *p, const char *path);
+/* BPF streams (6.17+): reads (and consumes) up to `len` bytes of the
+ * program's stdout (stream 1) or stderr (stream 2): what it printed with
+ * bpf_stream_printk and what the kernel reported about it (a may_goto
+ * timeout, an arena fault, a deadlock). Returns the byte count (0: empty)
+ * or -errno with a message. */
+EBPF_API int ebpf_prog_stream_read(const struct ebpf_prog *p, int stream_id, void *buf, uint32_t len);
 EBPF_API int ebpf_prog_get_info(const struct ebpf_prog *p, struct bpf_prog_info *info);
 /* Translated (post-verifier) instructions and map ids; *out is malloc'd. */
 EBPF_API int ebpf_prog_xlated(const struct ebpf_prog *p, void **out, uint32_t *len);

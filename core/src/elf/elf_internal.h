@@ -23,6 +23,11 @@ struct ebpf_btf;
 #define EBPF_BPF_NETKIT_PRIMARY 54
 #define EBPF_BPF_NETKIT_PEER 55
 #define EBPF_BPF_TRACE_KPROBE_SESSION 56
+#define EBPF_BPF_TRACE_UPROBE_SESSION 57
+#define EBPF_BPF_TRACE_FSESSION 58
+#define EBPF_BPF_TRACE_FENTRY_MULTI 59
+#define EBPF_BPF_TRACE_FEXIT_MULTI 60
+#define EBPF_BPF_TRACE_FSESSION_MULTI 61
 #define BPF_PROG_TYPE_NETFILTER_ 32 /* BPF_PROG_TYPE_NETFILTER (6.4) */
 #define EBPF_BPF_F_XDP_HAS_FRAGS (1u << 5)
 #define EBPF_BPF_F_LINK (1u << 13)            /* struct_ops maps activated by a link (6.4) */
@@ -84,6 +89,7 @@ enum erel_kind {
     EREL_CALL,         /* bpf-to-bpf call, target = func index */
     EREL_FUNC_PTR,     /* ld_imm64 of a function address, target = func */
     EREL_EXTERN,       /* reference to an extern (kconfig/ksym/kfunc) */
+    EREL_ARENA,        /* ld_imm64 of an __arena global: off in the arena's data image */
 };
 
 struct erel {
@@ -93,7 +99,7 @@ struct erel {
     int64_t off;        /* MAP_VALUE: byte offset in the map value */
 };
 
-enum esec_kind { ESEC_OTHER, ESEC_PROG, ESEC_DATA, ESEC_MAPS, ESEC_LEGACY_MAPS };
+enum esec_kind { ESEC_OTHER, ESEC_PROG, ESEC_DATA, ESEC_MAPS, ESEC_LEGACY_MAPS, ESEC_ARENA };
 
 struct esec {
     char *name;
@@ -101,13 +107,13 @@ struct esec {
     struct bpf_insn *insns; /* ESEC_PROG: a copy */
     uint32_t ninsn;
     struct erel *rel; size_t nrel; /* sorted by insn */
-    int map;                /* ESEC_DATA: its map index */
+    int map;                /* ESEC_DATA: its map index; ESEC_ARENA: the arena map */
     size_t size;
 };
 
 struct evar {
     char *name;
-    int map;
+    int map;           /* for __arena globals: the arena map (data image = its spec's data) */
     uint32_t off, size;
     uint32_t btf_type; /* object BTF type of the variable's value */
 };
@@ -149,6 +155,7 @@ struct ebpf_spec {
     struct evar *vars; size_t nvar;
     struct eext *exts; size_t next;
     int kconfig_map;   /* index or -1 */
+    int arena_sec;     /* the .addr_space.1 section (__arena globals) or -1 */
     void *btf; size_t btf_size;         /* .BTF copy */
     void *btf_ext; size_t btf_ext_size; /* .BTF.ext copy */
     struct ebpf_btf *obtf;              /* .btf parsed, NULL if none */

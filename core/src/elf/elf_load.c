@@ -12,17 +12,22 @@
 #include "ebpf/btf.h"
 #include "ebpf/sys.h"
 #include "ebtf.h"
+#include "ebpf/features.h"
+#include "ebpf/token.h"
 #include "elf_core.h"
 #include "elf_extern.h"
 #include "elf_internal.h"
 #include "elf_struct_ops.h"
 #include "error_internal.h"
 
+#define EBPF_MAP_TYPE_ARENA_ 33 /* BPF_MAP_TYPE_ARENA (6.9) */
+
 struct cmap {
     char *name;
     struct ebpf_map *map;
     void *mem;
     size_t mem_size;
+    bool mem_borrowed; /* an arena's globals: the map owns the mapping */
     char *pin_path; /* to pin once everything loaded */
 };
 
@@ -35,6 +40,7 @@ struct ebpf_collection {
     struct cmap *maps; size_t nmap;
     struct cprog *progs; size_t nprog;
     int btf_fd;
+    size_t arena_off; /* where the __arena globals start in the arena */
 };
 
 struct ld {
@@ -49,6 +55,7 @@ struct ld {
     struct { const struct ebpf_btf *mod; int fd; } *modfds; size_t nmodfd; /* closed after load */
     unsigned char *kconfig;
     struct eso_kern *so;       /* per map: struct_ops maps resolved against the kernel */
+    int token;                 /* opts->token_path's BPF token, or 0: the default token */
 };
 
 #define BTF_INFO_ENC(kind, kflag, vlen) (((uint32_t)(kflag) << 31) | ((uint32_t)(kind) << 24) | ((vlen) & 0xffff))
@@ -223,7 +230,8 @@ static int load_btf(struct ld *L)
     /* The BTF loader rewrites the kinds the feature probes find missing
      * (ids kept); the object keeps its own dup of the fd. */
     struct ebpf_btf *eb = ebpf_btf_new(raw, rsz, NULL);
-    int fd = eb ? ebpf_btf_load(eb, NULL) : -1;
+    struct ebpf_btf_load_opts bo = {.token_fd = L->token};
+    int fd = eb ? ebpf_btf_load(eb, &bo) : -1;
     if (fd >= 0)
         fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
     if (fd < 0)
@@ -285,6 +293,7 @@ static struct ebpf_map *create_one(struct ld *L, const struct ebpf_map_spec *ms,
 {
     struct ebpf_map_create_opts o;
     ebpf_map_create_opts_init(&o);
+    o.token_fd = L->token;
     char name[64];
     kname(name, sizeof(name), L->s, ms);
     o.name = name;
@@ -313,6 +322,43 @@ static struct ebpf_map *create_one(struct ld *L, const struct ebpf_map_spec *ms,
         m = ebpf_map_create(&o);
     }
     return m;
+}
+
+/* Maps the arena (before any program references it: the verifier needs
+ * its user address) and copies the __arena globals' image in at the
+ * offset chosen by arena_layout(). */
+static int arena_init(struct ld *L, const struct ebpf_map_spec *ms, struct cmap *cm)
+{
+    size_t size;
+    unsigned char *mem = ebpf_map_arena(cm->map, &size);
+    if (!mem)
+        return -ebpf_error_errno();
+    if (ms->data_size) {
+        if (L->c->arena_off + ms->data_size > size)
+            return ebpf_err(E2BIG, "load", "map '%s': __arena globals do not fit the arena", ms->name);
+        memcpy(mem + L->c->arena_off, ms->data, ms->data_size);
+        cm->mem = mem + L->c->arena_off;
+        cm->mem_size = ms->data_size;
+        cm->mem_borrowed = true;
+    }
+    return 0;
+}
+
+/* __arena globals go at the end of the arena, as libbpf puts them, where
+ * ld_imm64 may carry the offset (ldimm64_full_range_off probe); else at
+ * its start. */
+static void arena_layout(struct ld *L)
+{
+    const struct ebpf_spec *s = L->s;
+    for (size_t i = 0; i < s->nmap; i++) {
+        const struct ebpf_map_spec *ms = s->maps[i];
+        if (ms->type != EBPF_MAP_TYPE_ARENA_ || !ms->data_size)
+            continue;
+        size_t page = (size_t)sysconf(_SC_PAGESIZE);
+        size_t total = (size_t)ms->max_entries * page, need = (ms->data_size + page - 1) / page * page;
+        if (total >= need && ebpf_feature_misc("ldimm64_full_range_off", NULL) == EBPF_FEATURE_SUPPORTED)
+            L->c->arena_off = total - need;
+    }
 }
 
 static int create_maps(struct ld *L)
@@ -384,6 +430,11 @@ static int create_maps(struct ld *L)
         }
         bool data = ms->kind != EMAP_USER;
         cm->map = create_one(L, ms, inner_fd, data);
+        if (cm->map && ms->type == EBPF_MAP_TYPE_ARENA_) {
+            int r = arena_init(L, ms, cm);
+            if (r < 0)
+                return r;
+        }
         if (!cm->map && data) /* kernels before 5.5: no mmapable arrays */
             cm->map = create_one(L, ms, inner_fd, false);
         ebpf_map_close(inner);
@@ -518,6 +569,8 @@ static void ld_release(struct ld *L)
     for (size_t i = 0; L->so && i < L->s->nmap; i++)
         eso_kern_release(&L->so[i]);
     free(L->so);
+    if (L->token > 0)
+        close(L->token);
     if (L->kbtf_owned)
         ebpf_btf_free((struct ebpf_btf *)L->kbtf);
 }
@@ -611,6 +664,11 @@ static int apply_relocs(struct ld *L, struct pb *b, const char *prog)
                 in->src_reg = BPF_PSEUDO_MAP_VALUE;
                 in->imm = map_fd_of(L, r->target);
                 in[1].imm = (int32_t)r->off;
+                break;
+            case EREL_ARENA:
+                in->src_reg = BPF_PSEUDO_MAP_VALUE;
+                in->imm = map_fd_of(L, r->target);
+                in[1].imm = (int32_t)(r->off + (int64_t)L->c->arena_off);
                 break;
             case EREL_EXTERN: {
                 int rr = reloc_extern(L, in, prog, r->target);
@@ -791,6 +849,7 @@ static int load_prog(struct ld *L, size_t pi)
         goto out;
     struct ebpf_prog_load_opts o;
     ebpf_prog_load_opts_init(&o);
+    o.token_fd = L->token;
     o.name = p->name;
     o.section = p->section;
     o.type = p->type;
@@ -905,6 +964,10 @@ struct ebpf_collection *ebpf_collection_load(const struct ebpf_spec *s, const st
         goto fail;
     c->nmap = s->nmap;
     c->nprog = s->nprog;
+    if (opts && opts->token_path && (r = L.token = ebpf_token_create(opts->token_path)) < 0) {
+        L.token = 0;
+        goto fail;
+    }
     for (size_t i = 0; i < s->nprog; i++)
         if (!(c->progs[i].name = strdup(s->progs[i].name)))
             goto fail;
@@ -943,6 +1006,7 @@ struct ebpf_collection *ebpf_collection_load(const struct ebpf_spec *s, const st
             goto fail;
         }
     }
+    arena_layout(&L);
     if ((r = load_btf(&L)) < 0 || (r = resolve_struct_ops(&L)) < 0 || (r = create_maps(&L)) < 0)
         goto fail;
     for (size_t i = 0; i < s->nprog; i++) {
@@ -987,7 +1051,7 @@ void ebpf_collection_close(struct ebpf_collection *c)
     if (!c)
         return;
     for (size_t i = 0; i < c->nmap; i++) {
-        if (c->maps[i].mem)
+        if (c->maps[i].mem && !c->maps[i].mem_borrowed)
             munmap(c->maps[i].mem, c->maps[i].mem_size);
         ebpf_map_close(c->maps[i].map);
         free(c->maps[i].name);
@@ -1069,3 +1133,5 @@ void *ebpf_collection_map_mmap(const struct ebpf_collection *c, size_t i, size_t
 }
 
 int ebpf_collection_btf_fd(const struct ebpf_collection *c) { return c->btf_fd; }
+
+size_t ebpf_collection_arena_offset(const struct ebpf_collection *c) { return c->arena_off; }

@@ -121,6 +121,9 @@ void ebpf_spec_free(struct ebpf_spec *s)
     free(s);
 }
 
+#define ARENA_SEC ".addr_space.1" /* clang's section of address_space(1) globals */
+#define EBPF_MAP_TYPE_ARENA_ 33    /* BPF_MAP_TYPE_ARENA (6.9) */
+
 static bool is_data_name(const char *n)
 {
     return strcmp(n, ".data") == 0 || strncmp(n, ".data.", 6) == 0 || strcmp(n, ".rodata") == 0 ||
@@ -216,6 +219,13 @@ static int scan_sections(struct parse *P)
             size_t len;
             if (d && copy_data(d, (void **)&sec->insns, &len) < 0)
                 return -ENOMEM;
+        } else if ((sh.sh_type == SHT_PROGBITS || sh.sh_type == SHT_NOBITS) && strcmp(name, ARENA_SEC) == 0) {
+            /* __arena globals: their image goes into the arena map once
+             * the .maps section is known (bind_arena) */
+            if (s->arena_sec >= 0)
+                return FAIL(EINVAL, "object '%s': duplicate section '%s'", s->name, name);
+            s->arena_sec = (int)i;
+            sec->kind = ESEC_ARENA;
         } else if ((sh.sh_type == SHT_PROGBITS || sh.sh_type == SHT_NOBITS) && (sh.sh_flags & SHF_ALLOC) &&
                    is_data_name(name)) {
             if (sh.sh_size == 0)
@@ -528,6 +538,13 @@ static int one_reloc(struct parse *P, int secidx, const GElf_Rel *rel, struct er
         out->target = m;
         return 0;
     }
+    case ESEC_ARENA:
+        out->kind = EREL_ARENA;
+        out->target = ts->map;
+        out->off = (int64_t)sym->st_value + insn->imm;
+        if (out->off < 0 || (uint64_t)out->off >= ts->size)
+            return FAIL(EINVAL, "object '%s': reference in '%s' outside '%s'", s->name, sec->name, ts->name);
+        return 0;
     case ESEC_DATA:
         out->kind = EREL_MAP_VALUE;
         out->target = ts->map;
@@ -599,7 +616,7 @@ static int collect_vars(struct parse *P)
             continue;
         const char *n = P->symnames[i];
         struct esec *sec = &s->secs[sym->st_shndx];
-        if (sec->kind != ESEC_DATA || !n[0] || n[0] == '.' || sym->st_size == 0)
+        if ((sec->kind != ESEC_DATA && sec->kind != ESEC_ARENA) || !n[0] || n[0] == '.' || sym->st_size == 0)
             continue;
         if (sym->st_value + sym->st_size > sec->size)
             return FAIL(EINVAL, "object '%s': variable '%s' lies outside '%s'", s->name, n, sec->name);
@@ -609,11 +626,51 @@ static int collect_vars(struct parse *P)
         v->name = strdup(n);
         if (!v->name)
             return -ENOMEM;
-        v->map = sec->map;
+        v->map = sec->map; /* -1 for the arena until bind_arena */
         v->off = (uint32_t)sym->st_value;
         v->size = (uint32_t)sym->st_size;
         s->nvar++;
     }
+    return 0;
+}
+
+/* __arena globals (.addr_space.1) live in the object's one arena map:
+ * its spec holds their initial image, copied into the arena at load. */
+static int bind_arena(struct parse *P)
+{
+    struct ebpf_spec *s = P->s;
+    if (s->arena_sec < 0)
+        return 0;
+    struct esec *sec = &s->secs[s->arena_sec];
+    int arena = -1;
+    for (size_t i = 0; i < s->nmap; i++) {
+        if (s->maps[i]->type != EBPF_MAP_TYPE_ARENA_)
+            continue;
+        if (arena >= 0)
+            return FAIL(EINVAL, "object '%s': __arena globals need one arena map, found '%s' and '%s'", s->name,
+                        s->maps[arena]->name, s->maps[i]->name);
+        arena = (int)i;
+    }
+    if (arena < 0)
+        return FAIL(EINVAL, "object '%s': __arena globals (section '%s') need an arena map declared in "
+                            "SEC(\".maps\")", s->name, sec->name);
+    struct ebpf_map_spec *m = s->maps[arena];
+    long page = 4096;
+    if ((sec->size + (size_t)page - 1) / (size_t)page > m->max_entries)
+        return FAIL(E2BIG, "object '%s': arena map '%s' (%u pages) is too small for %zu bytes of __arena globals",
+                    s->name, m->name, m->max_entries, sec->size);
+    m->data = calloc(1, sec->size ? sec->size : 1);
+    if (!m->data)
+        return -ENOMEM;
+    m->data_size = sec->size;
+    Elf_Scn *scn = elf_getscn(P->elf, (size_t)s->arena_sec);
+    Elf_Data *d = scn ? elf_getdata(scn, NULL) : NULL;
+    if (d && d->d_buf && d->d_size == sec->size)
+        memcpy(m->data, d->d_buf, d->d_size);
+    sec->map = arena;
+    for (size_t i = 0; i < s->nvar; i++)
+        if (s->vars[i].map < 0)
+            s->vars[i].map = arena;
     return 0;
 }
 
@@ -649,6 +706,7 @@ struct ebpf_spec *ebpf_spec_open_mem(const void *buf, size_t len, const char *na
     if (!s)
         return ebpf_err_null(ENOMEM, "open", "out of memory");
     s->kconfig_map = -1;
+    s->arena_sec = -1;
     s->name = strdup(name && name[0] ? name : "object");
     struct parse P;
     memset(&P, 0, sizeof(P));
@@ -697,7 +755,7 @@ struct ebpf_spec *ebpf_spec_open_mem(const void *buf, size_t len, const char *na
                 P.maps_rel = elf_getdata(scn, NULL);
         }
         r = espec_btf(s, P.syms, P.symnames, P.nsym, P.maps_sec, md, P.maps_rel);
-        if (r < 0 || (r = espec_struct_ops(s, P.elf, P.syms, P.symnames, P.nsym)) < 0)
+        if (r < 0 || (r = espec_struct_ops(s, P.elf, P.syms, P.symnames, P.nsym)) < 0 || (r = bind_arena(&P)) < 0)
             goto fail;
     }
     if ((r = relocations(&P)) < 0 || (r = espec_btf_ext(s)) < 0)

@@ -32,6 +32,8 @@ static const struct {
     T("uretprobe.multi.s/", KPROBE, EBPF_BPF_TRACE_UPROBE_MULTI, URETPROBE_MULTI, F_SLEEP),
     T("uprobe.multi/", KPROBE, EBPF_BPF_TRACE_UPROBE_MULTI, UPROBE_MULTI, 0),
     T("uretprobe.multi/", KPROBE, EBPF_BPF_TRACE_UPROBE_MULTI, URETPROBE_MULTI, 0),
+    T("uprobe.session.s", KPROBE, EBPF_BPF_TRACE_UPROBE_SESSION, UPROBE_MULTI, F_SLEEP),
+    T("uprobe.session", KPROBE, EBPF_BPF_TRACE_UPROBE_SESSION, UPROBE_MULTI, 0),
     T("uprobe.s/", KPROBE, 0, UPROBE, F_SLEEP),
     T("uretprobe.s/", KPROBE, 0, URETPROBE, F_SLEEP),
     T("uprobe/", KPROBE, 0, UPROBE, 0),
@@ -57,6 +59,10 @@ static const struct {
     T("raw_tracepoint/", RAW_TRACEPOINT, 0, RAW_TRACEPOINT, 0),
     T("raw_tp/", RAW_TRACEPOINT, 0, RAW_TRACEPOINT, 0),
     T("tp_btf/", TRACING, BPF_TRACE_RAW_TP, TRACING, F_BTF),
+    T("fentry.multi/", TRACING, EBPF_BPF_TRACE_FENTRY_MULTI, TRACING_MULTI, 0),
+    T("fexit.multi/", TRACING, EBPF_BPF_TRACE_FEXIT_MULTI, TRACING_MULTI, 0),
+    T("fsession.multi/", TRACING, EBPF_BPF_TRACE_FSESSION_MULTI, TRACING_MULTI, 0),
+    T("fsession/", TRACING, EBPF_BPF_TRACE_FSESSION, TRACING, F_BTF),
     T("fentry.s/", TRACING, BPF_TRACE_FENTRY, TRACING, F_BTF | F_SLEEP),
     T("fmod_ret.s/", TRACING, BPF_MODIFY_RETURN, TRACING, F_BTF | F_SLEEP),
     T("fexit.s/", TRACING, BPF_TRACE_FEXIT, TRACING, F_BTF | F_SLEEP),
@@ -197,6 +203,7 @@ static const char *const kind_names[EBPF_ATTACH_KIND_MAX] = {
     [EBPF_ATTACH_STRUCT_OPS] = "struct_ops", [EBPF_ATTACH_FREPLACE] = "freplace",
     [EBPF_ATTACH_LIRC] = "lirc", [EBPF_ATTACH_LWT] = "lwt",
     [EBPF_ATTACH_SK_REUSEPORT] = "sk_reuseport", [EBPF_ATTACH_SYSCALL] = "syscall",
+    [EBPF_ATTACH_TRACING_MULTI] = "tracing_multi",
 };
 
 const char *ebpf_attach_kind_name(enum ebpf_attach_kind k)

@@ -830,6 +830,9 @@ static int misc_vmlinux_btf(struct feat_result *r)
 }
 
 int feat_btf_func_global(struct feat_result *r); /* btf_probe.c */
+int feat_misc_streams(struct feat_result *r);    /* cmd_probe.c */
+int feat_misc_token(struct feat_result *r);
+int feat_misc_ldimm64_full_range_off(struct feat_result *r);
 
 struct misc { const char *name; int (*probe)(struct feat_result *); };
 static const struct misc miscs[] = {
@@ -844,6 +847,9 @@ static const struct misc miscs[] = {
     {"btf", misc_btf},
     {"btf_func_global", feat_btf_func_global},
     {"vmlinux_btf", misc_vmlinux_btf},
+    {"streams", feat_misc_streams},
+    {"token", feat_misc_token},
+    {"ldimm64_full_range_off", feat_misc_ldimm64_full_range_off},
 };
 #define NMISC ((int)(sizeof(miscs) / sizeof(miscs[0])))
 static struct feat_result misc_cache[NMISC];

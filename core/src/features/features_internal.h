@@ -16,6 +16,9 @@
 #define FEAT_ATTACH_TCX_INGRESS 46
 #define FEAT_ATTACH_UPROBE_MULTI 48
 #define FEAT_ATTACH_NETKIT_PRIMARY 54
+#define FEAT_ATTACH_KPROBE_SESSION 56
+#define FEAT_ATTACH_UPROBE_SESSION 57
+#define FEAT_ATTACH_FENTRY_MULTI 59
 #define FEAT_ENOTSUPP 524 /* kernel-internal errno that leaks out of bpf(2) */
 
 /* One cached answer; zero-initialised means "not probed yet". `forced`

@@ -55,6 +55,15 @@ static const struct link_probe probes[] = {
      "netfilter links (6.4)"},
     {"cgroup", BPF_PROG_TYPE_CGROUP_SKB, BPF_CGROUP_INET_INGRESS, BPF_CGROUP_INET_INGRESS, EBADF,
      "cgroup links (5.7)"},
+    {"kprobe_session", BPF_PROG_TYPE_KPROBE, FEAT_ATTACH_KPROBE_SESSION, FEAT_ATTACH_KPROBE_SESSION, ESRCH,
+     "kprobe.session links (6.10, needs fprobe)"},
+    {"uprobe_session", BPF_PROG_TYPE_KPROBE, FEAT_ATTACH_UPROBE_SESSION, FEAT_ATTACH_UPROBE_SESSION, EBADF,
+     "uprobe.session links (6.13)"},
+    /* A bogus BTF id gets EINVAL like an unknown attach type: the program
+     * load decides (before 7.2 a tracing program without attach_btf_id is
+     * refused with EINVAL). */
+    {"tracing_multi", BPF_PROG_TYPE_TRACING, FEAT_ATTACH_FENTRY_MULTI, 0, 0,
+     "tracing multi links (7.2)"},
 };
 #define NPROBES ((int)(sizeof(probes) / sizeof(probes[0])))
 static struct feat_result cache[NPROBES];
@@ -93,6 +102,11 @@ static int run(const struct link_probe *p, struct feat_result *r)
         snprintf(buf, sizeof(buf), "loading the probe program failed: %s", strerror(-pfd));
         return feat_set(r, EBPF_FEATURE_INCONCLUSIVE, buf, 1);
     }
+    if (!p->attach_type) { /* the load was the question */
+        close(pfd);
+        snprintf(buf, sizeof(buf), "the kernel loads programs for %s", p->what);
+        return feat_set(r, EBPF_FEATURE_SUPPORTED, buf, 1);
+    }
 
     struct link_attr a;
     memset(&a, 0, sizeof(a));
@@ -103,12 +117,12 @@ static int run(const struct link_probe *p, struct feat_result *r)
     const char *syms[1] = {nosym};
     uint64_t offsets[1] = {0};
     size_t size = offsetof(struct link_attr, u) + 8;
-    if (p->attach_type == BPF_TRACE_KPROBE_MULTI) {
+    if (p->attach_type == BPF_TRACE_KPROBE_MULTI || p->attach_type == FEAT_ATTACH_KPROBE_SESSION) {
         a.target = 0;
         a.u.kprobe_multi.cnt = 1;
         a.u.kprobe_multi.syms = ebpf_ptr(syms);
         size = offsetof(struct link_attr, u) + sizeof(a.u.kprobe_multi);
-    } else if (p->attach_type == FEAT_ATTACH_UPROBE_MULTI) {
+    } else if (p->attach_type == FEAT_ATTACH_UPROBE_MULTI || p->attach_type == FEAT_ATTACH_UPROBE_SESSION) {
         /* A directory is not a regular file: EBADF after the path lookup. */
         a.target = 0;
         a.u.uprobe_multi.path = ebpf_ptr("/");

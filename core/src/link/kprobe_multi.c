@@ -48,8 +48,14 @@ static int collect(const char *pattern, char ***out, size_t *cnt)
 
 struct ebpf_link *ebpf_link_kprobe_multi(const struct ebpf_prog *p, const struct ebpf_kprobe_multi_opts *o)
 {
+    /* A session program (6.10+) runs at entry and return through one link
+     * whose attach type is the program's own. */
+    int session = ebpf_prog_expected_attach_type(p) == EBPF_ATTACH_TRACE_KPROBE_SESSION;
+    if (session && o->retprobe)
+        return ebpf_err_null(EINVAL, "attach", "kprobe.session: a session program runs at entry and return already; "
+                                               "retprobe does not apply");
     char what[256];
-    snprintf(what, sizeof(what), "kprobe.multi%s %s", o->retprobe ? " (return)" : "",
+    snprintf(what, sizeof(what), "%s%s %s", session ? "kprobe.session" : "kprobe.multi", o->retprobe ? " (return)" : "",
              o->pattern ? o->pattern : o->syms && o->cnt ? o->syms[0] : "(addresses)");
     char **found = NULL;
     size_t cnt = o->cnt;
@@ -69,7 +75,7 @@ struct ebpf_link *ebpf_link_kprobe_multi(const struct ebpf_prog *p, const struct
     struct link_create_attr lc;
     memset(&lc, 0, sizeof(lc));
     lc.prog_fd = (uint32_t)ebpf_prog_fd(p);
-    lc.attach_type = BPF_TRACE_KPROBE_MULTI;
+    lc.attach_type = session ? EBPF_ATTACH_TRACE_KPROBE_SESSION : BPF_TRACE_KPROBE_MULTI;
     lc.u.kmulti.flags = o->retprobe ? BPF_F_KPROBE_MULTI_RETURN : 0;
     lc.u.kmulti.cnt = (uint32_t)cnt;
     lc.u.kmulti.syms = ebpf_ptr(syms);

@@ -14,6 +14,13 @@
 #define EBPF_ATTACH_TCX_INGRESS 46
 #define EBPF_ATTACH_TCX_EGRESS 47
 #define EBPF_ATTACH_TRACE_UPROBE_MULTI 48
+#define EBPF_ATTACH_NETKIT_PRIMARY 54
+#define EBPF_ATTACH_NETKIT_PEER 55
+#define EBPF_ATTACH_TRACE_KPROBE_SESSION 56
+#define EBPF_ATTACH_TRACE_UPROBE_SESSION 57
+#define EBPF_ATTACH_TRACE_FENTRY_MULTI 59
+#define EBPF_ATTACH_TRACE_FEXIT_MULTI 60
+#define EBPF_ATTACH_TRACE_FSESSION_MULTI 61
 #define EBPF_PROG_TYPE_NETFILTER 32
 #define EBPF_F_BEFORE (1U << 3)
 #define EBPF_F_AFTER (1U << 4)
@@ -35,6 +42,7 @@ struct link_create_attr {
         struct { uint32_t pf, hooknum; int32_t priority; uint32_t flags; } nf;
         struct { uint32_t relative_fd; uint32_t pad; uint64_t expected_revision; } tcx;
         struct { uint64_t path, offsets, ref_ctr_offsets, cookies; uint32_t cnt, flags, pid; } umulti;
+        struct { uint64_t ids, cookies; uint32_t cnt; } tmulti; /* 7.2 */
     } u;
 };
 union link_attr_buf {
@@ -43,6 +51,11 @@ union link_attr_buf {
     unsigned char bytes[128];
 };
 #define LC_SIZE(member) (offsetof(struct link_create_attr, member) + sizeof(((struct link_create_attr *)0)->member))
+
+/* Fills the multi-program ordering of a tcx/netkit link (flags and
+ * relative fd, expected revision). */
+void link_mprog_order(struct link_create_attr *lc, int before, int after, int relative_fd, int relative_is_link,
+                      uint64_t expected_revision);
 
 /* BPF_LINK_CREATE with `size` bytes of attr. Returns fd or -errno. */
 int link_create_raw(struct link_create_attr *lc, size_t size);

@@ -22,16 +22,7 @@ struct ebpf_link *ebpf_link_tcx(const struct ebpf_prog *p, int ifindex, const st
     lc.prog_fd = (uint32_t)ebpf_prog_fd(p);
     lc.target_fd = (uint32_t)ifindex;
     lc.attach_type = o->egress ? EBPF_ATTACH_TCX_EGRESS : EBPF_ATTACH_TCX_INGRESS;
-    if (o->before)
-        lc.flags |= EBPF_F_BEFORE;
-    if (o->after)
-        lc.flags |= EBPF_F_AFTER;
-    if ((o->before || o->after) && o->relative_fd >= 0) {
-        lc.u.tcx.relative_fd = (uint32_t)o->relative_fd;
-        if (o->relative_is_link)
-            lc.flags |= EBPF_F_LINK;
-    }
-    lc.u.tcx.expected_revision = o->expected_revision;
+    link_mprog_order(&lc, o->before, o->after, o->relative_fd, o->relative_is_link, o->expected_revision);
     int fd = link_create_raw(&lc, LC_SIZE(u.tcx.expected_revision));
     if (fd < 0) {
         if (fd == -ESTALE)

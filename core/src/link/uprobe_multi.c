@@ -15,6 +15,11 @@ struct ebpf_link *ebpf_link_uprobe_multi(const struct ebpf_prog *p, const struct
     char path[PATH_MAX];
     if (ebpf_link_resolve_binary(o->path, path, sizeof(path)) < 0)
         return NULL;
+    int session = ebpf_prog_expected_attach_type(p) == EBPF_ATTACH_TRACE_UPROBE_SESSION;
+    if (session && o->retprobe)
+        return ebpf_err_null(EINVAL, "attach", "uprobe.session: a session program runs at entry and return already; "
+                                               "retprobe does not apply");
+    const char *kind = session ? "uprobe.session" : "uprobe.multi";
     char what[PATH_MAX + 200];
     uint64_t *offs = NULL;
     size_t cnt = o->cnt;
@@ -23,10 +28,10 @@ struct ebpf_link *ebpf_link_uprobe_multi(const struct ebpf_prog *p, const struct
             errno = ebpf_error_errno();
             return NULL;
         }
-        snprintf(what, sizeof(what), "uprobe.multi%s %s:%s (%zu targets)", o->retprobe ? " (return)" : "", path,
+        snprintf(what, sizeof(what), "%s%s %s:%s (%zu targets)", kind, o->retprobe ? " (return)" : "", path,
                  o->pattern, cnt);
     } else {
-        snprintf(what, sizeof(what), "uprobe.multi%s %s (%zu targets)", o->retprobe ? " (return)" : "", path, cnt);
+        snprintf(what, sizeof(what), "%s%s %s (%zu targets)", kind, o->retprobe ? " (return)" : "", path, cnt);
         if (!cnt)
             return ebpf_err_null(EINVAL, "attach", "%s: no targets", what);
         offs = calloc(cnt, sizeof(uint64_t));
@@ -47,7 +52,7 @@ struct ebpf_link *ebpf_link_uprobe_multi(const struct ebpf_prog *p, const struct
     struct link_create_attr lc;
     memset(&lc, 0, sizeof(lc));
     lc.prog_fd = (uint32_t)ebpf_prog_fd(p);
-    lc.attach_type = EBPF_ATTACH_TRACE_UPROBE_MULTI;
+    lc.attach_type = session ? EBPF_ATTACH_TRACE_UPROBE_SESSION : EBPF_ATTACH_TRACE_UPROBE_MULTI;
     lc.u.umulti.path = ebpf_ptr(path);
     lc.u.umulti.offsets = ebpf_ptr(offs);
     lc.u.umulti.ref_ctr_offsets = ebpf_ptr(o->ref_ctr_offsets);
