@@ -238,7 +238,7 @@ lreader *lreader_new(lua_State *L, const char *mt, const struct lreader_ops *ops
     memset(r, 0, sizeof(*r));
     r->ops = ops;
     r->closed = 1;
-    r->held = -1;
+    r->held = r->it_held = -1;
     luaL_setmetatable(L, mt);
     return r;
 }
@@ -545,8 +545,11 @@ static int traceback(lua_State *L)
 
 /* One drain: returns 0 and the count in *n, or raises the callback's error
  * (after the reader is back in a usable state). */
+static void iter_reset(lreader *r);
+
 static long drain(lua_State *L, lreader *r, int fn, lua_Integer max, lua_CFunction loop)
 {
+    iter_reset(r);
     r->busy = 1;
     r->count = 0;
     lua_pushcfunction(L, traceback);
@@ -633,8 +636,26 @@ static int reader_drain(lua_State *L)
 
 /* Pulls one sample (lost records go to on_lost, called directly: no core
  * frame is active then). Returns the number of pushed values, 0 if none. */
+/* records(): commits the record handed over last (if its hand-over
+ * raised, the next reader call does it). */
+static void iter_commit(lreader *r)
+{
+    if (r->it_held >= 0 && r->src)
+        r->ops->commit(r->src, &r->batch[r->it_held]);
+    r->it_held = -1;
+}
+
+/* Other reader calls reuse the batch (or consume on their own): records()
+ * peeks afresh after them. */
+static void iter_reset(lreader *r)
+{
+    iter_commit(r);
+    r->it_n = r->it_i = 0;
+}
+
 static int read_one(lua_State *L, lreader *r)
 {
+    iter_reset(r);
     struct lrec rec;
     int kind;
     while ((kind = r->ops->peek(r->src, &rec)) == LREC_LOST) {
@@ -704,29 +725,36 @@ static int records_next(lua_State *L)
             return 0; /* closed inside the loop: the loop ends */
         if (r->busy)
             return luaL_error(L, "%s reader: records() used from its own callback", r->ops->kind);
-        struct lrec rec;
-        int kind = r->ops->peek(r->src, &rec);
-        if (kind == LREC_SAMPLE) {
+        iter_commit(r);
+        if (r->it_i >= r->it_n) { /* the next batch, handed over one by one */
+            r->it_n = r->ops->peek_batch(r->src, r->batch, LREADER_BATCH);
+            r->it_i = 0;
+        }
+        if (r->it_i < r->it_n) {
+            const struct ebpf_record *rec = &r->batch[r->it_i];
+            /* held until its values are pushed: if that raises, the next
+             * reader call consumes it (a record is never handed twice) */
+            r->it_held = r->it_i++;
+            if (rec->type == EBPF_RECORD_LOST) {
+                iter_commit(r);
+                if (lua_getiuservalue(L, lua_upvalueindex(1), LREADER_UV_ONLOST) != LUA_TNIL) {
+                    lua_pushinteger(L, batch_tag(r, rec));
+                    lua_pushinteger(L, (lua_Integer)rec->lost);
+                    lua_call(L, 2, 0);
+                } else {
+                    lua_pop(L, 1);
+                }
+                continue;
+            }
             if (r->up)
                 luaL_checkstack(L, r->up->n + 8, "unpacked record");
-            int na = push_record(L, r, lua_upvalueindex(1), &rec);
-            r->ops->release(r->src);
+            int na = push_record(L, r, lua_upvalueindex(1), rec);
+            iter_commit(r);
             if (r->pass_tag) {
-                lua_pushinteger(L, rec.tag + r->ops->tag_base);
+                lua_pushinteger(L, batch_tag(r, rec));
                 na++;
             }
             return na;
-        }
-        if (kind == LREC_LOST) {
-            r->ops->release(r->src);
-            if (lua_getiuservalue(L, lua_upvalueindex(1), LREADER_UV_ONLOST) != LUA_TNIL) {
-                lua_pushinteger(L, rec.tag + r->ops->tag_base);
-                lua_pushinteger(L, (lua_Integer)rec.lost);
-                lua_call(L, 2, 0);
-            } else {
-                lua_pop(L, 1);
-            }
-            continue;
         }
         int timeout = (int)lua_tointeger(L, lua_upvalueindex(2));
         if (deadline == -2)

@@ -69,6 +69,7 @@ typedef struct {
     int pass_tag;           /* pass the ring index / CPU after the values */
     long count;             /* records handed over by the current drain */
     int held;               /* batch[held] was handed over and not committed, or -1 */
+    int it_n, it_i, it_held; /* records(): batch size, next index, record being handed over */
     struct ebpf_record batch[LREADER_BATCH];
     char desc[96];          /* for __tostring */
 } lreader;

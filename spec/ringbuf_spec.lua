@@ -260,6 +260,44 @@ describe("ebpf.ringbuf reader", function()
     assert.is_true(r:fd() > 2)
   end)
 
+  it("records() hands records over once, in order, when mixed with read/consume and breaks", function()
+    local rb, st, prog = setup()
+    local r = assert(ebpf.ringbuf.reader(rb)):unpack("<I8I8")
+    P.produce(prog, st, 200)
+    local seen = {}
+    local function see(seq, val)
+      assert.is_nil(seen[seq], "duplicate " .. tostring(seq))
+      assert.are.equal(seq + 1, val)
+      seen[seq] = true
+    end
+    local k = 0
+    for seq, val in r:records(0) do
+      see(seq, val)
+      k = k + 1
+      if k == 10 then break end -- mid-batch
+    end
+    assert.are.equal(190 * 24, r:available())
+    see(r:read(0)) -- seq 10
+    for seq, val in r:records(0) do
+      see(seq, val)
+      if seq == 20 then assert.are.equal(4, r:consume(function(...) see(...) end, 4)) end
+      if seq == 40 then break end
+    end
+    -- a decode that raises: that record is consumed, the loop goes on after it
+    r:decode({ decode = function(_, b)
+      local seq = string.unpack("<I8", b)
+      if seq == 50 then error("bad record") end
+      return seq
+    end })
+    local ok = pcall(function() for seq in r:records(0) do see(seq, seq + 1) end end)
+    assert.is_false(ok)
+    seen[50] = true
+    r:unpack("<I8I8")
+    for seq, val in r:records(0) do see(seq, val) end
+    for i = 0, 199 do assert.is_true(seen[i], "lost " .. i) end
+    assert.are.equal(0, r:available())
+  end)
+
   it("reads several maps through one epoll set, telling which map each record came from", function()
     local rb1, st1, p1 = setup()
     local rb2, st2, p2 = setup()
