@@ -630,9 +630,28 @@ static long ring_batch_fwd(struct ebpf_perf *pb, int idx, struct ebpf_record *re
     int bounced = 0;
     long n = 0;
     while (n < max && pos < head) {
-        const uint8_t *p = r->data + (pos & pb->mask);
+        const uint64_t off = pos & pb->mask;
+        const uint8_t *p = r->data + off;
         struct perf_event_header h;
         memcpy(&h, p, sizeof(h)); /* 8-byte aligned: never wraps */
+        /* The common case first: a whole sample inside the ring. */
+        if (__builtin_expect(h.type == PERF_RECORD_SAMPLE && h.size >= sizeof(h) + 4 && h.size <= head - pos &&
+                                 off + h.size <= pb->size, 1)) {
+            uint32_t len;
+            memcpy(&len, p + sizeof(h), 4);
+            if (len > h.size - sizeof(h) - 4)
+                len = (uint32_t)(h.size - sizeof(h) - 4); /* never past the record */
+            pos += h.size;
+            struct ebpf_record *rec = &recs[n++];
+            rec->data = p + sizeof(h) + 4;
+            rec->size = len;
+            rec->type = EBPF_RECORD_SAMPLE;
+            rec->ring = idx;
+            rec->cpu = r->cpu;
+            rec->lost = 0;
+            rec->end = pos;
+            continue;
+        }
         if (h.size < sizeof(h) || h.size > head - pos) {
             if (n)
                 break; /* hand over what came before first */
@@ -641,7 +660,7 @@ static long ring_batch_fwd(struct ebpf_perf *pb, int idx, struct ebpf_record *re
             __atomic_store_n(&r->meta->data_tail, r->tail, __ATOMIC_RELEASE);
             return 0;
         }
-        if ((pos & pb->mask) + h.size > pb->size) {
+        if (off + h.size > pb->size) {
             uint8_t *b;
             if (bounced || !(b = bounce(pb, h.size)))
                 break; /* one bounce buffer per batch */
@@ -673,6 +692,10 @@ static long ring_batch_fwd(struct ebpf_perf *pb, int idx, struct ebpf_record *re
             break;
     }
     r->head = head;
+    /* As for ring buffers: the next batch on its way to the cache while the
+     * caller works on this one. */
+    for (uint64_t o = 0; o < 2048 && pos + o < head; o += 64)
+        __builtin_prefetch(r->data + ((pos + o) & pb->mask));
     return n;
 }
 
