@@ -31,3 +31,12 @@ const struct ebpf_btf *ebpf_lua_check_btf_type(lua_State *L, int idx, uint32_t *
 /* Installs the value codec of types key_id / value_id (0: none) of the
  * ebpf.btf at btf_idx on the ebpf.map at map_idx (map:set_codec). */
 void ebpf_lua_btf_install_codec(lua_State *L, int map_idx, int btf_idx, uint32_t key_id, uint32_t value_id);
+
+/* Decoders compiled once per type (lbtf_plan.c): a flat struct/union of
+ * plain members gets a plan, other types NULL (use type:decode). A plan
+ * holds no reference to the BTF. plan_push pushes the table type:decode
+ * would give for data (raises if size is short). */
+struct lbtf_plan;
+struct lbtf_plan *ebpf_lua_btf_plan(const struct ebpf_btf *b, uint32_t id);
+void ebpf_lua_btf_plan_free(struct lbtf_plan *p);
+void ebpf_lua_btf_plan_push(lua_State *L, const struct lbtf_plan *p, const void *data, size_t size);
