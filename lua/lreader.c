@@ -8,6 +8,7 @@
  * raises, so it is never delivered twice. No Lua error ever unwinds through
  * a core frame (the core is only called between Lua calls). */
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -39,14 +40,22 @@ struct lunpack {
 
 static int is_digit(char c) { return c >= '0' && c <= '9'; }
 
-static int read_num(const char **f, int def)
+#define UP_MAX_COUNT (1 << 24) /* a record is at most the ring's size */
+
+/* A count in a format; more digits than fit are an error naming the
+ * number, not a stray "option '0'" later. */
+static int read_num(lua_State *L, const char *fmt, const char **f, int def)
 {
     if (!is_digit(**f))
         return def;
-    int a = 0;
-    while (is_digit(**f) && a < 100000)
+    long long a = 0;
+    while (is_digit(**f)) {
         a = a * 10 + (*(*f)++ - '0');
-    return a;
+        if (a > UP_MAX_COUNT)
+            luaL_error(L, "unpack format '%s': size %I... is larger than a record can be (%d bytes)", fmt,
+                       (LUAI_UACINT)a, UP_MAX_COUNT);
+    }
+    return (int)a;
 }
 
 struct lunpack *lunpack_compile(lua_State *L, const char *fmt)
@@ -62,14 +71,14 @@ struct lunpack *lunpack_compile(lua_State *L, const char *fmt)
         case ' ': continue;
         case '<': case '=': little = 1; continue; /* x86/arm64 hosts are little-endian */
         case '>': little = 0; continue;
-        case '!': maxalign = read_num(&f, 8); continue;
+        case '!': maxalign = read_num(L, fmt, &f, 8); continue;
         case 'b': kind = UP_INT; size = 1; break;
         case 'B': kind = UP_UINT; size = 1; break;
         case 'h': kind = UP_INT; size = 2; break;
         case 'H': kind = UP_UINT; size = 2; break;
         case 'i': case 'I':
             kind = c == 'i' ? UP_INT : UP_UINT;
-            size = read_num(&f, 4);
+            size = read_num(L, fmt, &f, 4);
             if (size < 1 || size > 8)
                 luaL_error(L, "unpack format '%s': integer size %d not supported (1..8)", fmt, size);
             break;
@@ -81,7 +90,7 @@ struct lunpack *lunpack_compile(lua_State *L, const char *fmt)
         case 'c': {
             if (!is_digit(*f))
                 luaL_error(L, "unpack format '%s': 'c' needs a size", fmt);
-            int len = read_num(&f, 0);
+            int len = read_num(L, fmt, &f, 0);
             if (n == UP_MAX_OPS)
                 luaL_error(L, "unpack format '%s': too many values", fmt);
             ops[n++] = (struct upop){UP_CHARS, 0, 0, (uint32_t)off, (uint32_t)len};
@@ -577,6 +586,8 @@ static int check_timeout(lua_State *L, int idx)
     if (lua_isnoneornil(L, idx))
         return -1;
     lua_Number t = luaL_checknumber(L, idx);
+    if (t != t || t == (lua_Number)HUGE_VAL || t == -(lua_Number)HUGE_VAL) /* NaN to int: undefined behaviour */
+        luaL_argerror(L, idx, "timeout must be a finite number of milliseconds (negative or nil: no timeout)");
     if (t < 0)
         return -1;
     if (t > 0x7fffffff)

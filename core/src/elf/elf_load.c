@@ -248,6 +248,10 @@ static int load_btf(struct ld *L)
 
 static char *pin_path(struct ld *L, const char *name)
 {
+    if (ebpf_check_pin_name(name, "pinned map") < 0) { /* names from objects are data, not paths */
+        errno = EINVAL;
+        return NULL;
+    }
     const char *root = L->o && L->o->pin_root ? L->o->pin_root : "/sys/fs/bpf";
     size_t n = strlen(root) + strlen(name) + 2;
     char *p = malloc(n);
@@ -410,7 +414,7 @@ static int create_maps(struct ld *L)
         if (ms->pinning == 1 && ms->kind == EMAP_USER) {
             char *path = pin_path(L, ms->name);
             if (!path)
-                return -ENOMEM;
+                return errno == EINVAL ? -EINVAL : -ENOMEM;
             int fd = ebpf_obj_get(path, 0);
             if (fd >= 0) {
                 struct ebpf_map *pm = ebpf_map_from_fd(fd);
