@@ -44,7 +44,7 @@ end
 -- example's output, bpftrace's output and the example's exit status.
 function M.side_by_side(script, args, prog, trigger)
   local dir = M.tmpdir()
-  local bt = start("bpftrace -e " .. q(prog), dir .. "/bt")
+  local bt = start("exec env -u LD_PRELOAD bpftrace -e " .. q(prog), dir .. "/bt") -- (not under ASan's preload)
   local ex = start(("EBPF_BUILD=%s exec lua5.4 examples/%s %s"):format(helpers.build, script, args or ""),
     dir .. "/ex")
   local ok, err = pcall(function()
