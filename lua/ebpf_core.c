@@ -9,6 +9,7 @@
 static void (*const openers[])(lua_State *) = {
     ebpf_lua_open_error,
     ebpf_lua_open_sys,
+    ebpf_lua_open_proc,
     ebpf_lua_open_map,
     ebpf_lua_open_prog,
     ebpf_lua_open_link,

@@ -1,6 +1,7 @@
 /* ebpf.btf and ebpf.btf_type userdata, shared with other binding files
  * (the ELF loader hands out its BTF, maps install BTF codecs). */
 #pragma once
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "ebpf/btf.h"
@@ -31,3 +32,18 @@ const struct ebpf_btf *ebpf_lua_check_btf_type(lua_State *L, int idx, uint32_t *
 /* Installs the value codec of types key_id / value_id (0: none) of the
  * ebpf.btf at btf_idx on the ebpf.map at map_idx (map:set_codec). */
 void ebpf_lua_btf_install_codec(lua_State *L, int map_idx, int btf_idx, uint32_t key_id, uint32_t value_id);
+
+/* Decoders compiled once per type (lbtf_plan.c): a flat struct/union of
+ * plain members gets a plan, other types NULL (use type:decode). A plan
+ * holds no reference to the BTF. plan_push pushes the table type:decode
+ * would give for data (raises if size is short). */
+struct lbtf_plan;
+struct lbtf_plan *ebpf_lua_btf_plan(const struct ebpf_btf *b, uint32_t id);
+void ebpf_lua_btf_plan_free(struct lbtf_plan *p);
+void ebpf_lua_btf_plan_push(lua_State *L, const struct lbtf_plan *p, const void *data, size_t size);
+
+/* A 1-byte integer (through typedefs): what byte arrays are made of. */
+bool ebpf_lua_btf_is_byte(const struct ebpf_btf *b, uint32_t id);
+/* Plain `char` (or an explicit CHAR encoding): only arrays of it are C
+ * strings cut at the first NUL; other byte arrays keep all their bytes. */
+bool ebpf_lua_btf_is_text_char(const struct ebpf_btf *b, uint32_t id);

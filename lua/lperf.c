@@ -26,8 +26,14 @@ static void pf_free(void *src) { ebpf_perf_free(src); }
 static int pf_epoll_fd(void *src) { return ebpf_perf_epoll_fd(src); }
 static uint64_t pf_available(void *src) { return ebpf_perf_available(src); }
 
+static int pf_peek_batch(void *src, struct ebpf_record *recs, int max)
+{
+    return (int)ebpf_perf_peek_batch(src, recs, max);
+}
+static void pf_commit(void *src, const struct ebpf_record *rec) { ebpf_perf_commit(src, rec); }
+
 static const struct lreader_ops pf_ops = {
-    "perf", 0, pf_peek, pf_release, pf_wait, pf_free, pf_epoll_fd, pf_available,
+    "perf", 0, pf_peek, pf_release, pf_wait, pf_free, pf_epoll_fd, pf_available, pf_peek_batch, pf_commit, 1,
 };
 
 static lreader *to_perf(lua_State *L)

@@ -14,6 +14,7 @@
 
 #include "ebpf/error.h"
 #include "error_internal.h"
+#include "lbtf.h"
 #include "lmap.h"
 #include "lreader.h"
 #include "lsignal.h"
@@ -141,19 +142,15 @@ static inline uint64_t rd_uint(const uint8_t *p, int size, int little)
     return v;
 }
 
-int lunpack_push(lua_State *L, const struct lunpack *u, const void *data, size_t size)
+static __attribute__((noinline, cold)) int unpack_short(lua_State *L, const struct lunpack *u, size_t size)
 {
-    if (size < u->need)
-        luaL_error(L, "record of %d bytes is shorter than the unpack format (%d bytes)", (int)size, (int)u->need);
-    const uint8_t *b = data;
-    if (u->all_u64) {
-        for (int i = 0; i < u->n; i++) {
-            int64_t v;
-            memcpy(&v, b + u->ops[i].off, 8);
-            lua_pushinteger(L, (lua_Integer)v);
-        }
-        return u->n;
-    }
+    return luaL_error(L, "record of %d bytes is shorter than the unpack format (%d bytes)", (int)size,
+                      (int)u->need);
+}
+
+/* Any format: one step per compiled op. */
+static __attribute__((noinline)) int unpack_generic(lua_State *L, const struct lunpack *u, const uint8_t *b)
+{
     for (int i = 0; i < u->n; i++) {
         const struct upop *o = &u->ops[i];
         const uint8_t *p = b + o->off;
@@ -191,6 +188,28 @@ int lunpack_push(lua_State *L, const struct lunpack *u, const void *data, size_t
     return u->n;
 }
 
+/* Inlined into the drain loop: the common shape (little-endian 8-byte
+ * integers) is a few loads and pushes per record. */
+static inline int unpack_push(lua_State *L, const struct lunpack *u, const void *data, size_t size)
+{
+    if (__builtin_expect(size < u->need, 0))
+        return unpack_short(L, u, size);
+    const uint8_t *b = data;
+    if (!u->all_u64)
+        return unpack_generic(L, u, b);
+    for (const struct upop *o = u->ops, *e = o + u->n; o < e; o++) {
+        int64_t v;
+        memcpy(&v, b + o->off, 8);
+        lua_pushinteger(L, (lua_Integer)v);
+    }
+    return u->n;
+}
+
+int lunpack_push(lua_State *L, const struct lunpack *u, const void *data, size_t size)
+{
+    return unpack_push(L, u, data, size);
+}
+
 /* ---------------- reader objects ---------------- */
 
 static const char *const reader_mts[] = {EBPF_RINGBUF_MT, EBPF_PERF_MT};
@@ -220,8 +239,15 @@ lreader *lreader_new(lua_State *L, const char *mt, const struct lreader_ops *ops
     memset(r, 0, sizeof(*r));
     r->ops = ops;
     r->closed = 1;
+    r->held = r->it_held = -1;
     luaL_setmetatable(L, mt);
     return r;
+}
+
+static void set_plan(lreader *r, struct lbtf_plan *p)
+{
+    ebpf_lua_btf_plan_free(r->plan);
+    r->plan = p;
 }
 
 static void really_free(lreader *r)
@@ -232,15 +258,14 @@ static void really_free(lreader *r)
     }
     lunpack_free(r->up);
     r->up = NULL;
+    set_plan(r, NULL);
 }
 
-/* Pushes the record's values (copied off the ring); returns how many. */
-static inline int push_record(lua_State *L, lreader *r, const struct lrec *rec)
+
+/* The ring index or CPU of a batch record, as Lua sees it. */
+static inline lua_Integer batch_tag(const lreader *r, const struct ebpf_record *rec)
 {
-    if (r->up)
-        return lunpack_push(L, r->up, rec->data, rec->size);
-    lua_pushlstring(L, rec->data, rec->size);
-    return 1;
+    return (r->ops->tag_cpu ? rec->cpu : rec->ring) + r->ops->tag_base;
 }
 
 /* For decode mode: replaces the string on top by decode(type, string). */
@@ -252,7 +277,66 @@ static void decode_top(lua_State *L, int self)
     lua_call(L, 2, 1);
 }
 
-/* drain_loop(reader, fn, max): run under lua_pcall. Returns the count. */
+/* Pushes the record's values (copied off the ring) in the reader's mode;
+ * returns how many. self: the reader's stack index. */
+static inline int push_values(lua_State *L, lreader *r, int self, const void *data, size_t size)
+{
+    if (r->up)
+        return unpack_push(L, r->up, data, size);
+    if (r->plan) { /* a decoder compiled for the type: no string, no call */
+        ebpf_lua_btf_plan_push(L, r->plan, data, size);
+        return 1;
+    }
+    lua_pushlstring(L, data, size);
+    if (r->decode)
+        decode_top(L, self);
+    return 1;
+}
+#define push_record(L, r, self, rec) push_values(L, r, self, (rec)->data, (rec)->size)
+
+/* After fn returned: 1 if the drain must stop (fn returned false, or
+ * closed the reader); the stack is back at top. */
+static inline int deliver_result(lua_State *L, lreader *r, int top)
+{
+    if (lua_gettop(L) != top) {
+        /* fn returning false stops the drain (that record is consumed). */
+        int stop = lua_type(L, top + 1) == LUA_TBOOLEAN && !lua_toboolean(L, top + 1);
+        lua_settop(L, top);
+        if (stop)
+            return 1;
+    }
+    return r->closed;
+}
+
+/* Hands one record of the batch to fn; 1 if the drain must stop. */
+static inline int deliver(lua_State *L, lreader *r, const struct ebpf_record *rec, int onlost, int top)
+{
+    if (rec->type == EBPF_RECORD_LOST) {
+        if (onlost) {
+            lua_pushvalue(L, onlost);
+            lua_pushinteger(L, batch_tag(r, rec));
+            lua_pushinteger(L, (lua_Integer)rec->lost);
+            lua_call(L, 2, 0);
+        }
+        return r->closed;
+    }
+    lua_pushvalue(L, 2);
+    int na = push_record(L, r, 1, rec);
+    r->count++;
+    if (r->pass_tag) {
+        lua_pushinteger(L, batch_tag(r, rec));
+        na++;
+    }
+    /* MULTRET: most callbacks return nothing, and then the stack needs
+     * no inspection nor reset. */
+    lua_call(L, na, LUA_MULTRET);
+    return deliver_result(L, r, top);
+}
+
+/* drain_loop(reader, fn, max): run under lua_pcall. Pulls batches of
+ * records; each record handed over is marked held (r->held), so that
+ * drain() commits up to it even when fn raises: records are never
+ * delivered twice, and those after it stay in the ring. */
 static int drain_loop(lua_State *L)
 {
     lreader *r = lua_touserdata(L, 1);
@@ -265,36 +349,186 @@ static int drain_loop(lua_State *L)
     if (r->up)
         luaL_checkstack(L, r->up->n + 8, "unpacked record");
     const struct lreader_ops *ops = r->ops;
-    int base = ops->tag_base;
-    struct lrec rec;
-    int kind;
-    while ((max <= 0 || r->count < max) && r->src && (kind = ops->peek(r->src, &rec)) != LREC_NONE) {
-        if (kind == LREC_LOST) {
+    int top = lua_gettop(L);
+    const int u64 = r->up && r->up->all_u64 && !r->decode && !r->pass_tag;
+    const struct upop *o0 = u64 ? r->up->ops : NULL, *oe = u64 ? o0 + r->up->n : NULL;
+    const int nv = r->up ? r->up->n : 1;
+    for (;;) {
+        int want = LREADER_BATCH;
+        if (max > 0 && max - r->count < want)
+            want = (int)(max - r->count);
+        if (want <= 0 || !r->src)
+            break;
+        int k = ops->peek_batch(r->src, r->batch, want);
+        if (k == 0)
+            break;
+        int i = 0;
+        if (u64) /* the common shape, kept tight */
+            for (; i < k; i++) {
+                r->held = i;
+                const struct ebpf_record *rec = &r->batch[i];
+                if (__builtin_expect(rec->size < r->up->need, 0))
+                    break; /* LOST records (size 0) and short ones: deliver() */
+                lua_pushvalue(L, 2);
+                for (const struct upop *o = o0; o < oe; o++) {
+                    int64_t v;
+                    memcpy(&v, (const uint8_t *)rec->data + o->off, 8);
+                    lua_pushinteger(L, (lua_Integer)v);
+                }
+                r->count++;
+                lua_call(L, nv, LUA_MULTRET);
+                if (__builtin_expect(lua_gettop(L) != top || r->closed, 0)) {
+                    if (deliver_result(L, r, top))
+                        goto stop;
+                }
+            }
+        for (; i < k; i++) {
+            r->held = i;
+            if (deliver(L, r, &r->batch[i], onlost, top)) {
+            stop:
+                if (r->src)
+                    ops->commit(r->src, &r->batch[i]);
+                r->held = -1;
+                return 0;
+            }
+        }
+        ops->commit(r->src, &r->batch[k - 1]);
+        r->held = -1;
+    }
+    return 0;
+}
+
+/* ---- drain(): records handed over in columns ---- */
+
+/* Columns of drain(): one per unpacked value (one for strings and decoded
+ * values), plus the ring/CPU when pass_tag; reused from call to call while
+ * their number fits. Pushes them; returns how many. */
+static int push_columns(lua_State *L, lreader *r)
+{
+    int ncols = (r->up ? r->up->n : 1) + (r->pass_tag ? 1 : 0);
+    luaL_checkstack(L, ncols + 8, "drain columns");
+    if (lua_getiuservalue(L, 1, LREADER_UV_COLUMNS) != LUA_TTABLE || lua_rawlen(L, -1) != (lua_Unsigned)ncols) {
+        lua_pop(L, 1);
+        lua_createtable(L, ncols, 0);
+        for (int i = 1; i <= ncols; i++) {
+            lua_createtable(L, LREADER_COLUMN_BATCH, 0);
+            lua_rawseti(L, -2, i);
+        }
+        lua_pushvalue(L, -1);
+        lua_setiuservalue(L, 1, LREADER_UV_COLUMNS);
+    }
+    int list = lua_gettop(L);
+    for (int i = 1; i <= ncols; i++)
+        lua_rawgeti(L, list, i);
+    lua_remove(L, list);
+    return ncols;
+}
+
+/* Copies one sample into row `row` of the columns starting at stack slot c0. */
+static inline void fill_row(lua_State *L, lreader *r, const struct ebpf_record *rec, int c0, lua_Integer row)
+{
+    int nv = push_record(L, r, 1, rec);
+    for (int i = nv - 1; i >= 0; i--)
+        lua_rawseti(L, c0 + i, row);
+    if (r->pass_tag) {
+        lua_pushinteger(L, batch_tag(r, rec));
+        lua_rawseti(L, c0 + nv, row);
+    }
+}
+
+/* fn(n, col1, ...): 1 if the drain must stop. */
+static int flush_columns(lua_State *L, lreader *r, int c0, int ncols, lua_Integer n)
+{
+    int top = lua_gettop(L);
+    lua_pushvalue(L, 2);
+    lua_pushinteger(L, n);
+    for (int i = 0; i < ncols; i++)
+        lua_pushvalue(L, c0 + i);
+    lua_call(L, ncols + 1, LUA_MULTRET);
+    int stop = 0;
+    if (lua_gettop(L) != top) {
+        stop = lua_type(L, top + 1) == LUA_TBOOLEAN && !lua_toboolean(L, top + 1);
+        lua_settop(L, top);
+    }
+    return stop || r->closed;
+}
+
+/* drain_columns_loop(reader, fn, max): run under lua_pcall like
+ * drain_loop. Records are copied into the columns a core batch at a time
+ * and committed once copied: a batch given to fn is consumed whether or
+ * not fn raises. */
+static int drain_columns_loop(lua_State *L)
+{
+    lreader *r = lua_touserdata(L, 1);
+    lua_Integer max = lua_tointeger(L, 3);
+    int onlost = 0;
+    if (lua_getiuservalue(L, 1, LREADER_UV_ONLOST) != LUA_TNIL)
+        onlost = lua_gettop(L);
+    else
+        lua_pop(L, 1);
+    if (r->up)
+        luaL_checkstack(L, r->up->n + 8, "unpacked record");
+    int c0 = lua_gettop(L) + 1;
+    int ncols = push_columns(L, r);
+    const int u64 = r->up && r->up->all_u64 && !r->decode && !r->pass_tag;
+    const struct lreader_ops *ops = r->ops;
+    lua_Integer filled = 0;
+    for (;;) {
+        int want = LREADER_BATCH;
+        if (LREADER_COLUMN_BATCH - filled < want)
+            want = (int)(LREADER_COLUMN_BATCH - filled);
+        if (max > 0 && max - r->count < want)
+            want = (int)(max - r->count);
+        int k = want > 0 && r->src ? ops->peek_batch(r->src, r->batch, want) : 0;
+        if (k == 1 && r->batch[0].type == EBPF_RECORD_LOST) { /* always alone in its batch */
+            if (filled && flush_columns(L, r, c0, ncols, filled))
+                break;
+            filled = 0;
+            ops->commit(r->src, &r->batch[0]);
             if (onlost) {
                 lua_pushvalue(L, onlost);
-                lua_pushinteger(L, rec.tag + base);
-                lua_pushinteger(L, (lua_Integer)rec.lost);
+                lua_pushinteger(L, batch_tag(r, &r->batch[0]));
+                lua_pushinteger(L, (lua_Integer)r->batch[0].lost);
                 lua_call(L, 2, 0);
             }
+            if (r->closed)
+                break;
             continue;
         }
-        /* The record stays held until the next peek (or the release after
-         * the pcall): it is committed whether or not fn returns. */
-        lua_pushvalue(L, 2);
-        int na = push_record(L, r, &rec);
-        r->count++;
-        if (r->decode)
-            decode_top(L, 1);
-        if (r->pass_tag) {
-            lua_pushinteger(L, rec.tag + base);
-            na++;
+        if (u64) { /* the common shape, kept tight: loads, pushes, stores */
+            const struct upop *o0 = r->up->ops, *oe = o0 + r->up->n;
+            for (int i = 0; i < k; i++) {
+                const struct ebpf_record *rec = &r->batch[i];
+                if (__builtin_expect(rec->size < r->up->need, 0)) {
+                    r->held = i;
+                    unpack_short(L, r->up, rec->size);
+                }
+                ++filled;
+                int c = c0;
+                for (const struct upop *o = o0; o < oe; o++, c++) {
+                    int64_t v;
+                    memcpy(&v, (const uint8_t *)rec->data + o->off, 8);
+                    lua_pushinteger(L, (lua_Integer)v);
+                    lua_rawseti(L, c, filled);
+                }
+            }
+        } else {
+            for (int i = 0; i < k; i++) {
+                r->held = i; /* a record that fails to unpack or decode is consumed */
+                fill_row(L, r, &r->batch[i], c0, ++filled);
+            }
         }
-        lua_call(L, na, 1);
-        /* fn returning false stops the drain (that record is consumed). */
-        if (lua_type(L, -1) == LUA_TBOOLEAN && !lua_toboolean(L, -1))
-            break;
-        lua_pop(L, 1);
-        if (r->closed)
+        if (k) {
+            ops->commit(r->src, &r->batch[k - 1]);
+            r->held = -1;
+            r->count += k;
+        }
+        if (filled && (k == 0 || filled == LREADER_COLUMN_BATCH || (max > 0 && r->count >= max))) {
+            if (flush_columns(L, r, c0, ncols, filled))
+                break;
+            filled = 0;
+        }
+        if (k == 0 || (max > 0 && r->count >= max))
             break;
     }
     return 0;
@@ -312,20 +546,24 @@ static int traceback(lua_State *L)
 
 /* One drain: returns 0 and the count in *n, or raises the callback's error
  * (after the reader is back in a usable state). */
-static long drain(lua_State *L, lreader *r, int fn, lua_Integer max)
+static void iter_reset(lreader *r);
+
+static long drain(lua_State *L, lreader *r, int fn, lua_Integer max, lua_CFunction loop)
 {
+    iter_reset(r);
     r->busy = 1;
     r->count = 0;
     lua_pushcfunction(L, traceback);
     int h = lua_gettop(L);
-    lua_pushcfunction(L, drain_loop);
+    lua_pushcfunction(L, loop);
     lua_pushvalue(L, 1);
     lua_pushvalue(L, fn);
     lua_pushinteger(L, max);
     int st = lua_pcall(L, 3, 0, h);
     r->busy = 0;
-    if (r->src)
-        r->ops->release(r->src); /* nothing pending after a drain */
+    if (r->held >= 0 && r->src) /* fn raised: what it was given is consumed */
+        r->ops->commit(r->src, &r->batch[r->held]);
+    r->held = -1;
     if (r->closed)
         really_free(r);
     if (st != LUA_OK)
@@ -384,7 +622,7 @@ static int reader_poll(lua_State *L)
     int timeout = check_timeout(L, 2);
     luaL_checktype(L, 3, LUA_TFUNCTION);
     lua_Integer max = luaL_optinteger(L, 4, 0);
-    long n = drain(L, r, 3, max);
+    long n = drain(L, r, 3, max, drain_loop);
     while (n == 0 && timeout != 0 && r->src) {
         int w = reader_wait(r, timeout);
         if (w == -EINTR) {
@@ -393,7 +631,7 @@ static int reader_poll(lua_State *L)
         }
         if (w < 0)
             return ebpf_lua_fail(L);
-        n = drain(L, r, 3, max);
+        n = drain(L, r, 3, max, drain_loop);
         if (w == 0)
             break; /* timed out */
     }
@@ -407,14 +645,43 @@ static int reader_consume(lua_State *L)
     lreader *r = check_idle(L);
     luaL_checktype(L, 2, LUA_TFUNCTION);
     lua_Integer max = luaL_optinteger(L, 3, 0);
-    lua_pushinteger(L, drain(L, r, 2, max));
+    lua_pushinteger(L, drain(L, r, 2, max, drain_loop));
+    return 1;
+}
+
+/* drain(fn [, max]) -> count: what is in the rings now, handed over in
+ * batches as fn(n, col1, col2, ...) (reused column tables, rows 1..n). */
+static int reader_drain(lua_State *L)
+{
+    lreader *r = check_idle(L);
+    luaL_checktype(L, 2, LUA_TFUNCTION);
+    lua_Integer max = luaL_optinteger(L, 3, 0);
+    lua_pushinteger(L, drain(L, r, 2, max, drain_columns_loop));
     return 1;
 }
 
 /* Pulls one sample (lost records go to on_lost, called directly: no core
  * frame is active then). Returns the number of pushed values, 0 if none. */
+/* records(): commits the record handed over last (if its hand-over
+ * raised, the next reader call does it). */
+static void iter_commit(lreader *r)
+{
+    if (r->it_held >= 0 && r->src)
+        r->ops->commit(r->src, &r->batch[r->it_held]);
+    r->it_held = -1;
+}
+
+/* Other reader calls reuse the batch (or consume on their own): records()
+ * peeks afresh after them. */
+static void iter_reset(lreader *r)
+{
+    iter_commit(r);
+    r->it_n = r->it_i = 0;
+}
+
 static int read_one(lua_State *L, lreader *r)
 {
+    iter_reset(r);
     struct lrec rec;
     int kind;
     while ((kind = r->ops->peek(r->src, &rec)) == LREC_LOST) {
@@ -432,10 +699,8 @@ static int read_one(lua_State *L, lreader *r)
     if (kind == LREC_NONE)
         return 0;
     luaL_checkstack(L, 8 + (r->up ? 200 : 0), "record");
-    int na = push_record(L, r, &rec);
+    int na = push_record(L, r, 1, &rec);
     r->ops->release(r->src);
-    if (r->decode)
-        decode_top(L, 1);
     if (r->pass_tag) {
         lua_pushinteger(L, rec.tag + r->ops->tag_base);
         na++;
@@ -488,31 +753,36 @@ static int records_next(lua_State *L)
             return 0; /* closed inside the loop: the loop ends */
         if (r->busy)
             return luaL_error(L, "%s reader: records() used from its own callback", r->ops->kind);
-        struct lrec rec;
-        int kind = r->ops->peek(r->src, &rec);
-        if (kind == LREC_SAMPLE) {
+        iter_commit(r);
+        if (r->it_i >= r->it_n) { /* the next batch, handed over one by one */
+            r->it_n = r->ops->peek_batch(r->src, r->batch, LREADER_BATCH);
+            r->it_i = 0;
+        }
+        if (r->it_i < r->it_n) {
+            const struct ebpf_record *rec = &r->batch[r->it_i];
+            /* held until its values are pushed: if that raises, the next
+             * reader call consumes it (a record is never handed twice) */
+            r->it_held = r->it_i++;
+            if (rec->type == EBPF_RECORD_LOST) {
+                iter_commit(r);
+                if (lua_getiuservalue(L, lua_upvalueindex(1), LREADER_UV_ONLOST) != LUA_TNIL) {
+                    lua_pushinteger(L, batch_tag(r, rec));
+                    lua_pushinteger(L, (lua_Integer)rec->lost);
+                    lua_call(L, 2, 0);
+                } else {
+                    lua_pop(L, 1);
+                }
+                continue;
+            }
             if (r->up)
                 luaL_checkstack(L, r->up->n + 8, "unpacked record");
-            int na = push_record(L, r, &rec);
-            r->ops->release(r->src);
-            if (r->decode)
-                decode_top(L, lua_upvalueindex(1));
+            int na = push_record(L, r, lua_upvalueindex(1), rec);
+            iter_commit(r);
             if (r->pass_tag) {
-                lua_pushinteger(L, rec.tag + r->ops->tag_base);
+                lua_pushinteger(L, batch_tag(r, rec));
                 na++;
             }
             return na;
-        }
-        if (kind == LREC_LOST) {
-            r->ops->release(r->src);
-            if (lua_getiuservalue(L, lua_upvalueindex(1), LREADER_UV_ONLOST) != LUA_TNIL) {
-                lua_pushinteger(L, rec.tag + r->ops->tag_base);
-                lua_pushinteger(L, (lua_Integer)rec.lost);
-                lua_call(L, 2, 0);
-            } else {
-                lua_pop(L, 1);
-            }
-            continue;
         }
         int timeout = (int)lua_tointeger(L, lua_upvalueindex(2));
         if (deadline == -2)
@@ -567,6 +837,7 @@ static int reader_unpack(lua_State *L)
     lunpack_free(r->up);
     r->up = u;
     r->decode = 0;
+    set_plan(r, NULL);
     lua_settop(L, 1);
     return 1;
 }
@@ -617,6 +888,7 @@ static int reader_decode(lua_State *L)
         r->decode = 0;
         lunpack_free(r->up);
         r->up = NULL;
+        set_plan(r, NULL);
         lua_settop(L, 1);
         return 1;
     }
@@ -628,6 +900,14 @@ static int reader_decode(lua_State *L)
     lua_getfield(L, 2, "decode");
     if (lua_type(L, 4) != LUA_TFUNCTION)
         luaL_argerror(L, 2, "a type with a decode method expected");
+    /* A BTF type gets a decoder compiled once (when its shape allows);
+     * options go through the type's own decode. */
+    struct lbtf_plan *plan = NULL;
+    if (!has_opts && luaL_testudata(L, 2, EBPF_BTF_TYPE_MT)) {
+        uint32_t id;
+        const struct ebpf_btf *b = ebpf_lua_check_btf_type(L, 2, &id);
+        plan = ebpf_lua_btf_plan(b, id);
+    }
     if (has_opts) { /* e.g. {full_strings = true} */
         lua_pushvalue(L, 3);
         lua_pushcclosure(L, decode_with_opts, 2);
@@ -637,6 +917,7 @@ static int reader_decode(lua_State *L)
     lua_setiuservalue(L, 1, LREADER_UV_TYPE);
     lunpack_free(r->up);
     r->up = NULL;
+    set_plan(r, plan);
     r->decode = 1;
     lua_settop(L, 1);
     return 1;
@@ -684,7 +965,7 @@ static int reader_tostring(lua_State *L)
         lua_pushfstring(L, "ebpf.%s reader (closed)", mt);
         return 1;
     }
-    const char *mode = r->up ? "unpack" : r->decode ? "decode" : "strings";
+    const char *mode = r->up ? "unpack" : r->plan ? "decode, compiled" : r->decode ? "decode" : "strings";
     lua_pushfstring(L, "ebpf.%s reader (%s, %s, %d bytes pending, epoll fd %d)", mt, r->desc, mode,
                     (int)r->ops->available(r->src), r->ops->epoll_fd(r->src));
     return 1;
@@ -695,6 +976,7 @@ void lreader_register(lua_State *L, const char *mt, const luaL_Reg *extra)
     static const luaL_Reg methods[] = {
         {"poll", reader_poll},
         {"consume", reader_consume},
+        {"drain", reader_drain},
         {"read", reader_read},
         {"records", reader_records},
         {"fd", reader_fd},

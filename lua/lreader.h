@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ebpf/record.h"
 #include "lcommon.h"
 
 #define EBPF_RINGBUF_MT "ebpf.ringbuf"
@@ -17,7 +18,11 @@
 #define LREADER_UV_TYPE 2    /* decode type object */
 #define LREADER_UV_DECODE 3  /* its decode function */
 #define LREADER_UV_ONLOST 4  /* perf: on_lost(cpu, count) */
-#define LREADER_NUV 4
+#define LREADER_UV_COLUMNS 5 /* drain(): the reused column tables */
+#define LREADER_NUV 5
+
+/* Records handed to a drain() callback per call (at most). */
+#define LREADER_COLUMN_BATCH 4096
 
 enum { LREC_NONE = 0, LREC_SAMPLE = 1, LREC_LOST = 2 };
 
@@ -28,6 +33,9 @@ struct lrec {
     int tag;        /* ring index (ringbuf) or CPU (perf) */
     uint64_t lost;  /* LREC_LOST */
 };
+
+/* Records pulled per batch by poll/consume/drain. */
+#define LREADER_BATCH 64
 
 /* What a reader type plugs into the engine. */
 struct lreader_ops {
@@ -40,19 +48,29 @@ struct lreader_ops {
     void (*free)(void *src);
     int (*epoll_fd)(void *src);
     uint64_t (*available)(void *src);
+    /* The core's *_peek_batch (up to max records, not consumed): count. */
+    int (*peek_batch)(void *src, struct ebpf_record *recs, int max);
+    /* The core's *_commit: consumes the batch's records up to rec. */
+    void (*commit)(void *src, const struct ebpf_record *rec);
+    int tag_cpu;          /* the tag of a batch record is its CPU (else its ring) */
 };
 
 struct lunpack;
+struct lbtf_plan;
 
 typedef struct {
     const struct lreader_ops *ops;
     void *src;              /* core reader; NULL once freed */
     struct lunpack *up;     /* unpack mode when non-NULL */
+    struct lbtf_plan *plan; /* decode mode with a compiled BTF decoder */
     int decode;             /* decode mode */
     int closed;             /* close() was called (src may live until a drain ends) */
     int busy;               /* inside a drain: callbacks may not re-enter */
     int pass_tag;           /* pass the ring index / CPU after the values */
     long count;             /* records handed over by the current drain */
+    int held;               /* batch[held] was handed over and not committed, or -1 */
+    int it_n, it_i, it_held; /* records(): batch size, next index, record being handed over */
+    struct ebpf_record batch[LREADER_BATCH];
     char desc[96];          /* for __tostring */
 } lreader;
 

@@ -26,8 +26,14 @@ static void rb_free(void *src) { ebpf_ringbuf_free(src); }
 static int rb_epoll_fd(void *src) { return ebpf_ringbuf_epoll_fd(src); }
 static uint64_t rb_available(void *src) { return ebpf_ringbuf_available(src); }
 
+static int rb_peek_batch(void *src, struct ebpf_record *recs, int max)
+{
+    return (int)ebpf_ringbuf_peek_batch(src, recs, max);
+}
+static void rb_commit(void *src, const struct ebpf_record *rec) { ebpf_ringbuf_commit(src, rec); }
+
 static const struct lreader_ops rb_ops = {
-    "ringbuf", 1, rb_peek, rb_release, rb_wait, rb_free, rb_epoll_fd, rb_available,
+    "ringbuf", 1, rb_peek, rb_release, rb_wait, rb_free, rb_epoll_fd, rb_available, rb_peek_batch, rb_commit, 0,
 };
 
 /* Calls reader:method(arg) on the reader at the top (keeps it there). */

@@ -119,6 +119,49 @@ describe("ebpf.perf reader", function()
     assert.are.equal(failed, per_cpu)
   end)
 
+  it("drain() hands records over in columns with their CPU, and lost samples to on_lost", function()
+    local f = assert(io.open("/proc/self/stat"))
+    local pid = f:read("l"):match("^(%d+)")
+    f:close()
+    local all = helpers.sh("taskset -p " .. pid):match("affinity mask: (%x+)")
+    helpers.sh("taskset -p 1 " .. pid) -- CPU 0: the LOST record lands where the samples did
+    finally(function() helpers.sh("taskset -p " .. all .. " " .. pid) end)
+    local ev, st, prog = setup()
+    local reported, lost_calls = 0, 0
+    local r = assert(ebpf.perf.reader(ev, { pages = 1, watermark = 1 << 20, unpack = "<I8I8",
+      on_lost = function(cpu, count)
+        assert.are.equal(0, cpu)
+        reported, lost_calls = reported + count, lost_calls + 1
+      end }))
+    local tried, failed = P.produce(prog, st, 1000)
+    assert.are.equal(1000, tried)
+    assert.is_true(failed > 0, "a 4 KiB ring must overflow with 1000 records")
+    local seen, next_seq = 0, 0
+    local function check(n, seqs, vals, cpus)
+      for i = 1, n do
+        assert.are.equal(0, cpus[i])
+        assert.are.equal(seqs[i] + 1, vals[i])
+        assert.is_true(seqs[i] >= next_seq, "in order")
+        next_seq = seqs[i] + 1
+      end
+      seen = seen + n
+    end
+    assert.are.equal(1000 - failed, r:drain(check))
+    -- the kernel writes the LOST record once there is room again
+    assert.are.equal(2, prog:run(P.packet))
+    assert.are.equal(1, r:drain(check))
+    assert.are.equal(1001 - failed, seen)
+    assert.are.equal(failed, r:lost())
+    assert.are.equal(failed, reported)
+    assert.are.equal(1, lost_calls)
+    -- a raising callback: its batch is consumed, the error comes through
+    P.produce(prog, st, 50)
+    local ok, err = pcall(r.drain, r, function() error("boom") end)
+    assert.is_false(ok)
+    assert.matches("boom", err)
+    assert.are.equal(0, r:available())
+  end)
+
   it("overwritable mode keeps the newest records and hands them over oldest first", function()
     local ev, st, prog = setup()
     local r = assert(ebpf.perf.reader(ev, { pages = 1, overwritable = true }))

@@ -147,6 +147,100 @@ describe("ebpf.ringbuf reader", function()
     assert.are.equal(5, r:consume(function() end))
   end)
 
+  it("drain() hands records over in reused columns, in order, at most 4096 per call", function()
+    local rb, st, prog = setup(1 << 20)
+    local r = assert(ebpf.ringbuf.reader(rb)):unpack("<I8I8")
+    P.produce(prog, st, 10000)
+    local calls, total, cols = 0, 0, nil
+    local got = r:drain(function(n, seqs, vals, extra)
+      assert.is_nil(extra)
+      assert.is_true(n >= 1 and n <= 4096)
+      if cols then assert.are.equal(cols, seqs) end -- the same table each call
+      cols = seqs
+      for i = 1, n do
+        assert.are.equal(total + i - 1, seqs[i])
+        assert.are.equal(total + i, vals[i])
+      end
+      calls, total = calls + 1, total + n
+    end)
+    assert.are.equal(10000, got)
+    assert.are.equal(10000, total)
+    assert.is_true(calls >= 3, "10000 records need 3 calls or more")
+    assert.are.equal(0, r:available())
+    -- max, and a callback returning false stops after its batch
+    P.produce(prog, st, 10)
+    assert.are.equal(3, r:drain(function(n) assert.are.equal(3, n) end, 3))
+    assert.are.equal(7, r:drain(function() return false end))
+    assert.are.equal(0, r:drain(function() error("not called on an empty ring") end))
+    assert.has_error(function() r:drain() end)
+    assert.has_error(function() r:drain(function() end, "x") end)
+  end)
+
+  it("drain() gives strings, decoded values and the map of each record; wraps a small ring", function()
+    local rb1, st1, p1 = setup(4096)
+    local rb2, st2, p2 = setup()
+    local r = assert(ebpf.ringbuf.reader({ rb1, rb2 }))
+    local total, wrapped = 0, 0
+    for round = 1, 40 do
+      local k = 100 + round % 50 -- 24-byte records: many straddle the 4 KiB ring end
+      P.produce(p1, st1, k)
+      P.produce(p2, st2, 7)
+      local expect = { 0, 0 } -- each run of the producers starts at seq 0
+      total = total + r:drain(function(n, recs, which)
+        for i = 1, n do
+          assert.are.equal(16, #recs[i])
+          local seq, val = string.unpack("<I8I8", recs[i])
+          assert.are.equal(expect[which[i]], seq)
+          assert.are.equal(seq + 1, val)
+          expect[which[i]] = seq + 1
+        end
+      end)
+      assert.are.same({ k, 7 }, expect)
+      wrapped = wrapped + k * 24
+    end
+    assert.are.equal(total, 40 * 7 + wrapped // 24)
+    assert.is_true(wrapped > 20 * 4096)
+    -- decode: any object with :decode(bytes)
+    r:decode({ decode = function(_, b) local seq, val = string.unpack("<I8I8", b) return { seq = seq, val = val } end })
+    P.produce(p2, st2, 5)
+    local vals = {}
+    assert.are.equal(5, r:drain(function(n, recs, which)
+      for i = 1, n do vals[#vals + 1] = recs[i].val; assert.are.equal(2, which[i]) end
+    end))
+    assert.are.same({ 1, 2, 3, 4, 5 }, vals)
+  end)
+
+  it("drain(): a raising callback consumes the batch it was given, the rest stays", function()
+    local rb, st, prog = setup(1 << 20)
+    local r = assert(ebpf.ringbuf.reader(rb)):unpack("<I8I8")
+    P.produce(prog, st, 5000)
+    local first
+    local ok, err = pcall(r.drain, r, function(n, seqs)
+      first = n
+      assert.are.equal(0, seqs[1])
+      error("boom")
+    end)
+    assert.is_false(ok)
+    assert.matches("boom", err)
+    assert.matches("stack traceback", err)
+    assert.are.equal((5000 - first) * 24, r:available())
+    local next_seq = first
+    assert.are.equal(5000 - first, r:drain(function(n, seqs)
+      for i = 1, n do assert.are.equal(next_seq, seqs[i]); next_seq = next_seq + 1 end
+    end))
+    -- re-entry is refused (the batch given is consumed); a record shorter
+    -- than the format raises and is consumed
+    P.produce(prog, st, 2)
+    assert.has_error(function() r:drain(function() r:drain(function() end) end) end)
+    assert.are.equal(0, r:available())
+    P.produce(prog, st, 1)
+    r:unpack("<I8I8I8")
+    local ok2, err2 = pcall(r.drain, r, function() end)
+    assert.is_false(ok2)
+    assert.matches("record of 16 bytes is shorter than the unpack format %(24 bytes%)", err2)
+    assert.are.equal(0, r:available())
+  end)
+
   it("read() returns one record or nil on timeout; records() ends on timeout", function()
     local rb, st, prog = setup()
     local r = assert(ebpf.ringbuf.reader(rb))
@@ -164,6 +258,44 @@ describe("ebpf.ringbuf reader", function()
     end
     assert.are.equal(1, n)
     assert.is_true(r:fd() > 2)
+  end)
+
+  it("records() hands records over once, in order, when mixed with read/consume and breaks", function()
+    local rb, st, prog = setup()
+    local r = assert(ebpf.ringbuf.reader(rb)):unpack("<I8I8")
+    P.produce(prog, st, 200)
+    local seen = {}
+    local function see(seq, val)
+      assert.is_nil(seen[seq], "duplicate " .. tostring(seq))
+      assert.are.equal(seq + 1, val)
+      seen[seq] = true
+    end
+    local k = 0
+    for seq, val in r:records(0) do
+      see(seq, val)
+      k = k + 1
+      if k == 10 then break end -- mid-batch
+    end
+    assert.are.equal(190 * 24, r:available())
+    see(r:read(0)) -- seq 10
+    for seq, val in r:records(0) do
+      see(seq, val)
+      if seq == 20 then assert.are.equal(4, r:consume(function(...) see(...) end, 4)) end
+      if seq == 40 then break end
+    end
+    -- a decode that raises: that record is consumed, the loop goes on after it
+    r:decode({ decode = function(_, b)
+      local seq = string.unpack("<I8", b)
+      if seq == 50 then error("bad record") end
+      return seq
+    end })
+    local ok = pcall(function() for seq in r:records(0) do see(seq, seq + 1) end end)
+    assert.is_false(ok)
+    seen[50] = true
+    r:unpack("<I8I8")
+    for seq, val in r:records(0) do see(seq, val) end
+    for i = 0, 199 do assert.is_true(seen[i], "lost " .. i) end
+    assert.are.equal(0, r:available())
   end)
 
   it("reads several maps through one epoll set, telling which map each record came from", function()
@@ -239,6 +371,75 @@ describe("ebpf.ringbuf reader", function()
     assert.has_error(function() r:decode({}) end)
     assert.has_error(function() r:decode("struct event") end) -- names need BTF from an object
     assert.matches("decode", tostring(r))
+  end)
+
+  it("decodes BTF types with a decoder compiled once, giving what type:decode gives", function()
+    local rb, st, prog = setup()
+    local r = assert(ebpf.ringbuf.reader(rb))
+    local b = ebpf.btf.new()
+    local u8, s8 = b:add_int("unsigned char", 1), b:add_int("signed char", 1, "signed")
+    local s16, u16 = b:add_int("short", 2, "signed"), b:add_int("unsigned short", 2)
+    local s32 = b:add_int("int", 4, "signed")
+    local bool = b:add_int("_Bool", 1, "bool")
+    local chars = b:add_array(b:add_int("char", 1, "char"), 3)
+    local e = b:add_enum("e", 2, { { name = "A", value = 1 } }, true)
+    local f32 = b:add_float("float", 4)
+    -- 16 bytes {u64 seq, u64 val}, read through many member kinds
+    local t = b:add_struct("rec", 16, {
+      { name = "a", type = u8, offset = 0 }, { name = "b", type = s8, offset = 1 },
+      { name = "c", type = s16, offset = 2 }, { name = "d", type = s32, offset = 4 },
+      { name = "f", type = f32, offset = 8 }, { name = "g", type = u16, offset = 12 },
+      { name = "h", type = bool, offset = 13 }, { name = "s", type = chars, offset = 13 },
+      { name = "en", type = e, offset = 14 },
+    })
+    local u64 = b:add_int("unsigned long long", 8)
+    local plain = b:add_struct("plain", 16, { { name = "seq", type = u64, offset = 0 }, { name = "val", type = u64, offset = 8 } })
+    -- a bitfield needs the general decoder: same values, no compiled plan
+    local bits = b:add_struct("bits", 16, { { name = "lo", type = u64, offset = 0, bitfield_size = 4 },
+      { name = "val", type = u64, offset = 8 } })
+    -- producer runs from a start seq whose bytes have their sign bits set
+    local function produce(k)
+      st[0] = string.pack("<I8I8", 0x80FF7F818000FF00, 0)
+      assert.are.equal(2, prog:run(P.packet, { ["repeat"] = k }))
+    end
+    produce(40)
+    local raw = {}
+    r:drain(function(n, recs) for i = 1, n do raw[#raw + 1] = recs[i] end end)
+    assert.are.equal(40, #raw)
+    for _, ty in ipairs { t, plain, bits } do
+      r:decode(ty)
+      assert.matches(ty == bits and "decode, %d+ bytes pending" or "decode, compiled", tostring(r))
+      produce(40)
+      local got = {}
+      assert.are.equal(40, r:consume(function(v) got[#got + 1] = v end))
+      for i = 1, 40 do assert.are.same(ty:decode(raw[i]), got[i]) end
+      produce(2)
+      local v = r:read(0)
+      assert.are.same(ty:decode(raw[1]), v)
+      for w in r:records(0) do assert.are.same(ty:decode(raw[2]), w) end
+    end
+    -- spot values against string.unpack (the oracle of the BTF decoder)
+    r:decode(t)
+    produce(1)
+    local v = r:read(0)
+    local a, bb, c, d = string.unpack("<Bbi2i4", raw[1])
+    assert.are.same({ a, bb, c, d }, { v.a, v.b, v.c, v.d })
+    assert.is_true(bb < 0 and c < 0, "sign bits set: " .. bb .. " " .. c)
+    assert.are.equal(string.unpack("<f", raw[1], 9), v.f)
+    assert.are.equal(string.unpack("<I2", raw[1], 13), v.g)
+    assert.are.equal(raw[1]:byte(14) ~= 0, v.h)
+    assert.are.equal(string.unpack("<i2", raw[1], 15), v.en)
+    assert.are.equal((string.unpack("z", raw[1]:sub(14, 16) .. "\0")), v.s)
+    -- a record shorter than the type raises (and is consumed)
+    local big = b:add_struct("big", 24, { { name = "x", type = u64, offset = 16 } })
+    r:decode(big)
+    produce(1)
+    local ok, err = pcall(r.consume, r, function() end)
+    assert.is_false(ok)
+    assert.matches("needs 24 bytes, got 16", err)
+    assert.are.equal(0, r:available())
+    r:raw()
+    assert.matches("strings", tostring(r))
   end)
 
   it("can be closed while records are pending; they stay for the next reader", function()

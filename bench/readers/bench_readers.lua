@@ -3,6 +3,9 @@
 -- ebpf-lua-unpack (reader:unpack("<I8I8"): callback receives seq, val).
 -- ebpf-lua-records / ebpf-lua-unpack-records: the same through the
 -- records() iterator (the loop body runs inline, no Lua call per record).
+-- ebpf-lua-drain: reader:drain(fn), records in reused columns;
+-- ebpf-lua-decode: reader:decode(btf type), a table per record. Each line
+-- also gives floor_ratio, against its floor run in the same rounds.
 -- Producers: the anchors' very objects (OBJ = build/ringbuf.bpf.o or
 -- build/perfbuf.bpf.o, loaded with ebpf.elf), or "-" for hand-assembled
 -- equivalents with the same record layout.
@@ -76,6 +79,14 @@ local function produce(prog, state, n)
   return dt
 end
 
+-- A BTF type for the record (the anchors' objects carry none for it): the
+-- decode line goes through the library's BTF decoder as a user's would.
+local function record_type()
+  local b = ebpf.btf.new()
+  local u64 = b:add_int("unsigned long long", 8)
+  return b:add_struct("anchor_rec", 16, { { name = "seq", type = u64, offset = 0 }, { name = "val", type = u64, offset = 8 } })
+end
+
 local function run(w, name, mk_reader, n, reps, extra)
   local state = assert(ebpf.map { type = "array", key_size = 4, value_size = 16, max_entries = 1 })
   local _, prog, r, obj_state = mk_reader(state)
@@ -83,43 +94,40 @@ local function run(w, name, mk_reader, n, reps, extra)
   state:set_codec(nil, nil) -- plain integers (u32 -> u64)
   local count, sum = 0, 0
   local unpack = string.unpack
+  local rtype = record_type()
   local variants = {
-    { label = "ebpf-lua", setup = function() r:raw() end,
+    { label = "ebpf-lua", floor = "ebpf-floor-string", setup = function() r:raw() end,
       fn = function(rec) count = count + 1; sum = sum + unpack("<I8", rec, 9) end },
-    { label = "ebpf-lua-unpack", setup = function() r:unpack("<I8I8") end,
+    { label = "ebpf-lua-unpack", floor = "ebpf-floor-c-call", setup = function() r:unpack("<I8I8") end,
       fn = function(_, val) count = count + 1; sum = sum + val end },
   }
   -- the same through the records() iterator: the loop body runs inline
-  variants[#variants + 1] = { label = "ebpf-lua-records", setup = function() r:raw() end, loop = function()
-    for rec in r:records(0) do count = count + 1; sum = sum + unpack("<I8", rec, 9) end
-  end }
-  variants[#variants + 1] = { label = "ebpf-lua-unpack-records", setup = function() r:unpack("<I8I8") end, loop = function()
-    for _, val in r:records(0) do count = count + 1; sum = sum + val end
-  end }
-  for _, v in ipairs(variants) do
-    v.setup()
-    local t, tp = {}, {}
-    for round = 0, reps do
-      local dp = produce(prog, state, n)
-      count, sum = 0, 0
-      local fn = v.fn
-      local t0 = clock()
-      if v.loop then v.loop() else r:consume(fn) end
-      local dt = clock() - t0
-      local lost = r.lost and r:lost() or 0
-      if count ~= n or sum ~= n * (n + 1) // 2 then fail(("%s %s: count %d sum %d lost %d"):format(name, v.label, count, sum, lost)) end
-      if round > 0 then t[round], tp[round] = dt / n, dp / n end
-    end
-    local med, lo, hi = stats(t)
-    print(("%s %s %s ns_per_record=%.2f records_per_s=%.0f min_ns_per_record=%.2f max_ns_per_record=%.2f n=%d reps=%d%s producer_ns_per_record=%.1f"):format(
-      w, name, v.label, med, 1e9 / med, lo, hi, n, reps, extra or "", (stats(tp))))
-  end
-  r:close()
+  variants[#variants + 1] = { label = "ebpf-lua-records", floor = "ebpf-floor-string", setup = function() r:raw() end,
+    loop = function()
+      for rec in r:records(0) do count = count + 1; sum = sum + unpack("<I8", rec, 9) end
+    end }
+  variants[#variants + 1] = { label = "ebpf-lua-unpack-records", floor = "ebpf-floor-c-call",
+    setup = function() r:unpack("<I8I8") end, loop = function()
+      for _, val in r:records(0) do count = count + 1; sum = sum + val end
+    end }
+  -- the batch API: records in reused columns, one Lua call per batch; the
+  -- format skips seq so that one column is filled, as the column floor does
+  variants[#variants + 1] = { label = "ebpf-lua-drain", floor = "ebpf-floor-column",
+    setup = function() r:unpack("<xxxxxxxxI8") end,
+    fn = function(cnt, vals)
+      for i = 1, cnt do sum = sum + vals[i] end
+      count = count + cnt
+    end, drain = true }
+  -- BTF-decoded records: a table {seq =, val =} per record
+  variants[#variants + 1] = { label = "ebpf-lua-decode", floor = "ebpf-floor-string",
+    setup = function() r:decode(rtype) end,
+    fn = function(rec) count = count + 1; sum = sum + rec.val end }
   -- Floors of the Lua side in this process (ebpf_bench_floor): the least
-  -- any reader can cost to hand n records to Lua code that sums them.
-  local ok, floor = pcall(require, "ebpf_bench_floor")
-  if not ok then return end
-  local shapes = {
+  -- any reader can cost to hand n records to Lua code that sums them (the
+  -- same upvalue accumulators as the readers' callbacks).
+  local shapes = {}
+  local okf, floor = pcall(require, "ebpf_bench_floor")
+  if okf then shapes = {
     { "ebpf-floor-lua-call", function() -- a Lua function called from Lua per record
       local f = function(_, val) count = count + 1; sum = sum + val end
       local t0 = clock()
@@ -138,14 +146,46 @@ local function run(w, name, mk_reader, n, reps, extra)
         count = count + cnt
       end, n, 4096)
     end },
-  }
+  } end
+  local floors = {}
+  for _, shape in ipairs(shapes) do floors[shape[1]] = shape end
+  local function run_floor(shape)
+    count, sum = 0, 0
+    local ns = shape[2]()
+    if count ~= n or sum ~= n * (n + 1) // 2 then fail(shape[1] .. ": count " .. count) end
+    return ns
+  end
+  for _, v in ipairs(variants) do
+    v.setup()
+    -- Each round: the producer, the timed drain, then the variant's floor
+    -- right after it (interleaved A/B, so that a busy machine slows both
+    -- alike); floor_ratio is the median of the per-round ratios.
+    local t, tp, ratio = {}, {}, {}
+    local fl = floors[v.floor]
+    for round = 0, reps do
+      local dp = produce(prog, state, n)
+      count, sum = 0, 0
+      local fn = v.fn
+      local t0 = clock()
+      if v.loop then v.loop() elseif v.drain then r:drain(fn) else r:consume(fn) end
+      local dt = clock() - t0
+      local lost = r.lost and r:lost() or 0
+      if count ~= n or sum ~= n * (n + 1) // 2 then fail(("%s %s: count %d sum %d lost %d"):format(name, v.label, count, sum, lost)) end
+      local fns = fl and run_floor(fl)
+      if round > 0 then
+        t[round], tp[round] = dt / n, dp / n
+        if fns then ratio[round] = dt / n / fns end
+      end
+    end
+    local med, lo, hi = stats(t)
+    local fr = fl and (" floor=%s floor_ratio=%.2f"):format(v.floor, (stats(ratio))) or ""
+    print(("%s %s %s ns_per_record=%.2f records_per_s=%.0f min_ns_per_record=%.2f max_ns_per_record=%.2f n=%d reps=%d%s producer_ns_per_record=%.1f%s"):format(
+      w, name, v.label, med, 1e9 / med, lo, hi, n, reps, extra or "", (stats(tp)), fr))
+  end
+  r:close()
   for _, shape in ipairs(shapes) do
     local t = {}
-    for round = 1, reps do
-      count, sum = 0, 0
-      t[round] = shape[2]()
-      if count ~= n or sum ~= n * (n + 1) // 2 then fail(shape[1] .. ": count " .. count) end
-    end
+    for round = 1, reps do t[round] = run_floor(shape) end
     local med, lo, hi = stats(t)
     print(("%s %s %s ns_per_record=%.2f min_ns_per_record=%.2f max_ns_per_record=%.2f n=%d reps=%d"):format(
       w, name, shape[1], med, lo, hi, n, reps))

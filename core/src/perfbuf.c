@@ -620,3 +620,124 @@ long ebpf_perf_poll(struct ebpf_perf *pb, int timeout_ms, long max, ebpf_perf_sa
             return n;
     }
 }
+
+/* One forward ring's batch (see ebpf_perf_peek_batch). */
+static long ring_batch_fwd(struct ebpf_perf *pb, int idx, struct ebpf_record *recs, long max)
+{
+    struct pring *r = &pb->rings[idx];
+    uint64_t pos = r->tail;
+    uint64_t head = __atomic_load_n(&r->meta->data_head, __ATOMIC_ACQUIRE);
+    int bounced = 0;
+    long n = 0;
+    while (n < max && pos < head) {
+        const uint64_t off = pos & pb->mask;
+        const uint8_t *p = r->data + off;
+        struct perf_event_header h;
+        memcpy(&h, p, sizeof(h)); /* 8-byte aligned: never wraps */
+        /* The common case first: a whole sample inside the ring. */
+        if (__builtin_expect(h.type == PERF_RECORD_SAMPLE && h.size >= sizeof(h) + 4 && h.size <= head - pos &&
+                                 off + h.size <= pb->size, 1)) {
+            uint32_t len;
+            memcpy(&len, p + sizeof(h), 4);
+            if (len > h.size - sizeof(h) - 4)
+                len = (uint32_t)(h.size - sizeof(h) - 4); /* never past the record */
+            pos += h.size;
+            struct ebpf_record *rec = &recs[n++];
+            rec->data = p + sizeof(h) + 4;
+            rec->size = len;
+            rec->type = EBPF_RECORD_SAMPLE;
+            rec->ring = idx;
+            rec->cpu = r->cpu;
+            rec->lost = 0;
+            rec->end = pos;
+            continue;
+        }
+        if (h.size < sizeof(h) || h.size > head - pos) {
+            if (n)
+                break; /* hand over what came before first */
+            /* Corrupt header: drop what is there rather than loop. */
+            r->tail = head;
+            __atomic_store_n(&r->meta->data_tail, r->tail, __ATOMIC_RELEASE);
+            return 0;
+        }
+        if (off + h.size > pb->size) {
+            uint8_t *b;
+            if (bounced || !(b = bounce(pb, h.size)))
+                break; /* one bounce buffer per batch */
+            ring_copy(pb, r, pos, b, h.size);
+            p = b;
+            bounced = 1;
+        }
+        if (h.type == PERF_RECORD_LOST && n)
+            break; /* alone in its batch, so it is counted once */
+        struct ebpf_perf_record pr;
+        int got = decode(pb, r, p, h.size, &pr);
+        pos += h.size;
+        if (!got) {
+            if (!n) { /* nothing held: give other record types back now */
+                r->tail = pos;
+                __atomic_store_n(&r->meta->data_tail, pos, __ATOMIC_RELEASE);
+            }
+            continue;
+        }
+        struct ebpf_record *rec = &recs[n++];
+        rec->data = pr.data;
+        rec->size = pr.size;
+        rec->type = pr.type == EBPF_PERF_LOST ? EBPF_RECORD_LOST : EBPF_RECORD_SAMPLE;
+        rec->ring = idx;
+        rec->cpu = pr.cpu;
+        rec->lost = pr.type == EBPF_PERF_LOST ? pr.lost : 0;
+        rec->end = pos;
+        if (rec->type == EBPF_RECORD_LOST)
+            break;
+    }
+    r->head = head;
+    /* As for ring buffers: the next batch on its way to the cache while the
+     * caller works on this one. */
+    for (uint64_t o = 0; o < 2048 && pos + o < head; o += 64)
+        __builtin_prefetch(r->data + ((pos + o) & pb->mask));
+    return n;
+}
+
+long ebpf_perf_peek_batch(struct ebpf_perf *pb, struct ebpf_record *recs, long max)
+{
+    if (max < 1)
+        return 0;
+    if (pb->overwritable) { /* snapshots: one held record at a time */
+        struct ebpf_perf_record pr;
+        if (!ebpf_perf_peek(pb, &pr))
+            return 0;
+        recs->data = pr.data;
+        recs->size = pr.size;
+        recs->type = pr.type == EBPF_PERF_LOST ? EBPF_RECORD_LOST : EBPF_RECORD_SAMPLE;
+        recs->ring = pb->pending;
+        recs->cpu = pr.cpu;
+        recs->lost = pr.type == EBPF_PERF_LOST ? pr.lost : 0;
+        recs->end = 0; /* commit releases the held record */
+        return 1;
+    }
+    if (pb->pending >= 0)
+        ebpf_perf_release(pb);
+    int idx = pb->cur;
+    for (int k = 0; k < pb->n; k++, idx = idx + 1 == pb->n ? 0 : idx + 1) {
+        long n = ring_batch_fwd(pb, idx, recs, max);
+        if (n) {
+            pb->cur = idx;
+            return n;
+        }
+    }
+    return 0;
+}
+
+void ebpf_perf_commit(struct ebpf_perf *pb, const struct ebpf_record *rec)
+{
+    if (pb->overwritable) {
+        ebpf_perf_release(pb);
+        return;
+    }
+    struct pring *r = &pb->rings[rec->ring];
+    if (rec->end > r->tail) {
+        r->tail = rec->end;
+        __atomic_store_n(&r->meta->data_tail, r->tail, __ATOMIC_RELEASE);
+    }
+}

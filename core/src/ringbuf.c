@@ -340,3 +340,62 @@ void ebpf_ringbuf_release(struct ebpf_ringbuf *rb)
     store_rel64(r->consumer_pos, r->cons);
     rb->pending = -1;
 }
+
+#define BATCH_PREFETCH 2048 /* bytes */
+
+long ebpf_ringbuf_peek_batch(struct ebpf_ringbuf *rb, struct ebpf_record *recs, long max)
+{
+    if (max < 1)
+        return 0;
+    if (rb->pending >= 0)
+        ebpf_ringbuf_release(rb);
+    int idx = rb->cur;
+    for (int k = 0; k < rb->n; k++, idx = idx + 1 == rb->n ? 0 : idx + 1) {
+        struct ring *r = &rb->rings[idx];
+        const uint8_t *hdr;
+        uint32_t len;
+        /* ring_peek also gives back discarded records before the first. */
+        if (!ring_peek(r, &hdr, &len))
+            continue;
+        rb->cur = idx;
+        uint64_t pos = r->cons, prod = r->prod;
+        long n = 0;
+        for (;;) {
+            pos += rec_total(len);
+            if (!(len & BPF_RINGBUF_DISCARD_BIT)) {
+                recs[n].data = hdr + BPF_RINGBUF_HDR_SZ;
+                recs[n].size = len;
+                recs[n].type = EBPF_RECORD_SAMPLE;
+                recs[n].ring = idx;
+                recs[n].cpu = -1;
+                recs[n].end = pos;
+                if (++n >= max)
+                    break;
+            }
+            if (pos >= prod) {
+                prod = r->prod = load_acq64(r->producer_pos);
+                if (pos >= prod)
+                    break;
+            }
+            hdr = r->data + (pos & r->mask);
+            len = load_acq32((const uint32_t *)hdr);
+            if (len & BPF_RINGBUF_BUSY_BIT)
+                break; /* reserved, not yet submitted: later records wait too */
+        }
+        /* The caller spends a while on this batch (a binding runs code per
+         * record): have the next one on its way to the cache meanwhile. */
+        for (uint64_t off = 0; off < BATCH_PREFETCH && pos + off < prod; off += 64)
+            __builtin_prefetch(r->data + ((pos + off) & r->mask));
+        return n;
+    }
+    return 0;
+}
+
+void ebpf_ringbuf_commit(struct ebpf_ringbuf *rb, const struct ebpf_record *rec)
+{
+    struct ring *r = &rb->rings[rec->ring];
+    if (rec->end > r->cons) {
+        r->cons = rec->end;
+        store_rel64(r->consumer_pos, r->cons);
+    }
+}

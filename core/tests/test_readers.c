@@ -80,6 +80,31 @@ static void test_ringbuf(int btf)
     }
     ebpf_ringbuf_release(r);
     CHECK(k == 3 && ebpf_ringbuf_available(r) == 0);
+    /* batched pull: nothing is consumed until committed, a commit gives
+     * back up to the record given, the rest is peeked again */
+    n = 1000;
+    CHECK(ebpf_prog_run(p, &ro) == 0 && ro.retval == n);
+    struct ebpf_record recs[64];
+    CHECK(ebpf_ringbuf_peek_batch(r, recs, 0) == 0);
+    CHECK(ebpf_ringbuf_peek_batch(r, recs, 64) == 64);
+    CHECK(ebpf_ringbuf_peek_batch(r, recs, 64) == 64); /* same records again */
+    CHECK(ebpf_ringbuf_available(r) == n * 24);
+    ebpf_ringbuf_commit(r, &recs[9]);
+    CHECK(ebpf_ringbuf_available(r) == (n - 10) * 24);
+    uint64_t next = 10, total = 10;
+    long got_b;
+    while ((got_b = ebpf_ringbuf_peek_batch(r, recs, 64)) > 0) {
+        for (long i = 0; i < got_b; i++) {
+            uint64_t rec[2];
+            memcpy(rec, recs[i].data, 16);
+            CHECK(recs[i].size == 16 && recs[i].ring == 0 && recs[i].type == EBPF_RECORD_SAMPLE && recs[i].cpu == -1);
+            CHECK(rec[0] == next && rec[1] == next + 1);
+            next++;
+        }
+        total += (uint64_t)got_b;
+        ebpf_ringbuf_commit(r, &recs[got_b - 1]);
+    }
+    CHECK(total == n && ebpf_ringbuf_available(r) == 0);
     ebpf_ringbuf_free(r);
     ebpf_prog_close(p);
     ebpf_map_close(rb);
@@ -281,8 +306,24 @@ static void test_perf_wrap(void)
         struct wacc a = {0};
         for (int round = 0; round < 60; round++) {
             CHECK(ebpf_prog_run(p, &ro) == 0 && ro.retval == 2);
-            if (round % 2) {
+            if (round % 3 == 1) {
                 CHECK(ebpf_perf_consume(pb, 0, wrap_cb, NULL, &a) == 37);
+            } else if (round % 3 == 2) {
+                /* batches of up to 8, the last record of each given back
+                 * to the ring only on the next pass (commit up to one
+                 * before it): records must come again, once, in order */
+                struct ebpf_record recs[8];
+                long k, seen = 0;
+                while ((k = ebpf_perf_peek_batch(pb, recs, 8)) > 0) {
+                    for (long i = 0; i < k; i++) {
+                        CHECK(recs[i].type == EBPF_RECORD_SAMPLE && recs[i].cpu == ebpf_perf_cpu(pb, recs[i].ring));
+                        if (i < k - 1 || k == 1)
+                            wrap_cb(&a, recs[i].cpu, recs[i].data, recs[i].size);
+                    }
+                    ebpf_perf_commit(pb, &recs[k == 1 ? 0 : k - 2]);
+                    seen += k == 1 ? 1 : k - 1;
+                }
+                CHECK(seen == 37);
             } else {
                 struct ebpf_perf_record rec;
                 int k = 0;

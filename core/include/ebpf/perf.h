@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "ebpf/error.h"
+#include "ebpf/record.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -82,6 +83,16 @@ struct ebpf_perf_record {
 };
 EBPF_API int ebpf_perf_peek(struct ebpf_perf *pb, struct ebpf_perf_record *rec);
 EBPF_API void ebpf_perf_release(struct ebpf_perf *pb);
+
+/* Batched pull: up to max records of one ring (the next non-empty one)
+ * without consuming them; ebpf_perf_commit(pb, &recs[i]) gives back
+ * recs[0..i]; records not committed are peeked again by the next call.
+ * A LOST record is always alone in its batch (and counted when peeked);
+ * at most one record per batch wrapped the ring's end (it points into a
+ * bounce buffer, valid until the next peek). Overwritable readers give
+ * one record per batch. Returns the count, 0 if every ring is empty. */
+EBPF_API long ebpf_perf_peek_batch(struct ebpf_perf *pb, struct ebpf_record *recs, long max);
+EBPF_API void ebpf_perf_commit(struct ebpf_perf *pb, const struct ebpf_record *rec);
 
 #ifdef __cplusplus
 }

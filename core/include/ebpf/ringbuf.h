@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "ebpf/error.h"
+#include "ebpf/record.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -76,6 +77,15 @@ EBPF_API size_t ebpf_ringbuf_size(const struct ebpf_ringbuf *rb, int ring);
  * call; call release after the last one. */
 EBPF_API int ebpf_ringbuf_peek(struct ebpf_ringbuf *rb, const void **data, size_t *size, int *ring);
 EBPF_API void ebpf_ringbuf_release(struct ebpf_ringbuf *rb);
+
+/* Batched pull: up to max committed records of one ring (the next
+ * non-empty one, round robin) without consuming them; the pointers stay
+ * valid until the records are committed. ebpf_ringbuf_commit(rb, &recs[i])
+ * gives back recs[0..i] (and discarded records between them); records not
+ * committed are peeked again by the next call. Returns the count, 0 if
+ * every ring is empty. Releases a record held by ebpf_ringbuf_peek first. */
+EBPF_API long ebpf_ringbuf_peek_batch(struct ebpf_ringbuf *rb, struct ebpf_record *recs, long max);
+EBPF_API void ebpf_ringbuf_commit(struct ebpf_ringbuf *rb, const struct ebpf_record *rec);
 
 /* ---- user ring buffer writer ---- */
 struct ebpf_user_ringbuf;
