@@ -873,12 +873,28 @@ static void resolve_type_name(lua_State *L, int self, int name)
                    lua_tostring(L, name));
 }
 
-/* decode(type): hand records over as type:decode(bytes) (tables for BTF
- * types); decode(nil) or raw() goes back to strings. */
+/* type:decode(bytes, 0, opts) for decode(type, opts); upvalues: the
+ * type's decode function, opts. */
+static int decode_with_opts(lua_State *L)
+{
+    lua_settop(L, 2); /* type, bytes */
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_pushinteger(L, 0);
+    lua_pushvalue(L, lua_upvalueindex(2));
+    lua_call(L, 4, 1);
+    return 1;
+}
+
+/* decode(type [, opts]): hand records over as type:decode(bytes [, 0, opts])
+ * (tables for BTF types); decode(nil) or raw() goes back to strings. */
 static int reader_decode(lua_State *L)
 {
     lreader *r = check_idle(L);
-    lua_settop(L, 2);
+    int has_opts = !lua_isnoneornil(L, 3);
+    if (has_opts)
+        luaL_checktype(L, 3, LUA_TTABLE);
+    lua_settop(L, 3);
     if (lua_isnil(L, 2)) {
         r->decode = 0;
         lunpack_free(r->up);
@@ -893,22 +909,28 @@ static int reader_decode(lua_State *L)
     }
     luaL_argexpected(L, lua_istable(L, 2) || lua_isuserdata(L, 2), 2, "type with a decode method");
     lua_getfield(L, 2, "decode");
-    if (lua_type(L, 3) != LUA_TFUNCTION)
+    if (lua_type(L, 4) != LUA_TFUNCTION)
         luaL_argerror(L, 2, "a type with a decode method expected");
-    lua_settop(L, 3);
-    /* A BTF type gets a decoder compiled once (when its shape allows). */
+    /* A BTF type gets a decoder compiled once (when its shape allows);
+     * options go through the type's own decode. */
     struct lbtf_plan *plan = NULL;
-    if (luaL_testudata(L, 2, EBPF_BTF_TYPE_MT)) {
+    if (!has_opts && luaL_testudata(L, 2, EBPF_BTF_TYPE_MT)) {
         uint32_t id;
         const struct ebpf_btf *b = ebpf_lua_check_btf_type(L, 2, &id);
         plan = ebpf_lua_btf_plan(b, id);
     }
+    if (has_opts) { /* e.g. {full_strings = true} */
+        lua_pushvalue(L, 3);
+        lua_pushcclosure(L, decode_with_opts, 2);
+    }
     lua_setiuservalue(L, 1, LREADER_UV_DECODE);
+    lua_pushvalue(L, 2);
     lua_setiuservalue(L, 1, LREADER_UV_TYPE);
     lunpack_free(r->up);
     r->up = NULL;
     set_plan(r, plan);
     r->decode = 1;
+    lua_settop(L, 1);
     return 1;
 }
 
