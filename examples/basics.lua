@@ -1,7 +1,9 @@
 -- basics.lua: create a hash map, load a tiny socket filter that counts its
 -- runs in the map, test-run it and print what happened.
 -- Run: sudo lua5.4 examples/basics.lua (make demo runs the tracing demo)
-local ebpf = require "ebpf"
+local ex = dofile((arg[0]:match("^(.*)/") or ".") .. "/common.lua")
+local ebpf = ex.ebpf
+ex.args { duration = 0 } -- accepted by every example; this one finishes at once
 
 ebpf.rlimit.remove_memlock()
 

@@ -1,27 +1,85 @@
--- Shared by the examples: module paths when run from a source tree, BPF C
--- compilation (with the kernel's vmlinux.h) and a --duration option.
+-- Shared by the examples. Load it first, from the example's own directory:
+--
+--   local ex = dofile((arg[0]:match("^(.*)/") or ".") .. "/common.lua")
+--   local ebpf = ex.ebpf
+--   local opt = ex.args { duration = 5, pid = false }   -- --duration S --pid P
+--
+-- It finds the module from a source checkout after `make build` (../lua and
+-- ../build next to this file; EBPF_BUILD overrides the build dir) and falls
+-- back to the installed module otherwise, so examples run with no
+-- environment set up. It also compiles examples/<name>.bpf.c (ex.load).
 local here = (arg and arg[0] or ""):match("^(.*)/[^/]*$") or "."
 local root = here .. "/.."
-local build = os.getenv("EBPF_BUILD") or (root .. "/build")
-package.path = root .. "/lua/?.lua;" .. root .. "/lua/?/init.lua;" .. package.path
-package.cpath = build .. "/?.so;" .. package.cpath
+
+local function exists(p)
+  local f = io.open(p, "rb")
+  if f then f:close() end
+  return f ~= nil
+end
+
+-- Source tree first (only when it is one), then whatever is installed.
+if exists(root .. "/lua/ebpf/init.lua") then
+  package.path = root .. "/lua/?.lua;" .. root .. "/lua/?/init.lua;" .. package.path
+end
+local build = os.getenv("EBPF_BUILD")
+if build and not build:find("^/") and not exists(build .. "/ebpf/core.so") then build = root .. "/" .. build end
+build = build or (root .. "/build")
+if exists(build .. "/ebpf/core.so") then package.cpath = build .. "/?.so;" .. package.cpath end
 
 local ebpf = require "ebpf"
 
 local M = { ebpf = ebpf, dir = here }
 
---- Seconds to run, from `--duration N` (default `def`).
+io.stdout:setvbuf("line") -- events show up as they come, also through a pipe
+
+local function usage_error(msg, defaults)
+  local names = {}
+  for k, v in pairs(defaults) do
+    local flag = "--" .. k:gsub("_", "-")
+    names[#names + 1] = "[" .. flag .. (v == true and "" or (type(v) == "string" and " STRING" or " N")) .. "]"
+  end
+  table.sort(names)
+  io.stderr:write(("%s: %s\nusage: lua5.4 %s %s\n"):format(arg[0], msg, arg[0], table.concat(names, " ")))
+  os.exit(2)
+end
+
+--- Options from the command line: `defaults` names every accepted option
+-- (`--name VALUE`, `-` or `_` alike) with its default; a number default (or
+-- `false`: optional, nil when absent) takes a number, a string default a
+-- string, `true` declares a flag without value (true when given, else nil). Unknown options stop the script with a usage line.
+function M.args(defaults)
+  local opt = {}
+  for k, v in pairs(defaults) do if type(v) ~= "boolean" then opt[k] = v end end
+  local i = 1
+  while arg and i <= #arg do
+    local a = arg[i]
+    local name = a:match("^%-%-([%w%-_]+)$")
+    local key = name and name:gsub("%-", "_")
+    if not key or defaults[key] == nil then usage_error("unknown option '" .. a .. "'", defaults) end
+    local def = defaults[key]
+    if def == true then
+      opt[key] = true
+      i = i + 1
+    else
+      local v = arg[i + 1]
+      if v == nil then usage_error("option '" .. a .. "' needs a value", defaults) end
+      if type(def) == "number" or def == false then
+        v = tonumber(v) or (def ~= false and usage_error("option '" .. a .. "' needs a number", defaults)) or v
+      end
+      opt[key] = v
+      i = i + 2
+    end
+  end
+  return opt
+end
+
+--- Seconds to run, from `--duration N` (default `def`); kept for scripts
+-- that take no other option.
 function M.duration(def)
-  for i = 1, #arg do
+  for i = 1, #(arg or {}) do
     if arg[i] == "--duration" and tonumber(arg[i + 1]) then return tonumber(arg[i + 1]) end
   end
   return def
-end
-
-local function exists(p)
-  local f = io.open(p)
-  if f then f:close() end
-  return f ~= nil
 end
 
 local function sh(cmd)
@@ -30,43 +88,44 @@ local function sh(cmd)
   return f:close(), out
 end
 
-local function find_clang()
-  local env = os.getenv("EBPF_CLANG")
-  if env and env ~= "" then return env end
-  for _, c in ipairs { "clang-19", "clang-18", "clang-17", "clang-16", "clang-15", "clang-14", "clang" } do
-    if sh("command -v " .. c) then return c end
-  end
-  error("no clang to compile BPF C: install the Debian package clang-19")
+--- Compiles examples/<name>.bpf.c (ebpf.compile: clang, -g for BTF, the
+-- kernel's vmlinux.h) and loads it: a collection. `vars` sets constants
+-- (`const volatile` globals) before the load, e.g. { target_pid = 42 }.
+function M.load(name, vars)
+  local spec, err = ebpf.compile(here .. "/" .. name .. ".bpf.c")
+  if not spec then error(tostring(err), 2) end
+  for k, v in pairs(vars or {}) do spec.vars[k] = v end
+  local coll, lerr = spec:load()
+  if not coll then error(tostring(lerr), 2) end
+  return coll
 end
 
---- Compiles examples/<name>.bpf.c (clang, -g for BTF, with the kernel's
--- vmlinux.h for CO-RE) and loads it: a collection.
-function M.load(name)
-  local src = here .. "/" .. name .. ".bpf.c"
-  local inc = build .. "/testdata" -- vmlinux.h written by the library's own BTF dumper
-  if not exists(inc .. "/vmlinux.h") then
-    local vh = assert(ebpf.elf.vmlinux_h())
-    inc = vh:match("^(.*)/[^/]*$")
-    os.execute(("ln -sf '%s' '%s/vmlinux.h'"):format(vh, inc))
+--- A loop condition: true until `seconds` have passed (nil: no limit) or
+-- SIGINT/SIGTERM came. `local running = ex.timer(opt.duration)`,
+-- `while running() do reader:poll(100, print_event) end`.
+function M.timer(seconds)
+  local deadline = seconds and M.now() + seconds
+  return function()
+    return not M.stopped() and (not deadline or M.now() < deadline)
   end
-  local obj = os.tmpname()
-  local ok, out = sh(("%s -O2 -g -target bpf -D__TARGET_ARCH_x86 -I'%s' -idirafter /usr/include/x86_64-linux-gnu"
-    .. " -c '%s' -o '%s'"):format(find_clang(), inc, src, obj))
-  if not ok then
-    os.remove(obj)
-    error("compiling " .. src .. " failed:\n" .. out)
-  end
-  local coll, err = ebpf.elf.load(obj)
-  os.remove(obj)
-  return assert(coll, err)
 end
 
---- Monotonic-enough wall clock in seconds (os.time has 1 s steps).
+--- Waits `seconds`; false (and the signal's name) if SIGINT/SIGTERM came
+-- first (ebpf.sleep), so `while ex.sleep(1) do ... end` stops at Ctrl-C.
+function M.sleep(seconds)
+  if ebpf.sleep then return ebpf.sleep(seconds) end
+  sh(("sleep %.3f"):format(seconds))
+  return true
+end
+
+--- True once SIGINT/SIGTERM reached the script (after a wait began).
+function M.stopped()
+  return ebpf.signal ~= nil and ebpf.signal.pending() ~= nil
+end
+
+--- Monotonic clock in seconds.
 function M.now()
-  local f = io.open("/proc/uptime")
-  local t = f and tonumber(f:read("a"):match("^(%S+)"))
-  if f then f:close() end
-  return t or os.time()
+  return ebpf.core.monotime_ns() / 1e9
 end
 
 return M

@@ -1,31 +1,32 @@
--- execsnoop: prints every exec on the machine for a few seconds, as a
--- table. A clang-compiled CO-RE object, attached from its section names;
--- ring buffer records decoded through BTF into Lua tables. The script
--- runs a few commands itself so the output is never empty.
--- usage: lua5.4 examples/execsnoop.lua [--duration SECONDS]
-local common = dofile(((arg and arg[0] or ""):match("^(.*)/[^/]*$") or ".") .. "/common.lua")
-local ebpf = common.ebpf
+-- execsnoop: every exec on the machine (or of one process) as it happens,
+-- with its arguments: a clang-compiled CO-RE object attached from its
+-- section names, ring buffer records decoded through BTF into Lua tables
+-- (the argv slots are char arrays: strings). The script runs a few
+-- commands itself so the output is never empty; Ctrl-C or --duration ends
+-- it with a count.
+-- usage: lua5.4 examples/execsnoop.lua [--duration S] [--pid P] [--quiet]
+local ex = dofile((arg[0]:match("^(.*)/") or ".") .. "/common.lua")
+local ebpf = ex.ebpf
+local opt = ex.args { duration = false, pid = false, quiet = true }
 
-local coll = common.load("execsnoop")
-local links = assert(coll:attach())
+local coll <close> = ex.load("execsnoop", { target_pid = opt.pid or 0 })
+local links <close> = assert(coll:attach()) -- luacheck: ignore (closed at exit)
 local reader <close> = assert(ebpf.ringbuf.reader(coll.maps.events)):decode("struct exec_event")
 
-local start = common.now()
-local duration = common.duration(3)
-print(("%-8s %-7s %-7s %-5s %-16s %s"):format("TIME(s)", "PID", "PPID", "UID", "COMM", "FILENAME"))
+local start = ex.now()
+print(("%-8s %-7s %-7s %-5s %-16s %-24s %s"):format("TIME(s)", "PID", "PPID", "UID", "COMM", "FILENAME", "ARGS"))
 local n, next_trigger = 0, start
-while common.now() - start < duration do
-  if common.now() >= next_trigger then
-    -- a few execs of our own: /bin/true and uname via the shell
-    os.execute("/bin/true; uname -s >/dev/null")
+local running = ex.timer(opt.duration)
+while running() do
+  if not opt.quiet and ex.now() >= next_trigger then -- --quiet: none of our own
+    os.execute("/bin/true; uname -s >/dev/null") -- a few execs of our own
     next_trigger = next_trigger + 1
   end
   reader:poll(100, function(ev)
     n = n + 1
-    print(("%-8.2f %-7d %-7d %-5d %-16s %s"):format(common.now() - start, ev.pid, ev.ppid, ev.uid, ev.comm,
-      ev.filename))
+    local argv = table.move(ev.args.argv, 1, ev.args.argc, 1, {})
+    print(("%-8.2f %-7d %-7d %-5d %-16s %-24s %s"):format(ex.now() - start, ev.pid, ev.ppid, ev.uid, ev.comm,
+      ev.filename, table.concat(argv, " ")))
   end)
 end
-print(("%d execs in %.1f s"):format(n, common.now() - start))
-for _, l in ipairs(links) do l:close() end
-coll:close()
+print(("%d execs in %.1f s"):format(n, ex.now() - start))

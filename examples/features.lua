@@ -1,7 +1,9 @@
 -- features.lua: what does this kernel support? Asks a few feature probes
 -- and shows how a tool picks its fallbacks from the answers.
 -- Run: sudo lua5.4 examples/features.lua   (or: sudo ebpf run examples/features.lua)
-local ebpf = require "ebpf"
+local ex = dofile((arg[0]:match("^(.*)/") or ".") .. "/common.lua")
+local ebpf = ex.ebpf
+ex.args { duration = 0 } -- accepted by every example; this one finishes at once
 local features = ebpf.features
 
 local function show(what, ok, why)

@@ -1,13 +1,15 @@
 -- latency: a log2 histogram of system call latencies on the whole machine,
 -- printed as text like bcc's tools do.
+-- Ctrl-C ends the measurement early; the histogram is printed either way.
 -- usage: lua5.4 examples/latency.lua [--duration SECONDS]
-local common = dofile(((arg and arg[0] or ""):match("^(.*)/[^/]*$") or ".") .. "/common.lua")
+local ex = dofile((arg[0]:match("^(.*)/") or ".") .. "/common.lua")
+local opt = ex.args { duration = 2 }
 
-local coll = common.load("latency")
-local links = assert(coll:attach())
-local deadline = common.now() + common.duration(2)
-while common.now() < deadline do os.execute("sleep 0.2") end
-for _, l in ipairs(links) do l:close() end
+local coll <close> = ex.load("latency")
+do
+  local links <close> = assert(coll:attach()) -- luacheck: ignore (detached at the end of the block)
+  ex.sleep(opt.duration)
+end
 
 local hist = coll.maps.hist
 local counts, first, last, max, total = {}, nil, -1, 0, 0
@@ -28,4 +30,3 @@ for slot = first or 0, last do
   print(("%10d -> %-10d : %-10d |%-40s|"):format(lo, hi, counts[slot], string.rep("*", width)))
 end
 print(("%d syscalls timed"):format(total))
-coll:close()

@@ -1,7 +1,9 @@
 -- syscount: counts every system call on the machine for a few seconds and
 -- prints the busiest ones, reading the kernel's hash map with pairs().
+-- Ctrl-C ends the counting early; the table is printed either way.
 -- usage: lua5.4 examples/syscount.lua [--duration SECONDS] [--top N]
-local common = dofile(((arg and arg[0] or ""):match("^(.*)/[^/]*$") or ".") .. "/common.lua")
+local ex = dofile((arg[0]:match("^(.*)/") or ".") .. "/common.lua")
+local opt = ex.args { duration = 2, top = 10 }
 
 -- syscall names from the system's <asm/unistd_64.h>
 local names = {}
@@ -11,17 +13,12 @@ if f then
   f:close()
 end
 
-local top = 10
-for i = 1, #arg do if arg[i] == "--top" then top = tonumber(arg[i + 1]) or top end end
-
-local coll = common.load("syscount")
-local links = assert(coll:attach())
-local t0 = common.now()
-local deadline = t0 + common.duration(2)
-while common.now() < deadline do
-  os.execute("sleep 0.2") -- and some syscalls of our own
+local coll <close> = ex.load("syscount")
+local t0 = ex.now()
+do
+  local links <close> = assert(coll:attach()) -- luacheck: ignore (detached at the end of the block)
+  ex.sleep(opt.duration) -- false at Ctrl-C: then the counts so far
 end
-for _, l in ipairs(links) do l:close() end
 
 local rows, total = {}, 0
 local counts = coll.maps.counts
@@ -31,9 +28,8 @@ for nr, count in pairs(counts) do
 end
 table.sort(rows, function(a, b) return a.count > b.count end)
 print(("%-22s %10s"):format("SYSCALL", "COUNT"))
-for i = 1, math.min(top, #rows) do
+for i = 1, math.min(opt.top, #rows) do
   local r = rows[i]
   print(("%-22s %10d"):format(names[r.nr] or ("syscall_" .. r.nr), r.count))
 end
-print(("%d syscalls of %d kinds in %.1f s"):format(total, #rows, common.now() - t0))
-coll:close()
+print(("%d syscalls of %d kinds in %.1f s"):format(total, #rows, ex.now() - t0))

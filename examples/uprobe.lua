@@ -2,14 +2,15 @@
 -- function work(int) with a uprobe, and prints the calls (argument, pid,
 -- time between calls) as the ring buffer delivers them.
 -- usage: lua5.4 examples/uprobe.lua [--duration SECONDS]
-local common = dofile(((arg and arg[0] or ""):match("^(.*)/[^/]*$") or ".") .. "/common.lua")
-local ebpf = common.ebpf
+local ex = dofile((arg[0]:match("^(.*)/") or ".") .. "/common.lua")
+local ebpf = ex.ebpf
+local opt = ex.args { duration = 1 }
 
-local calls = math.max(3, math.floor(common.duration(1) * 10))
+local calls = math.max(3, math.floor(opt.duration * 10))
 -- the traced program: calls work(1..n) every 100 ms, prints the sum
-local dir = os.tmpname()
-os.remove(dir)
-assert(os.execute("mkdir -p " .. dir))
+local mk = assert(io.popen("mktemp -d"))
+local dir = mk:read("l") -- a private directory, not a guessable /tmp name
+mk:close()
 local src, bin = dir .. "/target.c", dir .. "/target"
 local f = assert(io.open(src, "w"))
 f:write([[
@@ -27,15 +28,15 @@ int main(int argc, char **argv) {
 f:close()
 assert(os.execute(("gcc -O1 -o %s %s"):format(bin, src)), "gcc failed")
 
-local coll = common.load("uprobe")
-local link = assert(ebpf.link.uprobe(coll.programs.on_work, { path = bin, symbol = "work" }))
+local coll <close> = ex.load("uprobe")
+local link <close> = assert(ebpf.link.uprobe(coll.programs.on_work, { path = bin, symbol = "work" })) -- luacheck: ignore
 local reader <close> = assert(ebpf.ringbuf.reader(coll.maps.calls)):decode("struct call")
 
 local target = assert(io.popen(bin .. " " .. calls))
 print(("%-6s %-8s %-5s %s"):format("CALL", "PID", "ARG", "SINCE_LAST(ms)"))
 local seen, sum, last = 0, 0, nil
-local deadline = common.now() + calls * 0.1 + 5
-while seen < calls and common.now() < deadline do
+local deadline = ex.now() + calls * 0.1 + 5
+while seen < calls and ex.now() < deadline and not ex.stopped() do
   reader:poll(200, function(c)
     seen = seen + 1
     sum = sum + c.arg * 2
@@ -46,6 +47,4 @@ end
 io.write(target:read("a"))
 target:close()
 print(("uprobe: saw %d calls of work(), sum of results %d"):format(seen, sum))
-link:close()
-coll:close()
-os.execute("rm -rf " .. dir)
+os.execute("rm -rf '" .. dir .. "'")

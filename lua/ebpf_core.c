@@ -1,6 +1,7 @@
 /* luaopen_ebpf_core: the C module behind `require "ebpf"`. Each area adds
  * its functions and classes to the module table; no C globals. */
 #include "lcommon.h"
+#include "lsignal.h"
 
 #define EBPF_EXPORT __attribute__((visibility("default")))
 
@@ -8,6 +9,7 @@
 static void (*const openers[])(lua_State *) = {
     ebpf_lua_open_error,
     ebpf_lua_open_sys,
+    ebpf_lua_open_proc,
     ebpf_lua_open_map,
     ebpf_lua_open_prog,
     ebpf_lua_open_link,
@@ -17,6 +19,7 @@ static void (*const openers[])(lua_State *) = {
     ebpf_lua_open_features,
     ebpf_lua_open_ringbuf,
     ebpf_lua_open_perf,
+    ebpf_lua_open_signal,
 };
 
 EBPF_EXPORT int luaopen_ebpf_core(lua_State *L)

@@ -114,17 +114,32 @@ struct vctx {
     const unsigned char *data;
     size_t size;
     uint32_t budget; /* visits left: hostile BTF can nest exponentially */
+    bool full_strings; /* char arrays keep all their bytes (not cut at NUL) */
 };
 
 #define VISIT_BUDGET (1u << 24)
 
-static bool is_char(const struct ebpf_btf *b, uint32_t id)
+/* A 1-byte integer element: its arrays encode from strings. */
+bool ebpf_lua_btf_is_byte(const struct ebpf_btf *b, uint32_t id)
 {
     uint32_t r = ebpf_btf_resolve(b, id);
     struct ebpf_btf_int_info ii;
     if (ebpf_btf_kind(b, r) != BTF_KIND_INT || ebpf_btf_int(b, r, &ii) < 0 || ii.bits != 8)
         return false;
-    return (ii.encoding & BTF_INT_CHAR) || strstr(ebpf_btf_name(b, r), "char");
+    return true;
+}
+
+/* Plain `char` (through typedefs): only its arrays are C strings, cut at
+ * the first NUL; __u8/unsigned char/__s8 arrays are bytes (an IPv4 address
+ * or a NUL-separated argv buffer must keep all of them). An explicit CHAR
+ * encoding also makes a string, as for bpftool. */
+bool ebpf_lua_btf_is_text_char(const struct ebpf_btf *b, uint32_t id)
+{
+    uint32_t r = ebpf_btf_resolve(b, id);
+    struct ebpf_btf_int_info ii;
+    if (!ebpf_lua_btf_is_byte(b, id) || ebpf_btf_int(b, r, &ii) < 0)
+        return false;
+    return (ii.encoding & BTF_INT_CHAR) || strcmp(ebpf_btf_name(b, r), "char") == 0;
 }
 
 static void decode_at(lua_State *L, struct vctx *c, uint32_t id, uint64_t bitoff, uint32_t bitsz, int depth);
@@ -199,16 +214,17 @@ static void decode_at(lua_State *L, struct vctx *c, uint32_t id, uint64_t bitoff
     case BTF_KIND_ARRAY: {
         struct ebpf_btf_array_info a;
         ebpf_btf_array(c->b, r, &a);
-        if (is_char(c->b, a.type)) {
+        if (ebpf_lua_btf_is_byte(c->b, a.type)) {
             const char *s = (const char *)c->data + bo / 8;
-            lua_pushlstring(L, s, strnlen(s, a.nelems));
+            bool text = !c->full_strings && ebpf_lua_btf_is_text_char(c->b, a.type);
+            lua_pushlstring(L, s, text ? strnlen(s, a.nelems) : a.nelems);
             return;
         }
         int64_t es = ebpf_btf_sizeof(c->b, a.type);
         if (es < 0)
             luaL_error(L, "btf: array %d: %s", (int)r, ebpf_error_message());
         lua_createtable(L, (int)(a.nelems < 1024 ? a.nelems : 1024), 0);
-        for (uint32_t i = 0; i < a.nelems; i++) {
+        for (uint32_t i = 0; es > 0 && i < a.nelems; i++) { /* elements without bytes: nothing to decode */
             decode_at(L, c, a.type, bitoff + (uint64_t)i * (uint64_t)es * 8, 0, depth + 1);
             lua_rawseti(L, -2, (lua_Integer)i + 1);
         }
@@ -366,7 +382,7 @@ static void encode_at(lua_State *L, struct ectx *e, uint32_t id, int idx, uint64
         size_t len;
         const char *s = lua_tolstring(L, idx, &len);
         struct ebpf_btf_array_info a;
-        if (kind == BTF_KIND_ARRAY && ebpf_btf_array(e->b, r, &a) == 0 && is_char(e->b, a.type)) {
+        if (kind == BTF_KIND_ARRAY && ebpf_btf_array(e->b, r, &a) == 0 && ebpf_lua_btf_is_byte(e->b, a.type)) {
             if (len > a.nelems)
                 enc_fail(L, e, "string of %lld bytes does not fit char[%u]", (long long)len, a.nelems);
             memcpy(e->buf + bo / 8, s, len);
@@ -457,8 +473,8 @@ static lbtf_type *totype(lua_State *L, int idx, const struct ebpf_btf **b)
     return lua_touserdata(L, idx);
 }
 
-/* t:decode(bytes [, offset]): bytes may also be an integer (as maps hand
- * out 1/2/4/8-byte values). */
+/* t:decode(bytes [, offset [, opts]]): bytes may also be an integer (as maps
+ * hand out 1/2/4/8-byte values); opts.full_strings keeps char arrays whole. */
 static int type_decode(lua_State *L)
 {
     const struct ebpf_btf *b;
@@ -488,7 +504,17 @@ static int type_decode(lua_State *L)
     if ((uint64_t)sz > len - (size_t)off)
         return luaL_error(L, "btf decode: type %s needs %d bytes, got %d", ebpf_btf_name(b, t->id), (int)sz,
                           (int)(len - (size_t)off));
-    struct vctx c = {b, (const unsigned char *)s + off, len - (size_t)off, VISIT_BUDGET};
+    bool full = false;
+    if (!lua_isnoneornil(L, 4)) {
+        static const char *const f[] = {"full_strings", NULL};
+        luaL_checktype(L, 4, LUA_TTABLE);
+        ebpf_lua_check_fields(L, 4, f);
+        full = ebpf_lua_opt_bool(L, 4, "full_strings", 0);
+    }
+    /* bounded by the value's bytes (every visit shows at least one) */
+    uint64_t budget = 4096 + (uint64_t)(len - (size_t)off) * 64;
+    struct vctx c = {b, (const unsigned char *)s + off, len - (size_t)off,
+                     budget < VISIT_BUDGET ? (uint32_t)budget : VISIT_BUDGET, full};
     decode_at(L, &c, t->id, 0, 0, 0);
     return 1;
 }
@@ -858,12 +884,49 @@ static int kind_arg(lua_State *L, int idx)
     return kind;
 }
 
+/* The name at idx, as C spells it or bare: "struct task_struct" is the
+ * struct named task_struct (also "union X", "enum X"); the kind at idx+1
+ * must agree. Sets *kind (-1: any). */
+static const char *name_arg(lua_State *L, int idx, int *kind)
+{
+    static const struct {
+        const char *prefix;
+        int kind;
+    } tags[] = {{"struct ", BTF_KIND_STRUCT}, {"union ", BTF_KIND_UNION}, {"enum ", BTF_KIND_ENUM}};
+    const char *name = luaL_checkstring(L, idx);
+    *kind = kind_arg(L, idx + 1);
+    for (size_t i = 0; i < sizeof(tags) / sizeof(tags[0]); i++) {
+        size_t n = strlen(tags[i].prefix);
+        if (strncmp(name, tags[i].prefix, n) == 0) {
+            name += n;
+            while (*name == ' ')
+                name++;
+            if (*kind >= 0 && *kind != tags[i].kind && !(tags[i].kind == BTF_KIND_ENUM && *kind == BTF_KIND_ENUM64))
+                luaL_argerror(L, idx + 1, "kind does not match the name's tag");
+            if (*kind < 0)
+                *kind = tags[i].kind;
+            break;
+        }
+    }
+    return name;
+}
+
+/* Finds by name_arg; "enum X" also finds an enum64. */
+static int64_t find_named(const struct ebpf_btf *b, const char *name, int kind)
+{
+    int64_t id = ebpf_btf_find(b, name, kind);
+    if (id < 0 && kind == BTF_KIND_ENUM)
+        id = ebpf_btf_find(b, name, BTF_KIND_ENUM64);
+    return id;
+}
+
 /* b:find_id(name [, kind]) -> id or nil: find without making a type. */
 static int btf_find_id(lua_State *L)
 {
     lbtf *lb = ebpf_lua_tobtf(L, 1);
-    const char *name = luaL_checkstring(L, 2);
-    int64_t id = ebpf_btf_find(lb->b, name, kind_arg(L, 3));
+    int kind;
+    const char *name = name_arg(L, 2, &kind);
+    int64_t id = find_named(lb->b, name, kind);
     if (id < 0)
         lua_pushnil(L);
     else
@@ -901,9 +964,9 @@ static int btf_names(lua_State *L)
 static int btf_find(lua_State *L)
 {
     lbtf *lb = ebpf_lua_tobtf(L, 1);
-    const char *name = luaL_checkstring(L, 2);
-    int kind = kind_arg(L, 3);
-    int64_t id = ebpf_btf_find(lb->b, name, kind);
+    int kind;
+    const char *name = name_arg(L, 2, &kind);
+    int64_t id = find_named(lb->b, name, kind);
     if (id < 0) {
         lua_pushnil(L);
         return 1;
@@ -915,14 +978,8 @@ static int btf_find(lua_State *L)
 static int btf_find_all(lua_State *L)
 {
     lbtf *lb = ebpf_lua_tobtf(L, 1);
-    const char *name = luaL_checkstring(L, 2);
-    int kind = -1;
-    if (!lua_isnoneornil(L, 3)) {
-        const char *ks = luaL_checkstring(L, 3);
-        kind = ebpf_btf_kind_by_name(ks);
-        if (kind <= 0)
-            return luaL_argerror(L, 3, lua_pushfstring(L, "unknown BTF kind '%s'", ks));
-    }
+    int kind;
+    const char *name = name_arg(L, 2, &kind);
     lua_newtable(L);
     lua_Integer n = 0;
     for (int64_t id = ebpf_btf_find(lb->b, name, kind); id > 0;

@@ -232,3 +232,12 @@ void ebpf_lua_push_bytes_value(lua_State *L, const void *buf, size_t size)
     default: lua_pushlstring(L, (const char *)buf, size);
     }
 }
+
+const char *ebpf_lua_check_path(lua_State *L, int idx, const char *what)
+{
+    size_t len;
+    const char *s = luaL_checklstring(L, idx, &len);
+    if (strlen(s) != len)
+        luaL_error(L, "%s contains a NUL byte", what);
+    return s;
+}

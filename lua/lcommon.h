@@ -15,6 +15,9 @@
 int ebpf_lua_fail(lua_State *L);
 /* Same with an explicit errno and message (no core call involved). */
 int ebpf_lua_fail_msg(lua_State *L, int err, const char *op, const char *fmt, ...);
+/* A string argument used as a path or name: raises when it holds a NUL
+ * byte (the kernel and libc would silently cut it there). */
+const char *ebpf_lua_check_path(lua_State *L, int idx, const char *what);
 /* Pushes an ebpf.error table for the core's last error. */
 void ebpf_lua_push_error(lua_State *L);
 
@@ -65,6 +68,7 @@ void ebpf_lua_open_error(lua_State *L);
 void ebpf_lua_open_map(lua_State *L);
 void ebpf_lua_open_prog(lua_State *L);
 void ebpf_lua_open_sys(lua_State *L);
+void ebpf_lua_open_proc(lua_State *L);
 void ebpf_lua_open_link(lua_State *L);
 void ebpf_lua_open_btf(lua_State *L);
 void ebpf_lua_open_elf(lua_State *L);

@@ -741,33 +741,33 @@ static int coll_tostring(lua_State *L)
     }
     lua_getiuservalue(L, 1, 2);
     lspec *ls = luaL_checkudata(L, -1, EBPF_SPEC_MT);
-    luaL_Buffer b;
-    luaL_buffinit(L, &b);
     lua_getiuservalue(L, 1, 1);
     int t = lua_gettop(L);
-    int np = 0, nm = 0;
+    /* The lines are gathered in a table first: nothing may be pushed
+     * between the operations of an open luaL_Buffer but the value that
+     * luaL_addvalue takes. */
+    lua_newtable(L);
+    int parts = lua_gettop(L), n = 1, np = 0, nm = 0;
     for (int k = 0; k < 2; k++) {
         lua_getfield(L, t, k ? "maps" : "programs");
         lua_pushnil(L);
         while (lua_next(L, -2)) {
+            lua_pushliteral(L, "\n  ");
+            lua_rawseti(L, parts, ++n);
+            luaL_tolstring(L, -1, NULL);
+            lua_rawseti(L, parts, ++n);
             lua_pop(L, 1);
             if (k) nm++; else np++;
         }
         lua_pop(L, 1);
     }
     lua_pushfstring(L, "ebpf.collection '%s' (%d programs, %d maps)", ls->s ? ls->s->name : "?", np, nm);
-    luaL_addvalue(&b);
-    for (int k = 0; k < 2; k++) {
-        lua_getfield(L, t, k ? "maps" : "programs");
-        lua_pushnil(L);
-        while (lua_next(L, -2)) {
-            lua_pushliteral(L, "\n  ");
-            luaL_addvalue(&b);
-            luaL_tolstring(L, -1, NULL);
-            luaL_addvalue(&b);
-            lua_pop(L, 1);
-        }
-        lua_pop(L, 1);
+    lua_rawseti(L, parts, 1);
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    for (int i = 1; i <= n; i++) {
+        lua_rawgeti(L, parts, i);
+        luaL_addvalue(&b);
     }
     luaL_pushresult(&b);
     return 1;

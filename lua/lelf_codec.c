@@ -7,10 +7,24 @@
 #include "../core/src/elf/ebtf.h"
 #include "lelf.h"
 
+/* A 1-byte integer element: its arrays encode from strings. */
 static int is_char(const struct ebpf_btf *b, uint32_t id)
 {
     const struct btf_type *t = ebtf_skip_mods(b, id, NULL);
     return t && ebtf_kind(t) == BTF_KIND_INT && t->size == 1;
+}
+
+/* Plain `char` (or the CHAR encoding): only its arrays are C strings (cut
+ * at NUL); __u8, unsigned char and __s8 arrays decode to all their bytes. */
+static int is_text_char(const struct ebpf_btf *b, uint32_t id)
+{
+    uint32_t r = id;
+    const struct btf_type *t = ebtf_skip_mods(b, id, &r);
+    if (!t || ebtf_kind(t) != BTF_KIND_INT || t->size != 1)
+        return 0;
+    uint32_t enc;
+    memcpy(&enc, t + 1, 4);
+    return (BTF_INT_ENCODING(enc) & BTF_INT_CHAR) || strcmp(ebpf_btf_name(b, r), "char") == 0;
 }
 
 static uint64_t load_uint(const unsigned char *p, uint32_t sz)
@@ -77,7 +91,7 @@ void elf_codec_decode(lua_State *L, const struct ebpf_btf *b, uint32_t id, const
         if (esz <= 0 || (uint64_t)esz * a->nelems > size)
             break;
         if (is_char(b, a->type)) {
-            size_t n = strnlen((const char *)p, a->nelems);
+            size_t n = is_text_char(b, a->type) ? strnlen((const char *)p, a->nelems) : a->nelems;
             lua_pushlstring(L, (const char *)p, n);
             return;
         }

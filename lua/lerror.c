@@ -6,42 +6,48 @@
 
 #define LOG_TAIL_LINES 6
 
-/* "msg (ECODE)" and, when there is a log, its last lines. */
+/* "msg (ECODE)" and, when there is a log, its last lines. Every value is
+ * fetched onto the stack before the luaL_Buffer opens: nothing may be
+ * pushed while it is in use (the buffer lives on the stack too). */
 static int error_tostring(lua_State *L)
 {
     luaL_checktype(L, 1, LUA_TTABLE);
+    lua_settop(L, 1);
+    lua_getfield(L, 1, "message"); /* 2 */
+    lua_getfield(L, 1, "code");    /* 3 */
+    lua_getfield(L, 1, "log");     /* 4 */
+    size_t mlen = 0, clen = 0, len = 0;
+    const char *msg = lua_type(L, 2) == LUA_TSTRING || lua_type(L, 2) == LUA_TNUMBER ? lua_tolstring(L, 2, &mlen)
+                                                                                      : NULL;
+    const char *code = lua_type(L, 3) == LUA_TSTRING ? lua_tolstring(L, 3, &clen) : NULL;
+    const char *log = lua_type(L, 4) == LUA_TSTRING ? lua_tolstring(L, 4, &len) : NULL;
     luaL_Buffer b;
     luaL_buffinit(L, &b);
-    lua_getfield(L, 1, "message");
-    luaL_addvalue(&b);
-    lua_getfield(L, 1, "code");
-    if (lua_isstring(L, -1)) {
+    if (msg)
+        luaL_addlstring(&b, msg, mlen);
+    else
+        luaL_addstring(&b, "ebpf error");
+    if (code) {
         luaL_addstring(&b, " (");
-        luaL_addvalue(&b);
+        luaL_addlstring(&b, code, clen);
         luaL_addstring(&b, ")");
-    } else {
-        lua_pop(L, 1);
     }
-    lua_getfield(L, 1, "log");
-    size_t len;
-    const char *log = lua_tolstring(L, -1, &len);
     if (log && len) {
         /* Skip trailing newlines, then walk back LOG_TAIL_LINES lines. */
-        size_t end = len;
-        while (end > 0 && log[end - 1] == '\n')
-            end--;
-        size_t start = end;
+        size_t stop = len;
+        while (stop > 0 && log[stop - 1] == '\n')
+            stop--;
+        size_t from = stop;
         int lines = 0;
-        while (start > 0) {
-            if (log[start - 1] == '\n' && ++lines == LOG_TAIL_LINES)
+        while (from > 0) {
+            if (log[from - 1] == '\n' && ++lines == LOG_TAIL_LINES)
                 break;
-            start--;
+            from--;
         }
-        luaL_addstring(&b, start > 0 ? "\nverifier log (last lines; full log in err.log):\n"
-                                     : "\nverifier log:\n");
-        luaL_addlstring(&b, log + start, end - start);
+        luaL_addstring(&b, from > 0 ? "\nverifier log (last lines; full log in err.log):\n"
+                                    : "\nverifier log:\n");
+        luaL_addlstring(&b, log + from, stop - from);
     }
-    lua_pop(L, 1);
     luaL_pushresult(&b);
     return 1;
 }

@@ -766,22 +766,22 @@ static int map_fd(lua_State *L)
     return 1;
 }
 
-static long long fdinfo_field(int fd, const char *field)
+/* memlock and frozen from /proc/self/fdinfo/<fd>, in one read (-1: absent). */
+static void fdinfo_fields(int fd, long long *memlock, long long *frozen)
 {
     char path[64], line[256];
+    *memlock = *frozen = -1;
     snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
     FILE *f = fopen(path, "re");
     if (!f)
-        return -1;
-    long long v = -1;
-    size_t fl = strlen(field);
-    while (fgets(line, sizeof(line), f))
-        if (strncmp(line, field, fl) == 0 && line[fl] == ':') {
-            v = strtoll(line + fl + 1, NULL, 10);
-            break;
-        }
+        return;
+    while (fgets(line, sizeof(line), f)) {
+        if (strncmp(line, "memlock:", 8) == 0)
+            *memlock = strtoll(line + 8, NULL, 10);
+        else if (strncmp(line, "frozen:", 7) == 0)
+            *frozen = strtoll(line + 7, NULL, 10);
+    }
     fclose(f);
-    return v;
 }
 
 static int map_info(lua_State *L)
@@ -811,12 +811,12 @@ static int map_info(lua_State *L)
             lua_rawseti(L, -2, ++i);
         }
     lua_setfield(L, -2, "flags");
-    long long memlock = fdinfo_field(ebpf_map_fd(lm->m), "memlock");
+    long long memlock, frozen;
+    fdinfo_fields(ebpf_map_fd(lm->m), &memlock, &frozen);
     if (memlock >= 0) {
         lua_pushinteger(L, memlock);
         lua_setfield(L, -2, "memlock");
     }
-    long long frozen = fdinfo_field(ebpf_map_fd(lm->m), "frozen");
     if (frozen >= 0) {
         lua_pushboolean(L, frozen != 0);
         lua_setfield(L, -2, "frozen");

@@ -17,6 +17,7 @@
 #include "lbtf.h"
 #include "lmap.h"
 #include "lreader.h"
+#include "lsignal.h"
 
 /* ---------------- unpacker ---------------- */
 
@@ -591,6 +592,29 @@ static lreader *check_idle(lua_State *L)
     return r;
 }
 
+/* The reader's wait, ended early by SIGINT/SIGTERM (lsignal.h): 1 ready,
+ * 0 timed out, -EINTR interrupted, -errno (error state set). */
+static int reader_wait(lreader *r, int timeout_ms)
+{
+    int w = r->ops->wait(r->src, 0); /* the core's checks, and data already there */
+    if (w != 0 || timeout_ms == 0)
+        return w;
+    w = ebpf_lua_signal_epoll_wait(r->ops->epoll_fd(r->src), timeout_ms);
+    if (w < 0 && w != -EINTR)
+        return ebpf_err(-w, "poll", "%s reader: epoll_wait: %s", r->ops->kind, strerror(-w));
+    return w;
+}
+
+/* After an interrupted wait: the watched signal's name as one more result. */
+static int push_signal(lua_State *L)
+{
+    int sig = ebpf_lua_signal_pending();
+    if (!sig)
+        return 0;
+    lua_pushstring(L, ebpf_lua_signal_name(sig));
+    return 1;
+}
+
 /* poll(timeout_ms, fn [, max]) -> count */
 static int reader_poll(lua_State *L)
 {
@@ -600,9 +624,11 @@ static int reader_poll(lua_State *L)
     lua_Integer max = luaL_optinteger(L, 4, 0);
     long n = drain(L, r, 3, max, drain_loop);
     while (n == 0 && timeout != 0 && r->src) {
-        int w = r->ops->wait(r->src, timeout);
-        if (w == -EINTR)
-            break;
+        int w = reader_wait(r, timeout);
+        if (w == -EINTR) {
+            lua_pushinteger(L, n);
+            return 1 + push_signal(L); /* count, "SIGINT" */
+        }
         if (w < 0)
             return ebpf_lua_fail(L);
         n = drain(L, r, 3, max, drain_loop);
@@ -690,9 +716,11 @@ static int reader_read(lua_State *L)
     lua_settop(L, 1);
     int n = read_one(L, r);
     while (n == 0 && timeout != 0 && r->src) {
-        int w = r->ops->wait(r->src, timeout);
-        if (w == -EINTR)
-            break;
+        int w = reader_wait(r, timeout);
+        if (w == -EINTR) {
+            lua_pushnil(L);
+            return 1 + push_signal(L); /* nil, "SIGINT" */
+        }
         if (w < 0)
             return ebpf_lua_fail(L);
         n = read_one(L, r);
@@ -762,9 +790,9 @@ static int records_next(lua_State *L)
         int left = deadline < 0 ? -1 : (int)(deadline - now_ms());
         if (deadline >= 0 && left <= 0)
             return 0; /* timed out: the loop ends */
-        int w = r->ops->wait(r->src, left);
+        int w = reader_wait(r, left);
         if (w == -EINTR)
-            return 0;
+            return 0; /* SIGINT/SIGTERM: the loop ends */
         if (w < 0) {
             ebpf_lua_push_error(L);
             return lua_error(L);

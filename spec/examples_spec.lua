@@ -9,10 +9,10 @@ end
 describe("examples", function()
   it("execsnoop (the demo) prints the execs it triggers, decoded through BTF", function()
     local out = run("demo.lua", "--duration 1.5")
-    assert.matches("TIME%(s%)%s+PID%s+PPID%s+UID%s+COMM%s+FILENAME", out)
-    -- its own /bin/true and uname, with their comm and path
-    assert.matches("\n[%d.]+%s+%d+%s+%d+%s+%d+%s+true%s+/bin/true\n", out)
-    assert.matches("%s+uname%s+[%w/]*/uname\n", out)
+    assert.matches("TIME%(s%)%s+PID%s+PPID%s+UID%s+COMM%s+FILENAME%s+ARGS", out)
+    -- its own /bin/true and uname, with their comm, path and arguments
+    assert.matches("\n[%d.]+%s+%d+%s+%d+%s+%d+%s+true%s+/bin/true%s+/bin/true\n", out)
+    assert.matches("%s+uname%s+[%w/]*/uname%s+uname %-s\n", out)
     local n = tonumber(out:match("\n(%d+) execs in"))
     assert.is_true(n >= 4, out)
   end)
@@ -57,5 +57,28 @@ describe("examples", function()
     local sent = tonumber(out:match("%((%d+) UDP datagrams sent%)"))
     assert.are.equal(10, sent)
     assert.are.equal(sent, tonumber(out:match("ipv4/udp%s+(%d+)")))
+  end)
+
+  it("every example runs from the source tree with no environment, takes --duration and ends cleanly", function()
+    if not io.open("build/ebpf/core.so") then
+      pending("no build/ in this checkout (" .. helpers.build .. " is used): run make build")
+      return
+    end
+    local cases = {
+      { "basics.lua", "counted%s+5 runs" }, { "features.lua", "ring buffer maps" },
+      { "opencount.lua", "\n%s+%d+  lua5.4\n" }, { "syscount.lua", "syscalls of %d+ kinds" },
+      { "latency.lua", "syscalls timed" }, { "opensnoop.lua", "\n%d+ opens\n" },
+      { "execsnoop.lua", "\n%d+ execs in" }, { "tcpstates.lua", "\n%d+ state changes\n" },
+      { "bashreadline.lua", "\n%d+ lines\n" }, { "uprobe.lua", "uprobe: saw 3 calls" },
+    }
+    for _, c in ipairs(cases) do
+      local out = helpers.sh(("env -i PATH=\"$PATH\" HOME=\"$HOME\" lua5.4 examples/%s --duration 0.3"):format(c[1]))
+      assert.is_truthy(out:find(c[2]), c[1] .. " printed:\n" .. out)
+    end
+    -- and unknown options stop with a usage line
+    local f = assert(io.popen("env -i PATH=\"$PATH\" lua5.4 examples/opensnoop.lua --bogus 1 2>&1; echo rc=$?"))
+    local out = f:read("a")
+    f:close()
+    assert.matches("unknown option '%-%-bogus'.*usage: .*%[%-%-duration N%].*rc=2", out)
   end)
 end)

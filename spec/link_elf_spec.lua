@@ -105,3 +105,37 @@ describe("prog:attach()", function()
     l:close()
   end)
 end)
+
+describe("the link set of coll:attach()", function()
+  it("iterates by program name, closes all of them, with <close> and __tostring", function()
+    local coll = load()
+    do
+      local links <close> = assert(coll:attach())
+      assert.matches("^ebpf.linkset %(8 links: list_tasks, on_add, on_btf, ", tostring(links))
+      assert.equal(8, #links)
+      local n = 0
+      for name, l in pairs(links) do
+        n = n + 1
+        assert.equal(links[name], l)
+        assert.matches("^ebpf.link ", tostring(l))
+      end
+      assert.equal(8, n)
+      links.on_raw:close() -- closed one by one first: the set skips it
+      reset(coll, { "openat_hits" })
+      opens(2)
+      assert.equal(2, coll.vars.openat_hits)
+    end -- <close> detaches all
+    local before = coll.vars.openat_hits
+    opens(3)
+    assert.equal(before, coll.vars.openat_hits)
+    local links = assert(coll:attach())
+    links:close()
+    assert.equal("ebpf.linkset (closed)", tostring(links))
+    assert.error_matches(function() links:close() end, "attempt to use a closed link set")
+    assert.error_matches(function() return links.on_raw end, "attempt to use a closed link set")
+    assert.error_matches(function() links.x = 1 end, "read%-only")
+    assert(coll:attach()) -- a forgotten set: its links finalize themselves
+    collectgarbage()
+    coll:close()
+  end)
+end)

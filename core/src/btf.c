@@ -617,9 +617,11 @@ struct ebpf_btf *ebpf_btf_open_file(const char *path, const struct ebpf_btf *bas
 {
     if (!strncmp(path, "/sys/kernel/btf/", 16))
         return btf_load_kernel_file(path, base); /* mmapped, no copy */
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return ebpf_err_null(errno, "open", "btf '%s': %s", path, strerror(errno));
+    int fd = ebpf_file_open(path, "btf", EBPF_MAX_OBJECT_FILE, NULL);
+    if (fd < 0) {
+        errno = -fd;
+        return NULL;
+    }
     unsigned char magic[4] = {0};
     ssize_t got = pread(fd, magic, 4, 0);
     void *data = NULL;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ebpf/sys.h"
 #include "btf_internal.h"
 #include "error_internal.h"
 
@@ -210,9 +211,11 @@ struct ebpf_btf_ext *ebpf_btf_ext_from_elf(const void *image, size_t size, const
     size_t n = 0;
     int r;
     if (path) {
-        int fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
-            return ebpf_err_null(errno, "open", "btf.ext '%s': %s", path, strerror(errno));
+        int fd = ebpf_file_open(path, "btf.ext", EBPF_MAX_OBJECT_FILE, NULL);
+        if (fd < 0) {
+            errno = -fd;
+            return NULL;
+        }
         r = btf_elf_section(fd, NULL, 0, path, ".BTF.ext", &data, &n);
         close(fd);
     } else {

@@ -82,9 +82,11 @@ static bool is_char_int(const struct ebpf_btf *b, uint32_t id)
     const struct btf_type *t = btf_t(b, ebpf_btf_resolve(b, id));
     if (!t || btf_kind_of(t) != BTF_KIND_INT || t->size != 1)
         return false;
+    /* plain char (or the CHAR encoding) only: unsigned char/__u8/__s8
+     * arrays are bytes, shown as numbers */
     uint32_t v;
     memcpy(&v, t + 1, 4);
-    return (BTF_INT_ENCODING(v) & BTF_INT_CHAR) || strstr(ebpf_btf_name(b, ebpf_btf_resolve(b, id)), "char");
+    return (BTF_INT_ENCODING(v) & BTF_INT_CHAR) || strcmp(ebpf_btf_name(b, ebpf_btf_resolve(b, id)), "char") == 0;
 }
 
 static void fmt_value(struct fmt *f, uint32_t id, uint64_t bitoff, uint32_t bitsz, int depth);
@@ -207,7 +209,13 @@ static void fmt_value(struct fmt *f, uint32_t id, uint64_t bitoff, uint32_t bits
             return;
         }
         sb_puts(&f->sb, "[");
-        for (uint32_t i = 0; i < a.nelems && !f->err; i++) {
+        /* Elements without bytes carry nothing to show; walking them would
+         * let a tiny value cost billions of visits. */
+        for (uint32_t i = 0; es > 0 && i < a.nelems && !f->err; i++) {
+            if (!f->budget--) {
+                f->err = -E2BIG;
+                return;
+            }
             if (i)
                 sb_puts(&f->sb, ", ");
             fmt_value(f, a.type, bitoff + (uint64_t)i * (uint64_t)es * 8, 0, depth + 1);
@@ -239,7 +247,10 @@ int ebpf_btf_format_value(const struct ebpf_btf *b, uint32_t id, const void *dat
         return (int)sz;
     if ((uint64_t)sz > size)
         return ebpf_err(EINVAL, "format", "btf: value of type %u needs %" PRId64 " bytes, got %zu", id, sz, size);
-    struct fmt f = {.b = b, .data = data, .size = size, .budget = 1u << 24};
+    /* The work is bounded by the value's bytes: every visit but the
+     * nameless-member walks shows at least one byte of it. */
+    uint64_t budget = 4096 + (uint64_t)size * 64;
+    struct fmt f = {.b = b, .data = data, .size = size, .budget = budget < (1u << 24) ? (uint32_t)budget : 1u << 24};
     fmt_value(&f, id, 0, 0, 0);
     if (!f.err && f.sb.oom)
         f.err = -ENOMEM;

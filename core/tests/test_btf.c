@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "btf_internal.h"
@@ -313,6 +314,12 @@ static void test_bits_and_format(void)
     int n = ebpf_btf_format_value(b, (uint32_t)st, val, sizeof(val), out, sizeof(out));
     CHECK(n > 0 && !strcmp(out, "{.pid = 7, .comm = \"ba\\\"h\", .e = ONE}"));
     CHECK(ebpf_btf_format_value(b, (uint32_t)st, val, 8, out, sizeof(out)) == -EINVAL);
+    /* Only char arrays are strings: unsigned char (__u8) arrays are bytes. */
+    int64_t uch = ebpf_btf_add_int(b, "unsigned char", 1, 0);
+    int64_t u8t = ebpf_btf_add_typedef(b, "__u8", (uint32_t)uch);
+    int64_t ip = ebpf_btf_add_array(b, (uint32_t)u8t, (uint32_t)u32, 4);
+    unsigned char addr[4] = {127, 0, 0, 1};
+    CHECK(ebpf_btf_format_value(b, (uint32_t)ip, addr, 4, out, sizeof(out)) > 0 && !strcmp(out, "[127, 0, 0, 1]"));
     /* The C declaration forms. */
     CHECK(ebpf_btf_decl(b, (uint32_t)arr, "name", out, sizeof(out)) > 0 && !strcmp(out, "char name[8]"));
     /* Builder errors name the problem. */
@@ -485,6 +492,32 @@ static void test_lazy_index(void)
     ebpf_btf_free(hashed);
 }
 
+/* Arrays of zero-size elements: a value of no bytes once cost a visit per
+ * element (10^9 here, seconds of work); the work is bounded by the bytes. */
+static void test_format_zero_size_arrays(void)
+{
+    struct ebpf_btf *b = ebpf_btf_new_empty(NULL);
+    CHECK(b != NULL);
+    if (!b)
+        return;
+    int64_t i32 = ebpf_btf_add_int(b, "int", 4, BTF_INT_SIGNED);
+    int64_t e = ebpf_btf_add_struct(b, "empty", 0);
+    int64_t a = ebpf_btf_add_array(b, (uint32_t)e, (uint32_t)i32, 1000000);
+    int64_t aa = ebpf_btf_add_array(b, (uint32_t)a, (uint32_t)i32, 1000);
+    int64_t s = ebpf_btf_add_struct(b, "s", 4);
+    CHECK(ebpf_btf_add_member(b, "z", (uint32_t)aa, 0, 0) == 0);
+    CHECK(ebpf_btf_add_member(b, "x", (uint32_t)i32, 0, 0) == 0);
+    unsigned char v[4] = {7, 0, 0, 0};
+    char out[256];
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    int r = ebpf_btf_format_value(b, (uint32_t)s, v, sizeof(v), out, sizeof(out));
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    CHECK(r > 0 && strcmp(out, "{.z = [], .x = 7}") == 0);
+    CHECK(t1.tv_sec - t0.tv_sec < 2); /* a bound on visits, not a benchmark: 10^9 visits took 10+ s */
+    ebpf_btf_free(b);
+}
+
 int main(int argc, char **argv)
 {
     (void)argc;
@@ -495,6 +528,7 @@ int main(int argc, char **argv)
     test_sanitize();
     test_sanitize_follows_probes();
     test_bits_and_format();
+    test_format_zero_size_arrays();
     test_mutations();
     test_kernel();
     test_kernel_modules();

@@ -46,143 +46,186 @@ function M.load(src, opts)
 end
 
 -- ---- compile ----
+-- Nothing here goes through a shell: clang runs from an argv list
+-- (core.spawn), temp files live in a private mkdtemp directory and are
+-- created O_EXCL|O_NOFOLLOW, and the vmlinux.h cache is trusted only when
+-- the directory and the file are the user's own (docs/security.md).
 
-local function shell_quote(s)
-  return "'" .. tostring(s):gsub("'", "'\\''") .. "'"
-end
+local CLANGS = { "clang-19", "clang-18", "clang-17", "clang-16", "clang-15", "clang-14", "clang" }
 
-local function run(cmd)
-  local f = io.popen(cmd .. " 2>&1")
-  local out = f:read("a")
-  local ok, _, code = f:close()
-  return ok, out, code
-end
-
+-- The compiler: opts.clang, else $EBPF_CLANG, else the newest clang on
+-- PATH. A compiler that was named but cannot be found is an error, never
+-- silently replaced by another.
 local function find_clang(explicit)
   if explicit then
-    return run("command -v " .. shell_quote(explicit) .. " >/dev/null") and explicit or nil
+    return core.which(explicit), ("'%s' (opts.clang) not found: install the Debian package 'clang' (or clang-19) "
+      .. "or name an existing compiler"):format(explicit)
   end
-  local list = { "clang-19", "clang-18", "clang-17", "clang-16", "clang-15", "clang-14", "clang" }
   local env = os.getenv("EBPF_CLANG")
-  if env and env ~= "" then table.insert(list, 1, env) end
-  for _, c in ipairs(list) do
-    if run("command -v " .. shell_quote(c) .. " >/dev/null") then return c end
+  if env and env ~= "" then
+    return core.which(env), ("'%s' (EBPF_CLANG) not found: install the Debian package 'clang' (or clang-19) "
+      .. "or name an existing compiler"):format(env)
   end
+  for _, c in ipairs(CLANGS) do
+    local p = core.which(c)
+    if p then return p end
+  end
+  return nil, "clang not found: install the Debian package 'clang' (or clang-19) to compile BPF C"
 end
 
+--- The cache directory: $XDG_CACHE_HOME/ebpf-lua or $HOME/.cache/ebpf-lua;
+-- for root without either, /var/cache/ebpf-lua; otherwise none (never a
+-- shared /tmp). Created 0700 and refused unless it is the user's own.
 local function cache_dir()
-  local base = os.getenv("XDG_CACHE_HOME") or ((os.getenv("HOME") or "/tmp") .. "/.cache")
-  return base .. "/ebpf-lua"
+  local xdg, home = os.getenv("XDG_CACHE_HOME"), os.getenv("HOME")
+  local dir
+  if xdg and xdg:sub(1, 1) == "/" then
+    dir = xdg .. "/ebpf-lua"
+  elseif home and home:sub(1, 1) == "/" and home ~= "/" then
+    dir = home .. "/.cache/ebpf-lua"
+  elseif core.geteuid and core.geteuid() == 0 then
+    dir = "/var/cache/ebpf-lua"
+  else
+    return nil, "no cache directory ($XDG_CACHE_HOME and $HOME unset)"
+  end
+  local ok, err = core.private_dir(dir)
+  if not ok then return nil, err end
+  return dir
+end
+M.cache_dir = cache_dir
+
+local function kernel_id()
+  local f = io.open("/proc/sys/kernel/osrelease")
+  local rel = f and f:read("l") or "unknown"
+  if f then f:close() end
+  local v = io.open("/proc/version")
+  local ver = v and v:read("l") or ""
+  if v then v:close() end
+  local h = 0
+  for i = 1, #ver do h = (h * 31 + ver:byte(i)) & 0xffffffff end
+  return (rel:gsub("[^%w._-]", "_")) .. "-" .. string.format("%08x", h)
 end
 
-local function file_exists(p)
-  local f = io.open(p, "rb")
-  if f then f:close() return true end
-  return false
-end
-
---- vmlinux.h generated from the running kernel's BTF (cached per kernel
--- build id): by the library's own C dumper when ebpf.btf provides one.
-function M.vmlinux_h()
-  local btfmod = package.loaded["ebpf.btf"] or core.btf
-  local kernel_id
-  do
-    local f = io.open("/proc/sys/kernel/osrelease") ; local rel = f and f:read("l") or "unknown"
-    if f then f:close() end
-    local v = io.open("/proc/version") ; local ver = v and v:read("l") or ""
-    if v then v:close() end
-    local h = 0
-    for i = 1, #ver do h = (h * 31 + ver:byte(i)) & 0xffffffff end
-    kernel_id = rel .. "-" .. string.format("%08x", h)
-  end
-  local dir = cache_dir()
-  local path = dir .. "/vmlinux-" .. kernel_id .. ".h"
-  if file_exists(path) then return path end
-  local text
-  if btfmod then
-    local kernel = btfmod.kernel and btfmod.kernel()
-    if kernel and kernel.dump_c then text = kernel:dump_c() end
-  end
-  if not text then
-    -- until the library's C dumper is present: bpftool, if installed
-    local ok, out = run("PATH=$PATH:/usr/sbin bpftool btf dump file /sys/kernel/btf/vmlinux format c")
-    if ok and out:find("#ifndef __VMLINUX_H__", 1, true) then text = out end
-  end
-  if not text then
-    return nil, "cannot generate vmlinux.h: no C dumper (ebpf.btf) and no bpftool"
-  end
-  os.execute("mkdir -p " .. shell_quote(dir))
-  local tmp = path .. ".tmp" .. tostring(os.time())
-  local f, err = io.open(tmp, "wb")
-  if not f then return nil, err end
-  f:write(text)
+local function read_all(path)
+  local f = io.open(path, "rb")
+  if not f then return nil end
+  local s = f:read("a")
   f:close()
-  os.rename(tmp, path)
+  return s
+end
+
+-- Writes a cache file atomically: a fresh O_EXCL temp name in the same
+-- private directory, then rename over the final name.
+local function cache_put(dir, name, data)
+  local tmp = ("%s/.%s.%d.%d.tmp"):format(dir, name, math.random(1, 1 << 30), core.monotime_ns() % 1000000007)
+  local ok, err = core.write_new(tmp, data)
+  if not ok then return nil, err end
+  local rok, rerr = os.rename(tmp, dir .. "/" .. name)
+  if not rok then os.remove(tmp) return nil, rerr end
+  return dir .. "/" .. name
+end
+
+local function vmlinux_text()
+  local btfmod = package.loaded["ebpf.btf"] or core.btf
+  local kernel = btfmod and btfmod.kernel and btfmod.kernel()
+  if kernel and kernel.dump_c then return kernel:dump_c() end
+  return nil, "cannot generate vmlinux.h: the kernel has no BTF (/sys/kernel/btf/vmlinux)"
+end
+
+--- vmlinux.h generated from the running kernel's BTF by the library's own
+-- C dumper, cached per kernel build in the user's cache directory
+-- (<cache>/kernel-<release>-<hash>/vmlinux.h, so that directory is what
+-- clang gets with -I). Returns its path; in `tmpdir`/include when there is
+-- no usable cache directory.
+function M.vmlinux_h(tmpdir)
+  local cache = cache_dir()
+  local dir = cache and cache .. "/kernel-" .. kernel_id()
+  if dir and not core.private_dir(dir) then dir = nil end
+  if dir and core.owned_file(dir .. "/vmlinux.h") then return dir .. "/vmlinux.h" end
+  local text, err = vmlinux_text()
+  if not text then return nil, err end
+  if dir then
+    local path = cache_put(dir, "vmlinux.h", text)
+    if path then return path end
+  end
+  if not tmpdir then return nil, "no cache directory for vmlinux.h" end
+  local inc = tmpdir .. "/include"
+  local ok, derr = core.private_dir(inc)
+  if not ok then return nil, derr end
+  local path = inc .. "/vmlinux.h"
+  local wok, werr = core.write_new(path, text)
+  if not wok then return nil, werr end
   return path
 end
+
+--- cflags: a list is passed as is; a string is split at whitespace, with
+-- no quoting, no expansion and no shell (documented in docs/elf.md).
+local function split_cflags(cflags)
+  if cflags == nil then return {} end
+  if type(cflags) == "table" then
+    local t = {}
+    for i, v in ipairs(cflags) do
+      if type(v) ~= "string" then error(("cflags[%d] must be a string"):format(i), 3) end
+      t[i] = v
+    end
+    return t
+  end
+  if type(cflags) ~= "string" then error("cflags must be a string or a list of strings", 3) end
+  local t = {}
+  for w in cflags:gmatch("%S+") do t[#t + 1] = w end
+  return t
+end
+
+local ARCH = { x86_64 = "x86", aarch64 = "arm64", s390x = "s390", ppc64le = "powerpc", riscv64 = "riscv" }
 
 local compile_fields = { cflags = true, name = true, vmlinux = true, keep = true, clang = true }
 
 --- Compiles BPF C (a source string or a .c path) with clang and opens it.
--- opts: cflags (string or list), name, vmlinux (false: no vmlinux.h),
--- clang (the compiler to run; default: clang-19 ... clang on PATH).
+-- opts: cflags (list, or string split at whitespace), name, vmlinux
+-- (false: no vmlinux.h), clang (the compiler; default: $EBPF_CLANG, then
+-- clang-19 ... clang on PATH), keep (keep the private temp directory).
 function M.compile(src, opts)
   opts = opts or {}
+  if type(src) ~= "string" then error("bad argument #1 to 'compile' (source or path expected)", 2) end
   for k in pairs(opts) do
     if not compile_fields[k] then error("invalid field name '" .. tostring(k) .. "'", 2) end
   end
-  local clang = find_clang(opts.clang)
-  if not clang then
-    return nil, "ebpf.compile: " .. (opts.clang and ("'" .. opts.clang .. "' not found") or "clang not found") ..
-      ": install the Debian package 'clang' (or clang-19) to compile BPF C"
+  local cflags = split_cflags(opts.cflags)
+  local clang, cerr = find_clang(opts.clang)
+  if not clang then return nil, "ebpf.compile: " .. cerr end
+  local tmpdir, terr = core.mkdtemp()
+  if not tmpdir then return nil, "ebpf.compile: " .. tostring(terr) end
+  local function finish(...)
+    if not opts.keep then core.rmdir_private(tmpdir) end
+    return ...
   end
-  local tmpdir = os.tmpname()
-  os.remove(tmpdir)
-  assert(os.execute("mkdir -p " .. shell_quote(tmpdir)))
   local path = src
   if src:find("\n") or not src:match("%.c$") then
     path = tmpdir .. "/prog.bpf.c"
-    local f = assert(io.open(path, "wb"))
-    f:write(src)
-    f:close()
+    local ok, werr = core.write_new(path, src)
+    if not ok then return finish(nil, "ebpf.compile: " .. tostring(werr)) end
   end
-  local incs = {}
+  local argv = { clang, "-O2", "-g", "-target", "bpf",
+    "-D__TARGET_ARCH_" .. (ARCH[core.machine() or ""] or "x86"), "-idirafter", "/usr/include/x86_64-linux-gnu" }
   if opts.vmlinux ~= false then
-    local vh, verr = M.vmlinux_h()
+    local vh, verr = M.vmlinux_h(tmpdir)
     if vh then
-      os.execute("ln -sf " .. shell_quote(vh) .. " " .. shell_quote(tmpdir .. "/vmlinux.h"))
-      incs[#incs + 1] = "-I" .. shell_quote(tmpdir)
+      argv[#argv + 1] = "-I" .. vh:match("^(.*)/vmlinux%.h$")
     elseif src:find("vmlinux%.h") then
-      return nil, "ebpf.compile: " .. verr
+      return finish(nil, "ebpf.compile: " .. verr)
     end
   end
-  local cflags = opts.cflags or ""
-  if type(cflags) == "table" then
-    local q = {}
-    for i, v in ipairs(cflags) do q[i] = shell_quote(v) end
-    cflags = table.concat(q, " ")
-  end
+  for _, f in ipairs(cflags) do argv[#argv + 1] = f end
   local obj = tmpdir .. "/prog.bpf.o"
-  local um = io.popen("uname -m")
-  local arch = ({ x86_64 = "x86", aarch64 = "arm64", s390x = "s390", ppc64le = "powerpc", riscv64 = "riscv" })[
-    (um:read("l") or "")] or "x86"
-  um:close()
-  local cmd = table.concat({ clang, "-O2", "-g", "-target bpf", "-D__TARGET_ARCH_" .. arch,
-    "-idirafter /usr/include/x86_64-linux-gnu", table.concat(incs, " "), cflags,
-    "-c", shell_quote(path), "-o", shell_quote(obj) }, " ")
-  local ok, out = run(cmd)
-  local spec, err, errno
-  if ok then
-    local f = assert(io.open(obj, "rb"))
-    local bytes = f:read("a")
-    f:close()
-    spec, err, errno = M.open(bytes, { name = opts.name or (src == path and path:match("([^/]+)%.c$")) or "inline" })
-  else
-    err = "ebpf.compile: clang failed:\n" .. out
+  for _, a in ipairs { "-c", path, "-o", obj } do argv[#argv + 1] = a end
+  local ok, out = core.spawn(argv)
+  if not ok then
+    return finish(nil, "ebpf.compile: clang failed:\n" .. tostring(out))
   end
-  if not opts.keep then os.execute("rm -rf " .. shell_quote(tmpdir)) end
-  if not spec then return nil, err, errno end
-  return spec
+  local bytes = read_all(obj)
+  if not bytes then return finish(nil, "ebpf.compile: clang wrote no object") end
+  local name = opts.name or (src == path and path:match("([^/]+)%.c$")) or "inline"
+  return finish(M.open(bytes, { name = name }))
 end
 
 return M

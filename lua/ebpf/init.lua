@@ -28,6 +28,12 @@ ebpf.program.ids = core.prog_ids
 ebpf.link_ids = core.link_ids
 ebpf.btf_ids = core.btf_ids
 
+--- Waiting that Ctrl-C ends: `ebpf.sleep(seconds)` returns true, or
+-- false and "SIGINT"/"SIGTERM" when one came first; `ebpf.signal` holds
+-- the watch behind it (reader waits end on the same signals).
+ebpf.sleep = core.sleep
+ebpf.signal = core.signal
+
 ebpf.enable_stats = core.enable_stats
 ebpf.possible_cpus = core.possible_cpus
 ebpf.map_types = core.map_types

@@ -24,9 +24,22 @@ local function split_off(s)
   return s, 0
 end
 
+-- The error level of the first frame outside the library's Lua files, so
+-- that an error raised a few calls deep points at the user's line.
+local function user_level()
+  local k = 1
+  while true do
+    local info = debug.getinfo(k + 2, "S") -- +2: this function and error()'s caller
+    if not info then return 1 end
+    if info.what == "C" or not info.source:find("/ebpf/[%w_]+%.lua$") then return k + 1 end
+    k = k + 1
+  end
+end
+M.user_level = user_level
+
 local function need(prog, what, example)
   error(("program '%s' (section '%s'): %s; pass it to attach, e.g. prog:attach%s"):format(
-    prog.name, tostring(prog.section), what, example), 3)
+    prog.name, tostring(prog.section), what, example), user_level())
 end
 
 -- Per attach kind: function(prog, target, opts) -> link | nil, err.
@@ -198,7 +211,7 @@ end
 function attachers.struct_ops(p)
   error(("program '%s' (section '%s'): struct_ops programs are not attached one by one: their struct_ops map is "
     .. "registered at load (.struct_ops) or by coll:attach() / ebpf.link.struct_ops(map) (.struct_ops.link)"):format(
-    p.name, tostring(p.section)), 3)
+    p.name, tostring(p.section)), user_level())
 end
 
 -- Kinds attachable from the section name alone (coll:attach()).
@@ -219,30 +232,68 @@ local attach_fields = {
   target = true, btf_id = true, section = true, kind = true, funcs = true, btf_ids = true, frequency = true,
 }
 
+-- The options each kind takes (besides section/kind): others raise, so
+-- that `pid` on a tracepoint is not silently ignored.
+local kind_fields = {
+  tracepoint = { "cookie" }, raw_tracepoint = {}, tracing = { "cookie" }, freplace = { "target", "btf_id" },
+  kprobe = { "func", "cookie", "maxactive" }, kretprobe = { "func", "cookie", "maxactive" },
+  ksyscall = { "syscall", "cookie" }, kretsyscall = { "syscall", "cookie" },
+  kprobe_multi = { "pattern", "syms" }, kretprobe_multi = { "pattern", "syms" },
+  uprobe = { "path", "symbol", "offset", "pid", "cookie", "ref_ctr_offset" },
+  uretprobe = { "path", "symbol", "offset", "pid", "cookie", "ref_ctr_offset" },
+  uprobe_multi = { "path", "syms", "pattern", "pid", "cookies" },
+  uretprobe_multi = { "path", "syms", "pattern", "pid", "cookies" },
+  usdt = { "path", "provider", "name", "pid", "cookie", "spec_map" },
+  iter = { "map", "cgroup", "order", "tid", "pid" }, netns = { "netns" },
+  xdp = { "ifname", "ifindex", "interface", "mode" },
+  tcx = { "ifname", "ifindex", "interface", "direction", "before", "after" },
+  tc = { "ifname", "ifindex", "interface", "direction", "prio", "handle", "mode" },
+  cgroup = { "cgroup", "attach_type", "flags" }, netfilter = { "family", "hook", "priority", "defrag" },
+  perf_event = { "event", "type", "config", "freq", "period", "cpu", "pid", "cookie" },
+  socket = { "socket" }, sockmap = { "map" }, struct_ops = {},
+}
+local kind_set = {}
+for kind, list in pairs(kind_fields) do
+  kind_set[kind] = { section = true, kind = true }
+  for _, k in ipairs(list) do kind_set[kind][k] = true end
+end
+
 --- prog:attach([opts]): attaches by the program's section (or opts.section
 -- / opts.kind for programs built from instructions).
 function M.attach(prog, opts)
   opts = opts or {}
-  if type(opts) ~= "table" then error("bad argument #1 to 'attach' (table expected, got " .. type(opts) .. ")", 2) end
+  if type(opts) ~= "table" then
+    error("bad argument #1 to 'attach' (table expected, got " .. type(opts) .. ")", user_level())
+  end
   for k in pairs(opts) do
-    if not attach_fields[k] then error("invalid field name '" .. tostring(k) .. "'", 2) end
+    if not attach_fields[k] then error("invalid field name '" .. tostring(k) .. "'", user_level()) end
   end
   local kind, target = opts.kind, ""
   if opts.section then
     local info = core.section_info and core.section_info(opts.section)
-    if not info then error("unknown section name '" .. opts.section .. "'", 2) end
+    if not info then error("unknown section name '" .. opts.section .. "'", user_level()) end
     kind, target = info.attach_kind, info.target
   elseif not kind then
     kind, target = prog.attach_kind, prog.target or ""
   end
   if not kind then
     error(("program '%s' has no section to infer its hook from; use an explicit ebpf.link constructor or "
-      .. "prog:attach{ section = 'tracepoint/syscalls/sys_enter_openat' }"):format(prog.name), 2)
+      .. "prog:attach{ section = 'tracepoint/syscalls/sys_enter_openat' }"):format(prog.name), user_level())
   end
   local f = attachers[kind]
   if not f then
     error(("program '%s' (section '%s'): programs of kind '%s' are not attached by a link"):format(
-      prog.name, tostring(prog.section), kind), 2)
+      prog.name, tostring(prog.section), kind), user_level())
+  end
+  local allowed = kind_set[kind]
+  if allowed then
+    for k in pairs(opts) do
+      if not allowed[k] then
+        local list = kind_fields[kind]
+        error(("invalid field name '%s' for a %s program ('%s' takes %s)"):format(k, kind, prog.name,
+          #list > 0 and table.concat(list, ", ") or "no options"), user_level())
+      end
+    end
   end
   return f(prog, target or "", opts)
 end
@@ -256,8 +307,70 @@ function M.auto_attachable(prog)
   return target ~= nil and target ~= ""
 end
 
+-- ---- link sets: what coll:attach() returns ----
+
+local close_link = debug.getregistry()["ebpf.link"].__close -- idempotent finalizer
+local set_methods = {}
+local set_mt = { __name = "ebpf.linkset" }
+
+local function set_state(s)
+  return rawget(s, set_mt)
+end
+
+--- set:close(): closes every link of the set (a second close raises, as
+-- for files); links closed one by one before are skipped.
+function set_methods.close(s)
+  local st = set_state(s)
+  if st.closed then error("attempt to use a closed link set", 2) end
+  st.closed = true
+  for _, name in ipairs(st.names) do close_link(st.links[name]) end
+end
+
+--- set:names(): the names in the set, sorted (programs, then struct_ops maps).
+function set_methods.names(s)
+  return table.move(set_state(s).names, 1, #set_state(s).names, 1, {})
+end
+
+set_mt.__index = function(s, k)
+  local m = set_methods[k]
+  if m then return m end
+  local st = set_state(s)
+  if st.closed then error("attempt to use a closed link set", 2) end
+  return st.links[k]
+end
+set_mt.__newindex = function() error("a link set is read-only", 2) end
+set_mt.__len = function(s) return #set_state(s).names end
+set_mt.__pairs = function(s)
+  local st = set_state(s)
+  local i = 0
+  return function()
+    i = i + 1
+    local name = st.names[i]
+    if name then return name, st.links[name] end
+  end, s, nil
+end
+set_mt.__close = function(s)
+  local st = set_state(s)
+  if not st.closed then set_methods.close(s) end
+end
+set_mt.__tostring = function(s)
+  local st = set_state(s)
+  if st.closed then return "ebpf.linkset (closed)" end
+  return ("ebpf.linkset (%d link%s: %s)"):format(#st.names, #st.names == 1 and "" or "s",
+    table.concat(st.names, ", "))
+end
+
+local function new_set(links)
+  local names = {}
+  for name in pairs(links) do names[#names + 1] = name end
+  table.sort(names)
+  return setmetatable({ [set_mt] = { links = links, names = names, closed = false } }, set_mt)
+end
+M.linkset = new_set
+
 --- coll:attach([opts]): attaches every program whose section names its
--- target; returns { [program name] = link }. opts[name] gives per-program
+-- target; returns a link set (`ebpf.linkset`: `pairs` by program name,
+-- `set[name]`, `close()`, `<close>`). opts[name] gives per-program
 -- options; on failure every link made so far is closed.
 function M.attach_all(coll, opts)
   opts = opts or {}
@@ -266,6 +379,13 @@ function M.attach_all(coll, opts)
   table.sort(names)
   for _, name in ipairs(names) do
     local p = coll.programs[name]
+    if not opts[name] and auto[p.attach_kind] and not M.auto_attachable(p) then
+      -- a kind attached from its section, whose section lacks the target
+      -- (a bare SEC("uretprobe")): raise as prog:attach() does, never skip
+      -- it silently; opts[name] gives the target
+      for _, x in pairs(links) do x:close() end
+      M.attach(p)
+    end
     if opts[name] or M.auto_attachable(p) then
       local l, err, errno = M.attach(p, opts[name])
       if not l then
@@ -278,8 +398,7 @@ function M.attach_all(coll, opts)
   -- struct_ops maps with the link flag (.struct_ops.link) become active
   -- through a link; plain ones registered at load
   for mname, m in pairs(coll.maps or {}) do
-    local ok, info = pcall(m.info, m)
-    if ok and info and info.type == "struct_ops" and m.flags & LINK_FLAG ~= 0 then
+    if m.type == "struct_ops" and m.flags & LINK_FLAG ~= 0 then -- (no info(): no syscall, no fdinfo read)
       local l, err, errno = M.struct_ops(m)
       if not l then
         for _, x in pairs(links) do x:close() end
@@ -288,7 +407,7 @@ function M.attach_all(coll, opts)
       links[mname] = l
     end
   end
-  return links
+  return new_set(links)
 end
 
 -- Methods on programs and collections.

@@ -18,6 +18,16 @@ EBPF_API int ebpf_sys_bpf(int cmd, union bpf_attr *attr, size_t size);
 /* Same, for commands that return a new fd: the fd is moved above 2 and
  * made close-on-exec. */
 EBPF_API int ebpf_sys_bpf_fd(int cmd, union bpf_attr *attr, size_t size);
+
+/* Files named by users or objects: opened O_RDONLY|O_NONBLOCK|O_CLOEXEC,
+ * refused unless regular (a FIFO never blocks, a device is never read)
+ * and, when max > 0, unless at most max bytes. Returns the fd (size in
+ * *size) or -errno with a message naming `what` and the path. */
+EBPF_API int ebpf_file_open(const char *path, const char *what, size_t max, size_t *size);
+/* The whole file through ebpf_file_open (malloc'd, length in *len). */
+EBPF_API void *ebpf_file_read(const char *path, const char *what, size_t max, size_t *len);
+/* Size limits of the library's own readers (documented in docs/security.md). */
+#define EBPF_MAX_OBJECT_FILE ((size_t)1 << 30)  /* ELF objects and BTF files */
 /* Moves fd above 2 (stdio is never clobbered by a BPF object) with
  * O_CLOEXEC; closes the original on success. Returns the fd or -errno. */
 EBPF_API int ebpf_fd_fixup(int fd);

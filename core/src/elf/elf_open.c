@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "ebpf/sys.h"
 #include "ebtf.h"
 #include "elf_internal.h"
 #include "elf_struct_ops.h"
@@ -779,34 +780,10 @@ fail:
 
 struct ebpf_spec *ebpf_spec_open_file(const char *path)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return ebpf_err_null(errno, "open", "object '%s': %s", path, strerror(errno));
-    struct stat st;
-    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-        close(fd);
-        return ebpf_err_null(EINVAL, "open", "object '%s': not a regular file", path);
-    }
-    size_t len = (size_t)st.st_size;
-    char *buf = malloc(len ? len : 1);
-    if (!buf) {
-        close(fd);
-        return ebpf_err_null(ENOMEM, "open", "object '%s': out of memory", path);
-    }
-    size_t got = 0;
-    while (got < len) {
-        ssize_t r = read(fd, buf + got, len - got);
-        if (r <= 0) {
-            if (r < 0 && errno == EINTR)
-                continue;
-            int e = r < 0 ? errno : EIO;
-            free(buf);
-            close(fd);
-            return ebpf_err_null(e, "open", "object '%s': read: %s", path, strerror(e));
-        }
-        got += (size_t)r;
-    }
-    close(fd);
+    size_t len;
+    char *buf = ebpf_file_read(path, "object", EBPF_MAX_OBJECT_FILE, &len);
+    if (!buf)
+        return NULL;
     const char *base = strrchr(path, '/');
     base = base ? base + 1 : path;
     char name[256];

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "ebpf/sys.h"
 #include "link_internal.h"
 
 static int is_file(const char *p)
@@ -124,9 +125,9 @@ struct elf_file {
 static int elf_open_file(const char *path, struct elf_file *ef)
 {
     elf_version(EV_CURRENT);
-    ef->fd = open(path, O_RDONLY | O_CLOEXEC);
+    ef->fd = ebpf_file_open(path, "uprobe binary", 0, NULL);
     if (ef->fd < 0)
-        return ebpf_err(errno, "attach", "uprobe: open '%s': %s", path, strerror(errno));
+        return ef->fd;
     ef->e = elf_begin(ef->fd, ELF_C_READ_MMAP, NULL);
     if (!ef->e || elf_kind(ef->e) != ELF_K_ELF) {
         if (ef->e)

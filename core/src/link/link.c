@@ -53,6 +53,9 @@ int link_fail(const struct ebpf_prog *p, int err, const char *what, const char *
     if (want_type && (err == EINVAL || err == EPROTO || err == EOPNOTSUPP) && tn && strcmp(tn, want_type) != 0)
         return ebpf_err(err, "attach", "%s (%s): attach %s: %s (this hook needs a '%s' program)", lab, tn, what,
                         strerror(err), want_type);
+    if (err == EEXIST) /* the bare errno reads like a file problem */
+        return ebpf_err(err, "attach", "%s: attach %s: %s: a link already holds this program there (or the hook "
+                        "takes one program and has one): close that link first", lab, what, strerror(err));
     return ebpf_err(err, "attach", "%s: attach %s: %s", lab, what, strerror(err));
 }
 

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ebpf/sys.h"
 #include "link_internal.h"
 
 static int vaddr_to_off(Elf *e, uint64_t vaddr, uint64_t *off)
@@ -36,9 +37,9 @@ int ebpf_usdt_notes(const char *path, struct ebpf_usdt_note **out, size_t *cnt)
     *out = NULL;
     *cnt = 0;
     elf_version(EV_CURRENT);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = ebpf_file_open(path, "usdt binary", 0, NULL);
     if (fd < 0)
-        return ebpf_err(errno, "attach", "usdt: open '%s': %s", path, strerror(errno));
+        return fd;
     Elf *e = elf_begin(fd, ELF_C_READ_MMAP, NULL);
     if (!e || elf_kind(e) != ELF_K_ELF) {
         if (e)

@@ -1,0 +1,67 @@
+-- Runs an example and bpftrace side by side on the same events (the
+-- oracle), then stops both with SIGINT as a user's Ctrl-C would.
+local ebpf = require "ebpf"
+local helpers = require "helpers"
+
+local M = {}
+
+local function q(s)
+  return "'" .. s:gsub("'", "'\\''") .. "'"
+end
+M.quote = q
+
+function M.tmpdir()
+  return (helpers.sh("mktemp -d /tmp/ebpf-lua-ex.XXXXXX"):gsub("%s+$", ""))
+end
+
+local function read(path)
+  local f = io.open(path, "rb")
+  if not f then return "" end
+  local s = f:read("a")
+  f:close()
+  return s
+end
+M.read = read
+
+local function start(cmd, out)
+  return tonumber(helpers.sh(("%s > %s 2>&1 & echo $!"):format(cmd, q(out))))
+end
+
+local function alive(pid)
+  return os.execute(("kill -0 %d 2>/dev/null"):format(pid)) == true
+end
+
+local function wait_for(cond, secs, what)
+  local deadline = ebpf.core.monotime_ns() + secs * 1e9
+  while not cond() do
+    if ebpf.core.monotime_ns() > deadline then error("timed out waiting for " .. what, 2) end
+    ebpf.sleep(0.05)
+  end
+end
+
+--- Runs `examples/<script> args` and `bpftrace -e prog` at once; when both
+-- are attached, calls trigger(dir); then SIGINT to both. Returns the
+-- example's output, bpftrace's output and the example's exit status.
+function M.side_by_side(script, args, prog, trigger)
+  local dir = M.tmpdir()
+  local bt = start("bpftrace -e " .. q(prog), dir .. "/bt")
+  local ex = start(("EBPF_BUILD=%s exec lua5.4 examples/%s %s"):format(helpers.build, script, args or ""),
+    dir .. "/ex")
+  local ok, err = pcall(function()
+    wait_for(function() return read(dir .. "/bt"):find("Attaching") or not alive(bt) end, 30, "bpftrace")
+    wait_for(function() return read(dir .. "/ex"):find("\n") or not alive(ex) end, 30, script)
+    assert(alive(bt), "bpftrace failed: " .. read(dir .. "/bt"))
+    assert(alive(ex), script .. " failed: " .. read(dir .. "/ex"))
+    ebpf.sleep(1.5) -- bpftrace prints "Attaching" before its probes are in
+    trigger(dir)
+    ebpf.sleep(0.5)
+  end)
+  os.execute(("kill -INT %d %d 2>/dev/null"):format(bt, ex))
+  wait_for(function() return not alive(bt) and not alive(ex) end, 20, "both to exit")
+  local ex_out, bt_out = read(dir .. "/ex"), read(dir .. "/bt")
+  os.execute("rm -rf " .. q(dir))
+  if not ok then error(err, 0) end
+  return ex_out, bt_out
+end
+
+return M

@@ -1,0 +1,215 @@
+-- Hostile input, hostile files and a shared /tmp (issue 12): each test is
+-- a reproducer that crashed, hung, ran code or touched what it should not
+-- before the fix. See docs/security.md for the guarantees.
+local ebpf = require "ebpf"
+local helpers = require "helpers"
+local core = require "ebpf.core"
+
+local function tmpdir()
+  local d = assert(core.mkdtemp())
+  return d, function() os.execute("rm -rf '" .. d .. "'") end
+end
+
+describe("tostring(err) with an open luaL_Buffer", function()
+  it("formats long messages and codes (a 5000-byte message crashed)", function()
+    local s = tostring(ebpf.error.new { message = ("x"):rep(5000), code = "E" })
+    assert.equal(5004, #s)
+    assert.equal(("x"):rep(5000) .. " (E)", s)
+  end)
+
+  it("formats a log tail (a 1.1 KB tail came back as heap garbage)", function()
+    local lines = {}
+    for i = 1, 60 do lines[i] = ("%02d %s"):format(i, ("y"):rep(18)) end
+    local s = tostring(ebpf.error.new { message = "m", code = "EPERM", log = table.concat(lines, "\n") .. "\n" })
+    assert.matches("^m %(EPERM%)\nverifier log %(last lines; full log in err.log%):\n55 y+\n", s)
+    assert.matches("\n60 y+$", s)
+    for _ = 1, 200 do -- with garbage collection in between, where freed buffers got reused
+      collectgarbage()
+      assert.equal(s, tostring(ebpf.error.new { message = "m", code = "EPERM", log = table.concat(lines, "\n") }))
+    end
+  end)
+
+  it("formats the error of a pin to a 5000-byte path", function()
+    local m <close> = assert(ebpf.map { type = "array", key_size = 4, value_size = 4, max_entries = 1 })
+    local ok, err = m:pin("/sys/fs/bpf/" .. ("a"):rep(5000))
+    assert.is_nil(ok)
+    assert.matches("^map .*: pin '/sys/fs/bpf/aaaa", tostring(err))
+    assert.has_error(function() assert(m:pin("/sys/fs/bpf/" .. ("a"):rep(5000))) end)
+  end)
+
+  it("tostring of a collection and a spec", function()
+    local coll <close> = assert(ebpf.load(helpers.testdata("misc/minimal.bpf.o")))
+    for _ = 1, 50 do assert.matches("^ebpf.collection 'minimal' %(1 programs, 0 maps%)\n  ebpf.program", tostring(coll)) end
+  end)
+
+  it("no C binding pushes while a luaL_Buffer is open (tools/lint-lbuffer.lua)", function()
+    local out = helpers.sh("lua5.4 tools/lint-lbuffer.lua")
+    assert.matches("lint-lbuffer: clean", out, 1, true)
+  end)
+end)
+
+describe("ebpf.compile runs no shell", function()
+  local clang = core.which("clang-19") or core.which("clang")
+
+  it("passes cflags as words: $(...) is not executed", function()
+    if not clang then pending("no clang") return end
+    local d, rm = tmpdir()
+    local witness = d .. "/pwned"
+    local spec, err = ebpf.compile("int x;\n", { vmlinux = false, cflags = "-DX=$(touch " .. witness .. ")" })
+    assert.is_false(io.open(witness) ~= nil, "the command in cflags ran")
+    assert.is_not_nil(spec or err)
+    spec, err = ebpf.compile("int x;\n", { vmlinux = false, cflags = { "-DX=`touch " .. witness .. "`" } })
+    assert.is_false(io.open(witness) ~= nil, "the command in cflags ran")
+    rm()
+    if spec then spec:close() end
+    assert.is_true(spec ~= nil or err ~= nil)
+  end)
+
+  it("splits a string of cflags at whitespace only", function()
+    if not clang then pending("no clang") return end
+    local spec = assert(ebpf.compile("const volatile int v = V + W;\nchar LICENSE[] __attribute__((section(\"license\"))) = \"GPL\";\n",
+      { vmlinux = false, cflags = "-DV=40   -DW=2" }))
+    assert.equal(42, spec.vars.v)
+    spec:close()
+  end)
+
+  it("runs a clang whose path has spaces and quotes, and refuses a missing one", function()
+    if not clang then pending("no clang") return end
+    local d, rm = tmpdir()
+    local odd = d .. "/my 'clang' dir"
+    assert(os.execute(("mkdir '%s' && ln -s '%s' \"%s/clang x\""):format(odd:gsub("'", "'\\''"), clang,
+      odd)))
+    local spec = ebpf.compile("int x;\n", { vmlinux = false, clang = odd .. "/clang x" })
+    rm()
+    assert.is_not_nil(spec)
+    spec:close()
+    local none, err = ebpf.compile("int x;\n", { vmlinux = false, clang = "/nonexistent/clang; touch /tmp/x" })
+    assert.is_nil(none)
+    assert.matches("'/nonexistent/clang; touch /tmp/x' (opts.clang) not found", err, 1, true)
+  end)
+
+  it("EBPF_CLANG naming a missing compiler is an error, not ignored", function()
+    if not clang then pending("no clang") return end
+    local out = helpers.sh("EBPF_CLANG=/nonexistent/clang lua5.4 -e '" ..
+      [[package.path="lua/?.lua;lua/?/init.lua;"..package.path; package.cpath="]] .. helpers.build ..
+      [[/?.so;"..package.cpath; print(select(2, require("ebpf").compile("int x;", {vmlinux=false})))]] .. "'")
+    assert.matches("'/nonexistent/clang' (EBPF_CLANG) not found", out, 1, true)
+  end)
+end)
+
+describe("temporary files", function()
+  it("core.mkdtemp makes private directories; write_new never follows a symlink or reuses a file", function()
+    local d, rm = tmpdir()
+    local st = helpers.sh("stat -c %a " .. d)
+    assert.equal("700\n", st)
+    local target = d .. "/victim"
+    assert(core.write_new(target, "orig"))
+    assert(os.execute(("ln -s '%s' '%s/link'"):format(target, d)))
+    local ok, err = core.write_new(d .. "/link", "evil")
+    assert.is_nil(ok)
+    assert.matches("File exists", tostring(err))
+    ok, err = core.write_new(target, "again")
+    assert.is_nil(ok)
+    assert.matches("File exists", tostring(err))
+    assert.equal("orig", helpers.read_file(target))
+    rm()
+  end)
+
+  it("a planted or foreign cache directory is refused", function()
+    local d, rm = tmpdir()
+    assert(os.execute("mkdir -m 777 " .. d .. "/open"))
+    local ok, err = core.private_dir(d .. "/open")
+    assert.is_nil(ok)
+    assert.matches("writable by group or others", tostring(err))
+    assert(os.execute("mkdir " .. d .. "/theirs && chown 65534 " .. d .. "/theirs"))
+    ok, err = core.private_dir(d .. "/theirs")
+    assert.is_nil(ok)
+    assert.matches("belongs to another user", tostring(err))
+    assert(os.execute(("ln -s /etc '%s/sym'"):format(d)))
+    ok, err = core.private_dir(d .. "/sym")
+    assert.is_nil(ok)
+    assert.matches("is a symlink", tostring(err))
+    rm()
+  end)
+
+  it("vmlinux.h is never cached under /tmp, even without HOME", function()
+    local out = helpers.sh("env -u HOME -u XDG_CACHE_HOME lua5.4 -e '" ..
+      [[package.path="lua/?.lua;lua/?/init.lua;"..package.path; package.cpath="]] .. helpers.build ..
+      [[/?.so;"..package.cpath; print(require("ebpf").elf.cache_dir())]] .. "'")
+    assert.not_matches("^/tmp", out)
+  end)
+end)
+
+describe("ebpf embed", function()
+  it("quotes every name it writes: a newline in the file name injects nothing", function()
+    local d, rm = tmpdir()
+    local evil = d .. "/x\nos.exit(42)\n--.o"
+    local src = assert(io.open(helpers.testdata("misc/minimal.bpf.o"), "rb")):read("a")
+    assert(core.write_new(evil, src))
+    local p = io.popen(("bin/ebpf embed '%s' --name hostile_embed -o '%s/mod.lua' 2>&1; echo rc=$?"):format(evil, d))
+    local out = p:read("a")
+    p:close()
+    assert.matches("rc=0", out)
+    local text = helpers.read_file(d .. "/mod.lua")
+    for line in text:gmatch("[^\n]+") do
+      assert.is_false(line == "os.exit(42)", "raw file name line in generated code")
+    end
+    local chunk = assert(load(text))
+    local m = chunk()
+    assert.equal(evil:match("[^/]+$"), m.source)
+    rm()
+  end)
+end)
+
+describe("files that are not regular files", function()
+  local function fifo()
+    local d, rm = tmpdir()
+    assert(os.execute("mkfifo " .. d .. "/f"))
+    return d .. "/f", rm
+  end
+
+  it("ebpf.open, ebpf.load and ebpf.btf.load refuse a FIFO at once", function()
+    local f, rm = fifo()
+    for _, fn in ipairs { ebpf.open, ebpf.load, ebpf.btf.load } do
+      local v, err = fn(f)
+      assert.is_nil(v)
+      assert.matches("a FIFO, not a regular file", tostring(err), 1, true)
+    end
+    rm()
+  end)
+
+  it("/dev/zero and directories are refused, not read until out of memory", function()
+    local v, err = ebpf.btf.load("/dev/zero")
+    assert.is_nil(v)
+    assert.matches("a character device, not a regular file", tostring(err), 1, true)
+    v, err = ebpf.open("/tmp")
+    assert.is_nil(v)
+    assert.matches("a directory, not a regular file", tostring(err), 1, true)
+  end)
+
+  it("the CLI refuses them with a clear error (embed, disasm, btf dump, run)", function()
+    local f, rm = fifo()
+    for _, cmd in ipairs { "embed %s --name x", "embed /dev/zero --name x", "embed /tmp --name x",
+                           "disasm %s", "btf dump %s", "run %s" } do
+      local out = helpers.sh(("timeout 10 bin/ebpf " .. cmd .. " 2>&1; echo rc=$?"):format(f))
+      assert.matches("rc=1\n$", out, nil, false)
+      assert.matches("not a regular file", out, 1, true)
+    end
+    rm()
+  end)
+end)
+
+describe("slow input", function()
+  it("decodes arrays of zero-size elements at once (10^9 visits before)", function()
+    local b <close> = ebpf.btf.new()
+    local int = b:add_int("int", 4, "signed")
+    local e = b:add_struct("empty", 0, {})
+    local a = b:add_array(b:add_array(e, 1000000), 1000)
+    local s = b:add_struct("s", 4, { { name = "z", type = a, offset = 0 }, { name = "x", type = int, offset = 0 } })
+    local t0 = os.clock()
+    local v = s:decode(string.pack("<i4", 7))
+    assert.equal(7, v.x)
+    assert.same({}, v.z)
+    assert.is_true(os.clock() - t0 < 2, "took " .. (os.clock() - t0) .. " s")
+  end)
+end)
