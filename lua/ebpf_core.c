@@ -2,6 +2,7 @@
  * its functions and classes to the module table; no C globals. */
 #include "lcommon.h"
 #include "lsignal.h"
+#include "ebpf_version.h" /* generated from VERSION */
 
 #define EBPF_EXPORT __attribute__((visibility("default")))
 
@@ -27,7 +28,10 @@ EBPF_EXPORT int luaopen_ebpf_core(lua_State *L)
     lua_newtable(L);
     for (size_t i = 0; i < sizeof(openers) / sizeof(openers[0]); i++)
         openers[i](L);
-    lua_pushliteral(L, "0.1.0");
+    lua_pushliteral(L, EBPF_VERSION);
     lua_setfield(L, -2, "version");
+    /* "ebpf 0.2.0": the _VERSION convention of lua-cjson and LuaSocket. */
+    lua_pushliteral(L, "ebpf " EBPF_VERSION);
+    lua_setfield(L, -2, "_VERSION");
     return 1;
 }

@@ -2,7 +2,8 @@ rockspec_format = "3.0"
 package = "ebpf"
 version = "scm-1"
 source = {
-  url = "git+file:///dev/null", -- built from a checkout with `luarocks make`
+  url = "git+https://github.com/ebpf-lua/ebpf-lua.git",
+  branch = "main",
 }
 description = {
   summary = "eBPF for Lua 5.4: maps, programs, ELF/CO-RE loading, links and event readers, without libbpf",
@@ -12,6 +13,7 @@ loading, CO-RE, BTF, an assembler, maps, programs, every attach kind,
 ring/perf buffer readers, feature probes), exposed to Lua as
 garbage-collected objects. Depends only on libelf and zlib.
 ]],
+  homepage = "https://github.com/ebpf-lua/ebpf-lua",
   license = "MIT",
   labels = { "ebpf", "bpf", "tracing", "linux" },
 }
@@ -19,8 +21,11 @@ dependencies = {
   "lua >= 5.4, < 5.5",
 }
 external_dependencies = {
-  LIBELF = { header = "libelf.h" },
-  ZLIB = { header = "zlib.h" },
+  LIBELF = { header = "libelf.h", library = "elf" },
+  ZLIB = { header = "zlib.h", library = "z" },
+}
+test = {
+  type = "busted",
 }
 build = {
   type = "cmake",
@@ -32,6 +37,11 @@ build = {
     LIBDIR = "$(LIBDIR)",
     BINDIR = "$(BINDIR)",
     EBPF_TESTS = "OFF",
+    -- external-dependency hints reach CMake (see CMakeLists.txt)
+    LIBELF_DIR = "$(LIBELF_DIR)",
+    LIBELF_INCDIR = "$(LIBELF_INCDIR)",
+    LIBELF_LIBDIR = "$(LIBELF_LIBDIR)",
+    ZLIB_DIR = "$(ZLIB_DIR)",
   },
   install = {
     bin = { ebpf = "bin/ebpf" },

@@ -7,7 +7,8 @@
 local core = require "ebpf.core"
 
 local ebpf = {
-  version = core.version,
+  version = core.version, -- "0.2.0", from the VERSION file at build time
+  _VERSION = core._VERSION, -- "ebpf 0.2.0"
   core = core,
   map = core.map,
   program = core.program,
