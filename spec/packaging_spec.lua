@@ -1,0 +1,69 @@
+-- Packaging: one version everywhere, a LICENSE, rockspecs that pack and a
+-- packed source rock that installs into a fresh tree (oracle: luarocks
+-- itself, and the installed module loaded by a separate lua5.4 process).
+local helpers = require "spec.helpers"
+
+local root = assert(os.getenv("PWD"))
+
+local function rockspec(name)
+  local env = {}
+  assert(loadfile(root .. "/rockspec/" .. name, "t", env))()
+  return env
+end
+
+local VERSION = helpers.read_file(root .. "/VERSION"):match("^(%d+%.%d+%.%d+)\n$")
+
+describe("packaging", function()
+  it("has one version: VERSION, the release rockspec and ebpf._VERSION", function()
+    assert.is_string(VERSION)
+    local ebpf = require "ebpf"
+    assert.equal(VERSION, ebpf.version)
+    assert.equal("ebpf " .. VERSION, ebpf._VERSION)
+    local rel = rockspec("ebpf-" .. VERSION .. "-1.rockspec")
+    assert.equal(VERSION .. "-1", rel.version)
+    assert.equal("v" .. VERSION, rel.source.tag)
+    assert.equal("busted", rel.test.type)
+    assert.matches("^https://", rel.description.homepage)
+    local scm = rockspec("ebpf-scm-1.rockspec")
+    assert.equal("scm-1", scm.version)
+    -- both rockspecs build alike: only version and source differ
+    rel.version, rel.source, scm.version, scm.source = nil, nil, nil, nil
+    assert.same(scm, rel)
+  end)
+
+  it("has an MIT LICENSE matching the rockspec", function()
+    local text = helpers.read_file(root .. "/LICENSE")
+    assert.truthy(text:find("Copyright (c) 2026 the ebpf-lua authors", 1, true))
+    assert.truthy(text:find("Permission is hereby granted, free of charge", 1, true))
+    assert.equal("MIT", rockspec("ebpf-scm-1.rockspec").description.license)
+  end)
+
+  it("packs from a checkout and the .src.rock installs into a fresh tree", function()
+    -- The release source is a git tag; without network, a clone of this
+    -- checkout tagged like the release stands in for the remote.
+    local tmp = helpers.sh("mktemp -d"):gsub("\n$", "")
+    finally(function() helpers.sh("rm -rf '" .. tmp .. "'") end)
+    helpers.sh(("git clone -q '%s' '%s/src' && git -C '%s/src' tag v%s"):format(root, tmp, tmp, VERSION))
+    local spec = helpers.read_file(root .. "/rockspec/ebpf-" .. VERSION .. "-1.rockspec")
+    local url = spec:match('url = "(git%+https://[^"]+)"')
+    assert.is_string(url)
+    local f = assert(io.open(tmp .. "/ebpf-" .. VERSION .. "-1.rockspec", "wb"))
+    f:write((spec:gsub(url:gsub("%p", "%%%0"), "git+file://" .. tmp .. "/src")))
+    f:close()
+    helpers.sh(("cd '%s' && luarocks pack ebpf-%s-1.rockspec"):format(tmp, VERSION))
+    local rock = ("%s/ebpf-%s-1.src.rock"):format(tmp, VERSION)
+    assert.truthy(io.open(rock, "rb")):close()
+    -- install from another directory into an empty tree
+    helpers.sh(("mkdir '%s/elsewhere' && cd '%s/elsewhere' && luarocks --lua-version 5.4 --tree '%s/tree' install '%s'")
+      :format(tmp, tmp, tmp, rock))
+    local tree = tmp .. "/tree"
+    local out = helpers.sh(("cd / && LUA_PATH='%s/share/lua/5.4/?.lua;%s/share/lua/5.4/?/init.lua' LUA_CPATH='%s/lib/lua/5.4/?.so' "
+      .. "lua5.4 -e 'local e = require \"ebpf\"; io.write(e._VERSION, \"|\", package.searchpath(\"ebpf.core\", package.cpath))'")
+      :format(tree, tree, tree))
+    assert.equal(("ebpf %s|%s/lib/lua/5.4/ebpf/core.so"):format(VERSION, tree), out)
+    local prefix = ("%s/lib/luarocks/rocks-5.4/ebpf/%s-1"):format(tree, VERSION)
+    assert.truthy(io.open(prefix .. "/include/ebpf/map.h", "rb")):close()
+    assert.truthy(io.open(prefix .. "/share/ebpf/cmake/EbpfEmbed.cmake", "rb")):close()
+    assert.truthy(io.open(tree .. "/bin/ebpf", "rb")):close()
+  end)
+end)
