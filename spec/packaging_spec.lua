@@ -75,3 +75,40 @@ describe("packaging", function()
     assert.truthy(io.open(tree .. "/bin/ebpf", "rb")):close()
   end)
 end)
+
+describe("API consistency", function()
+  it("makes every part requireable as its own module, the same table as ebpf.<part>", function()
+    local ebpf = require "ebpf"
+    for _, name in ipairs { "map", "program", "link", "btf", "elf", "asm", "ringbuf", "perf", "features" } do
+      assert.equal(ebpf[name], require("ebpf." .. name), name)
+    end
+  end)
+
+  it("names the ids iterators alike and keeps the old names as aliases", function()
+    local ebpf = require "ebpf"
+    local core = require "ebpf.core"
+    assert.equal(core.map_ids, ebpf.map.ids)
+    assert.equal(core.prog_ids, ebpf.program.ids)
+    assert.equal(core.link_ids, ebpf.link.ids)
+    assert.equal(core.btf_ids, ebpf.btf.ids)
+    assert.equal(ebpf.link.ids, ebpf.link_ids)
+    assert.equal(ebpf.btf.ids, ebpf.btf_ids)
+    -- oracle: a map we create is listed by its class's iterator
+    local m <close> = assert(ebpf.map { type = "array", key_size = 4, value_size = 4, max_entries = 1 })
+    local seen = false
+    for id in ebpf.map.ids() do seen = seen or id == m:info().id end
+    assert.is_true(seen)
+  end)
+
+  it("raises with the cause when a part fails to load", function()
+    local loaded = package.loaded
+    local saved_ebpf, saved_part = loaded.ebpf, loaded["ebpf.ringbuf"]
+    loaded.ebpf, loaded["ebpf.ringbuf"] = nil, nil
+    package.preload["ebpf.ringbuf"] = function() error("broken ringbuf part", 0) end
+    local ok, err = pcall(require, "ebpf")
+    package.preload["ebpf.ringbuf"] = nil
+    loaded.ebpf, loaded["ebpf.ringbuf"] = saved_ebpf, saved_part
+    assert.is_false(ok)
+    assert.matches("broken ringbuf part", tostring(err))
+  end)
+end)

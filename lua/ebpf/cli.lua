@@ -388,7 +388,7 @@ commands.link = {
   run = function(o, pos, out)
     if pos[1] ~= "list" then usage_error("expected 'list'") end
     local core = lib().core
-    local list = all(lib().link_ids, core.link_info)
+    local list = all(lib().link.ids, core.link_info)
     if o.json then return out(json.encode(json.array(list)) .. "\n") end
     local rows = { { "ID", "TYPE", "PROG", "ATTACH", "TARGET" } }
     for _, l in ipairs(list) do
@@ -416,7 +416,7 @@ commands.btf = {
     local sub = pos[1]
     local core = lib().core
     if sub == "list" then
-      local list = all(lib().btf_ids, core.btf_info)
+      local list = all(lib().btf.ids, core.btf_info)
       if o.json then return out(json.encode(json.array(list)) .. "\n") end
       local rows = { { "ID", "NAME", "SIZE", "KERNEL" } }
       for _, b in ipairs(list) do

@@ -10,8 +10,8 @@ local ebpf = {
   version = core.version, -- "0.2.0", from the VERSION file at build time
   _VERSION = core._VERSION, -- "ebpf 0.2.0"
   core = core,
-  map = core.map,
-  program = core.program,
+  map = require "ebpf.map",
+  program = require "ebpf.program",
   error = core.error,
 }
 
@@ -23,11 +23,6 @@ ebpf.rlimit = {
   memcg_accounting = core.memcg_accounting,
 }
 
---- Iterators over the ids of all maps/programs/links/BTF objects.
-ebpf.map.ids = core.map_ids
-ebpf.program.ids = core.prog_ids
-ebpf.link_ids = core.link_ids
-ebpf.btf_ids = core.btf_ids
 
 --- Waiting that Ctrl-C ends: `ebpf.sleep(seconds)` returns true, or
 -- false and "SIGINT"/"SIGTERM" when one came first; `ebpf.signal` holds
@@ -45,21 +40,21 @@ ebpf.attach_types = core.attach_types
 -- else (a regular file, a directory, a path outside bpffs) is removed.
 ebpf.unpin = core.unpin
 
--- Optional parts, loaded when present so that areas can land one by one.
+-- Every part is its own module (`require "ebpf.link"`); a part that fails
+-- to load raises here with its cause instead of leaving a hole.
 for _, name in ipairs { "asm", "btf", "elf", "link", "ringbuf", "perf", "features" } do
-  local ok, mod = pcall(require, "ebpf." .. name)
-  if ok then
-    ebpf[name] = mod
-  elseif not tostring(mod):find("module 'ebpf." .. name .. "' not found", 1, true) then
-    error(mod, 0)
-  end
+  ebpf[name] = require("ebpf." .. name)
 end
 
--- ELF objects (area elf): ebpf.open / ebpf.load / ebpf.compile.
-if ebpf.elf then
-  ebpf.open = ebpf.elf.open
-  ebpf.load = ebpf.elf.load
-  ebpf.compile = ebpf.elf.compile
-end
+--- Iterators over object ids: `ebpf.map.ids`, `ebpf.program.ids`,
+-- `ebpf.link.ids`, `ebpf.btf.ids`; the older names `ebpf.link_ids` and
+-- `ebpf.btf_ids` stay as documented aliases.
+ebpf.link_ids = ebpf.link.ids
+ebpf.btf_ids = ebpf.btf.ids
+
+-- ELF objects: ebpf.open / ebpf.load / ebpf.compile.
+ebpf.open = ebpf.elf.open
+ebpf.load = ebpf.elf.load
+ebpf.compile = ebpf.elf.compile
 
 return ebpf

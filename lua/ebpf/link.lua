@@ -11,6 +11,8 @@ local core = require "ebpf.core"
 local M = {}
 local LINK_FLAG = 1 << 13 -- BPF_F_LINK: a struct_ops map activated by a link
 for k, v in pairs(core.link) do M[k] = v end
+--- Iterator over the ids of all links in the kernel (docs/core.md).
+M.ids = core.link_ids
 
 --- The collection (or other parent) a program was loaded from.
 local function parent_of(prog)
