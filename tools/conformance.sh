@@ -53,35 +53,38 @@ if [ ! -s "$W/inc/vmlinux.h" ]; then
   mv "$W/inc/vmlinux.h.new" "$W/inc/vmlinux.h"
 fi
 
-# 3. compile every program (once; flags as the selftests Makefile's, minus
-# -Werror: clang-19 warns where the 6.1-era clang did not)
-if [ ! -e "$W/.compiled" ]; then
-  mkdir -p "$W/obj" "$W/cc-errors"
-  compile() {
-    local n; n=$(basename "$1" .c)
-    "$CLANG" -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_x86 -mlittle-endian \
-      -I"$W/inc" -I"$P" -I"$S/tools/include/uapi" \
-      -idirafter "$("$CLANG" -print-resource-dir)/include" -idirafter /usr/local/include \
-      -idirafter /usr/include/x86_64-linux-gnu -idirafter /usr/include \
-      -Wno-compare-distinct-pointer-types -w \
-      -c "$1" -o "$W/obj/$n.bpf.o" 2> "$W/cc-errors/$n.txt" && rm -f "$W/cc-errors/$n.txt" || rm -f "$W/obj/$n.bpf.o"
-    return 0
-  }
-  export -f compile; export W P S CLANG
-  ls "$P"/progs/*.c | xargs -P "${JOBS:-2}" -I{} bash -c 'compile "$1"' _ {}
-  touch "$W/.compiled"
+# 3. the objects to run: all programs, or those of LIST
+SRCS=$W/sources.$KERNEL.list
+if [ -n "$LIST" ]; then
+  grep -v '^#' "$LIST" | sed '/^$/d; s|^|'"$P"'/progs/|; s|$|.c|' > "$SRCS"
+else
+  ls "$P"/progs/*.c > "$SRCS"
 fi
 
-# 4. the objects to run
+# 4. compile each (once: an object or its error file is kept; flags as the
+# selftests Makefile's, minus -Werror: clang-19 warns where the 6.1-era
+# clang did not)
+mkdir -p "$W/obj" "$W/cc-errors"
+compile() {
+  local n; n=$(basename "$1" .c)
+  [ -e "$W/obj/$n.bpf.o" ] || [ -e "$W/cc-errors/$n.txt" ] && return 0
+  "$CLANG" -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_x86 -mlittle-endian \
+    -I"$W/inc" -I"$P" -I"$S/tools/include/uapi" \
+    -idirafter "$("$CLANG" -print-resource-dir)/include" -idirafter /usr/local/include \
+    -idirafter /usr/include/x86_64-linux-gnu -idirafter /usr/include \
+    -Wno-compare-distinct-pointer-types -w \
+    -c "$1" -o "$W/obj/$n.bpf.o.new" 2> "$W/cc-errors/$n.txt.new" || { mv "$W/cc-errors/$n.txt.new" "$W/cc-errors/$n.txt"; rm -f "$W/obj/$n.bpf.o.new"; return 0; }
+  rm -f "$W/cc-errors/$n.txt.new"
+  mv "$W/obj/$n.bpf.o.new" "$W/obj/$n.bpf.o"
+}
+export -f compile; export W P S CLANG
+xargs -P "${JOBS:-2}" -I{} bash -c 'compile "$1"' _ {} < "$SRCS"
 OBJS=$W/objects.$KERNEL.list
-if [ -n "$LIST" ]; then
-  grep -v '^#' "$LIST" | sed '/^$/d; s|^|'"$W"'/obj/|; s|$|.bpf.o|' > "$OBJS"
-else
-  ls "$W"/obj/*.bpf.o > "$OBJS"
-fi
-N=$(ls "$P"/progs/*.c | wc -l)
-C=$(ls "$W"/obj/*.bpf.o | wc -l)
-echo "conformance: $C of $N selftests programs compile ($(wc -l < "$OBJS") to run)" >&2
+while read -r c; do
+  o=$W/obj/$(basename "$c" .c).bpf.o
+  [ -e "$o" ] && echo "$o"
+done < "$SRCS" > "$OBJS"
+echo "conformance: $(wc -l < "$OBJS") of $(wc -l < "$SRCS") selftests programs compile" >&2
 
 # 5. load with both loaders and compare
 if [ "$KERNEL" = host ]; then
