@@ -120,7 +120,7 @@ struct vctx {
 #define VISIT_BUDGET (1u << 24)
 
 /* A 1-byte integer element: its arrays encode from strings. */
-static bool is_char(const struct ebpf_btf *b, uint32_t id)
+bool ebpf_lua_btf_is_byte(const struct ebpf_btf *b, uint32_t id)
 {
     uint32_t r = ebpf_btf_resolve(b, id);
     struct ebpf_btf_int_info ii;
@@ -133,11 +133,11 @@ static bool is_char(const struct ebpf_btf *b, uint32_t id)
  * the first NUL; __u8/unsigned char/__s8 arrays are bytes (an IPv4 address
  * or a NUL-separated argv buffer must keep all of them). An explicit CHAR
  * encoding also makes a string, as for bpftool. */
-static bool is_text_char(const struct ebpf_btf *b, uint32_t id)
+bool ebpf_lua_btf_is_text_char(const struct ebpf_btf *b, uint32_t id)
 {
     uint32_t r = ebpf_btf_resolve(b, id);
     struct ebpf_btf_int_info ii;
-    if (!is_char(b, id) || ebpf_btf_int(b, r, &ii) < 0)
+    if (!ebpf_lua_btf_is_byte(b, id) || ebpf_btf_int(b, r, &ii) < 0)
         return false;
     return (ii.encoding & BTF_INT_CHAR) || strcmp(ebpf_btf_name(b, r), "char") == 0;
 }
@@ -214,9 +214,9 @@ static void decode_at(lua_State *L, struct vctx *c, uint32_t id, uint64_t bitoff
     case BTF_KIND_ARRAY: {
         struct ebpf_btf_array_info a;
         ebpf_btf_array(c->b, r, &a);
-        if (is_char(c->b, a.type)) {
+        if (ebpf_lua_btf_is_byte(c->b, a.type)) {
             const char *s = (const char *)c->data + bo / 8;
-            bool text = !c->full_strings && is_text_char(c->b, a.type);
+            bool text = !c->full_strings && ebpf_lua_btf_is_text_char(c->b, a.type);
             lua_pushlstring(L, s, text ? strnlen(s, a.nelems) : a.nelems);
             return;
         }
@@ -382,7 +382,7 @@ static void encode_at(lua_State *L, struct ectx *e, uint32_t id, int idx, uint64
         size_t len;
         const char *s = lua_tolstring(L, idx, &len);
         struct ebpf_btf_array_info a;
-        if (kind == BTF_KIND_ARRAY && ebpf_btf_array(e->b, r, &a) == 0 && is_char(e->b, a.type)) {
+        if (kind == BTF_KIND_ARRAY && ebpf_btf_array(e->b, r, &a) == 0 && ebpf_lua_btf_is_byte(e->b, a.type)) {
             if (len > a.nelems)
                 enc_fail(L, e, "string of %lld bytes does not fit char[%u]", (long long)len, a.nelems);
             memcpy(e->buf + bo / 8, s, len);

@@ -1,6 +1,7 @@
 /* ebpf.btf and ebpf.btf_type userdata, shared with other binding files
  * (the ELF loader hands out its BTF, maps install BTF codecs). */
 #pragma once
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "ebpf/btf.h"
@@ -40,3 +41,9 @@ struct lbtf_plan;
 struct lbtf_plan *ebpf_lua_btf_plan(const struct ebpf_btf *b, uint32_t id);
 void ebpf_lua_btf_plan_free(struct lbtf_plan *p);
 void ebpf_lua_btf_plan_push(lua_State *L, const struct lbtf_plan *p, const void *data, size_t size);
+
+/* A 1-byte integer (through typedefs): what byte arrays are made of. */
+bool ebpf_lua_btf_is_byte(const struct ebpf_btf *b, uint32_t id);
+/* Plain `char` (or an explicit CHAR encoding): only arrays of it are C
+ * strings cut at the first NUL; other byte arrays keep all their bytes. */
+bool ebpf_lua_btf_is_text_char(const struct ebpf_btf *b, uint32_t id);

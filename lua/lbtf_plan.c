@@ -12,7 +12,7 @@
 
 #include "lbtf.h"
 
-enum { ST_UINT, ST_SINT, ST_BOOL, ST_F32, ST_F64, ST_CHARS };
+enum { ST_UINT, ST_SINT, ST_BOOL, ST_F32, ST_F64, ST_CHARS, ST_BYTES };
 
 struct step {
     const char *name; /* into the plan's own copy: stable key pointers */
@@ -30,14 +30,6 @@ struct lbtf_plan {
 
 #define PLAN_MAX_STEPS 64
 
-static bool is_char(const struct ebpf_btf *b, uint32_t id)
-{
-    uint32_t r = ebpf_btf_resolve(b, id);
-    struct ebpf_btf_int_info ii;
-    if (ebpf_btf_kind(b, r) != BTF_KIND_INT || ebpf_btf_int(b, r, &ii) < 0 || ii.bits != 8)
-        return false;
-    return (ii.encoding & BTF_INT_CHAR) || strstr(ebpf_btf_name(b, r), "char");
-}
 
 /* The step for one member, or -1 if it needs the general decoder. */
 static int member_step(const struct ebpf_btf *b, const struct ebpf_btf_member *m, struct step *st)
@@ -73,9 +65,9 @@ static int member_step(const struct ebpf_btf *b, const struct ebpf_btf_member *m
         return 0;
     case BTF_KIND_ARRAY: {
         struct ebpf_btf_array_info a;
-        if (ebpf_btf_array(b, r, &a) < 0 || !is_char(b, a.type))
+        if (ebpf_btf_array(b, r, &a) < 0 || !ebpf_lua_btf_is_byte(b, a.type))
             return -1;
-        st->how = ST_CHARS;
+        st->how = ebpf_lua_btf_is_text_char(b, a.type) ? ST_CHARS : ST_BYTES; /* as the general decoder */
         return 0;
     }
     default:
@@ -180,6 +172,9 @@ void ebpf_lua_btf_plan_push(lua_State *L, const struct lbtf_plan *p, const void 
             lua_pushnumber(L, (lua_Number)f);
             break;
         }
+        case ST_BYTES:
+            lua_pushlstring(L, (const char *)q, s->size);
+            break;
         default:
             lua_pushlstring(L, (const char *)q, strnlen((const char *)q, s->size));
         }
