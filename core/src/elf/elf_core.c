@@ -469,6 +469,14 @@ int ecore_apply(const struct ecore_env *env, const struct bpf_core_relo *r, stru
     } else {
         uint32_t lid;
         const struct btf_type *lt = ebtf_skip_mods(lb, r->type_id, &lid);
+        /* type-based relocations (exists, size, matches, target id) are
+         * about the named type itself, a typedef included: as libbpf,
+         * candidates are kernel types of its kind and name */
+        if (!is_field_kind(r->kind) && !is_enum_kind(r->kind)) {
+            const struct btf_type *raw = ebtf_type(lb, r->type_id);
+            if (raw && ebtf_kind(raw) == BTF_KIND_TYPEDEF)
+                lt = raw;
+        }
         const char *lname = lt ? ebtf_str(lb, lt->name_off) : "";
         if (!lt || !lname[0])
             return ebpf_err(EINVAL, "load", "CO-RE relocation %s: the root type must be named", desc);
