@@ -1,5 +1,8 @@
--- CO-RE type relocations on a typedef (found by the selftests conformance
--- corpus: core_kern_overflow, netif_receive_skb): bpf_core_type_exists /
+-- Loader rules libbpf follows that the selftests conformance corpus
+-- (tools/conformance.sh) showed we did not.
+--
+-- CO-RE type relocations on a typedef (core_kern_overflow,
+-- netif_receive_skb): bpf_core_type_exists /
 -- bpf_core_type_size of a typedef are about the typedef itself, as libbpf
 -- resolves them (candidates: kernel typedefs of that name), even when it
 -- names an anonymous struct. The kernel's atomic_t is such a typedef.
@@ -34,5 +37,16 @@ describe("CO-RE type relocations on a typedef", function()
     assert.equal(0, coll.vars.missing)
     coll:close()
     spec:close()
+  end)
+end)
+
+-- A __hidden global function (test_usdt: usdt.bpf.h's bpf_usdt_arg).
+describe("a global function with hidden visibility", function()
+  it("is verified in its caller's context, as libbpf does", function()
+    local helpers = require "helpers"
+    local coll, err = ebpf.load(helpers.testdata("elf/hidden_func.bpf.o"))
+    assert.is_not_nil(coll, tostring(err))
+    assert.equal(1, (coll.programs.hidden_caller:run(pkt)))
+    coll:close()
   end)
 end)
