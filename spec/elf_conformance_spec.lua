@@ -50,3 +50,27 @@ describe("a global function with hidden visibility", function()
     coll:close()
   end)
 end)
+
+-- A forward-declared enum (btf_dump_test_case_namespacing): clang emits an
+-- ENUM with no values and size 0; libbpf parses it, so must we.
+describe("BTF with a forward-declared enum", function()
+  local function raw_btf(size, vlen)
+    local strs = "\0fwd_enum\0v\0"
+    local types = string.pack("<I4I4I4", 1, (6 << 24) | vlen, size)
+    if vlen > 0 then types = types .. string.pack("<I4i4", 10, 1) end
+    return string.pack("<I2BBI4I4I4I4I4", 0xeb9f, 1, 0, 24, 0, #types, #types, #strs) .. types .. strs
+  end
+
+  it("parses (size 0, no values)", function()
+    local b, err = ebpf.btf.load(raw_btf(0, 0))
+    assert.is_not_nil(b, tostring(err))
+    local t = assert(b:find("fwd_enum", "enum"))
+    assert.equal(0, t.vlen)
+  end)
+
+  it("still refuses size 0 with values", function()
+    local b, err = ebpf.btf.load(raw_btf(0, 1))
+    assert.is_nil(b)
+    assert.matches("enum 1: bad size 0", tostring(err))
+  end)
+end)
