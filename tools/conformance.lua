@@ -93,7 +93,7 @@ local strict_fail = 0
 local causes = {}
 
 local function compare_object(obj)
-  local name = obj:match("([^/]+)%.bpf%.o$") or obj
+  local name = (obj:match("([^/]+)$") or obj):gsub("%.bpf%.o$", ""):gsub("%.o$", ""):gsub("[^%w_.-]", "_")
   local dir = base .. "/" .. name
   assert(sh_ok("mkdir " .. dir .. " " .. dir .. "/ours"))
   local spec, oerr = ebpf.open(obj)
