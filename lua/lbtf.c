@@ -1060,7 +1060,7 @@ static int btf_load(lua_State *L)
     if (!lua_isnoneornil(L, 2)) {
         static const char *const fields[] = {"log_level", "sanitize", NULL};
         ebpf_lua_check_fields(L, 2, fields);
-        o.log_level = (uint32_t)ebpf_lua_opt_int(L, 2, "log_level", 0);
+        o.log_level = (uint32_t)ebpf_lua_opt_range(L, 2, "log_level", 0, 0, 15);
         o.no_sanitize = !ebpf_lua_opt_bool(L, 2, "sanitize", 1);
     }
     if (!lb->owned)

@@ -82,6 +82,27 @@ lua_Integer ebpf_lua_opt_int(lua_State *L, int idx, const char *k, lua_Integer d
     return v;
 }
 
+lua_Integer ebpf_lua_opt_range(lua_State *L, int idx, const char *k, lua_Integer def, lua_Integer lo,
+                               lua_Integer hi)
+{
+    if (!idx)
+        return def;
+    lua_getfield(L, idx, k);
+    if (lua_isnil(L, -1)) {
+        lua_pop(L, 1);
+        return def;
+    }
+    int isnum;
+    lua_Integer v = lua_tointegerx(L, -1, &isnum);
+    if (!isnum)
+        luaL_error(L, "field '%s' must be an integer in [%I, %I], got %s", k, (LUAI_UACINT)lo, (LUAI_UACINT)hi,
+                   lua_type(L, -1) == LUA_TNUMBER ? "a non-integer number" : luaL_typename(L, -1));
+    if (v < lo || v > hi)
+        luaL_error(L, "field '%s' must be in [%I, %I], got %I", k, (LUAI_UACINT)lo, (LUAI_UACINT)hi, (LUAI_UACINT)v);
+    lua_pop(L, 1);
+    return v;
+}
+
 const char *ebpf_lua_opt_str(lua_State *L, int idx, const char *k, const char *def)
 {
     lua_getfield(L, idx, k);
@@ -91,7 +112,10 @@ const char *ebpf_lua_opt_str(lua_State *L, int idx, const char *k, const char *d
     }
     if (lua_type(L, -1) != LUA_TSTRING)
         luaL_error(L, "field '%s' must be a string, got %s", k, luaL_typename(L, -1));
-    const char *s = lua_tostring(L, -1);
+    size_t len;
+    const char *s = lua_tolstring(L, -1, &len);
+    if (strlen(s) != len) /* names and paths: C would cut them at the NUL */
+        luaL_error(L, "field '%s' contains a NUL byte", k);
     lua_pop(L, 1); /* still referenced by the table */
     return s;
 }
@@ -106,8 +130,13 @@ int ebpf_lua_opt_bool(lua_State *L, int idx, const char *k, int def)
 
 static uint32_t one_flag(lua_State *L, int idx, const char *k, unsigned int (*lookup)(const char *))
 {
-    if (lua_type(L, idx) == LUA_TNUMBER)
-        return (uint32_t)luaL_checkinteger(L, idx);
+    if (lua_type(L, idx) == LUA_TNUMBER) {
+        int isnum;
+        lua_Integer v = lua_tointegerx(L, idx, &isnum);
+        if (!isnum || v < 0 || v > 0xffffffffLL)
+            luaL_error(L, "field '%s': flags must be names or integers in [0, 2^32-1]", k);
+        return (uint32_t)v;
+    }
     const char *name = lua_tostring(L, idx);
     if (!name)
         luaL_error(L, "field '%s': flags must be names or integers, got %s", k, luaL_typename(L, idx));

@@ -26,6 +26,13 @@ void ebpf_lua_push_error(lua_State *L);
 void ebpf_lua_check_fields(lua_State *L, int idx, const char *const allowed[]);
 /* Option getters: the field `k` of the table at idx, or the default. */
 lua_Integer ebpf_lua_opt_int(lua_State *L, int idx, const char *k, lua_Integer def);
+/* An integer option checked against [lo, hi]: anything else raises naming
+ * the option and its range (no silent truncation, NaN/inf raise). idx 0
+ * (no table) gives def. */
+lua_Integer ebpf_lua_opt_range(lua_State *L, int idx, const char *k, lua_Integer def, lua_Integer lo,
+                               lua_Integer hi);
+#define EBPF_U32_MAX 0xffffffffLL
+#define EBPF_I32_MAX 0x7fffffffLL
 const char *ebpf_lua_opt_str(lua_State *L, int idx, const char *k, const char *def);
 int ebpf_lua_opt_bool(lua_State *L, int idx, const char *k, int def);
 /* Flags given as a name, a list of names or an integer; `lookup` maps a

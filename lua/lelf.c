@@ -573,7 +573,7 @@ static int spec_load(lua_State *L)
         o.pin_root = ebpf_lua_opt_str(L, 2, "pin_root", NULL);
         o.token_path = ebpf_lua_opt_str(L, 2, "token_path", NULL);
         o.kernel_btf = ebpf_lua_opt_str(L, 2, "kernel_btf", NULL);
-        o.log_level = (uint32_t)ebpf_lua_opt_int(L, 2, "log_level", 0);
+        o.log_level = (uint32_t)ebpf_lua_opt_range(L, 2, "log_level", 0, 0, 15);
         if (lua_getfield(L, 2, "replace_maps") == LUA_TTABLE) {
             lua_pushnil(L);
             while (lua_next(L, -2)) {

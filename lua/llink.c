@@ -78,9 +78,16 @@ static int opt_table(lua_State *L, int idx, const char *const fields[])
     return idx;
 }
 
+/* A 64-bit quantity given as a Lua integer: offsets, addresses, periods
+ * must be >= 0; cookies are any 64-bit pattern (opt_cookie). */
 static uint64_t opt_u64(lua_State *L, int idx, const char *k)
 {
-    return idx ? (uint64_t)ebpf_lua_opt_int(L, idx, k, 0) : 0;
+    return (uint64_t)ebpf_lua_opt_range(L, idx, k, 0, 0, LUA_MAXINTEGER);
+}
+
+static uint64_t opt_cookie(lua_State *L, int idx, const char *k)
+{
+    return (uint64_t)ebpf_lua_opt_range(L, idx, k, 0, LUA_MININTEGER, LUA_MAXINTEGER);
 }
 
 /* An fd given as an integer or an object with getfd()/fd() (luasocket,
@@ -130,17 +137,17 @@ static int no_iface(lua_State *L, int idx)
 static int l_tracepoint(lua_State *L)
 {
     struct ebpf_prog *p = checkprog(L, 1);
-    const char *cat = luaL_checkstring(L, 2), *name = luaL_checkstring(L, 3);
+    const char *cat = ebpf_lua_check_path(L, 2, "category"), *name = ebpf_lua_check_path(L, 3, "name");
     static const char *const f[] = {"cookie", NULL};
     int o = opt_table(L, 4, f);
     llink *ll = new_closed(L, 1);
-    return finish(L, ll, ebpf_link_tracepoint(p, cat, name, opt_u64(L, o, "cookie")));
+    return finish(L, ll, ebpf_link_tracepoint(p, cat, name, opt_cookie(L, o, "cookie")));
 }
 
 static int l_raw_tracepoint(lua_State *L)
 {
     struct ebpf_prog *p = checkprog(L, 1);
-    const char *name = luaL_checkstring(L, 2);
+    const char *name = ebpf_lua_check_path(L, 2, "name");
     llink *ll = new_closed(L, 1);
     return finish(L, ll, ebpf_link_raw_tracepoint(p, name));
 }
@@ -151,7 +158,7 @@ static int l_tracing(lua_State *L)
     static const char *const f[] = {"cookie", NULL};
     int o = opt_table(L, 2, f);
     llink *ll = new_closed(L, 1);
-    return finish(L, ll, ebpf_link_tracing(p, opt_u64(L, o, "cookie")));
+    return finish(L, ll, ebpf_link_tracing(p, opt_cookie(L, o, "cookie")));
 }
 
 static int l_freplace(lua_State *L)
@@ -167,7 +174,7 @@ static int l_freplace(lua_State *L)
         lua_pop(L, 1);
     }
     llink *ll = new_closed(L, 1);
-    return finish(L, ll, ebpf_link_freplace(p, tfd, (uint32_t)opt_u64(L, o, "btf_id")));
+    return finish(L, ll, ebpf_link_freplace(p, tfd, (uint32_t)ebpf_lua_opt_range(L, o, "btf_id", 0, 0, EBPF_U32_MAX)));
 }
 
 /* kprobe(prog, func | {func=, offset=, addr=, retprobe=, maxactive=, cookie=, tracefs=}) */
@@ -192,8 +199,8 @@ static int kprobe_common(lua_State *L, int ret)
         ko.offset = opt_u64(L, o, "offset");
         ko.addr = opt_u64(L, o, "addr");
         ko.retprobe = ebpf_lua_opt_bool(L, o, "retprobe", ret);
-        ko.maxactive = (int)ebpf_lua_opt_int(L, o, "maxactive", 0);
-        ko.cookie = opt_u64(L, o, "cookie");
+        ko.maxactive = (int)ebpf_lua_opt_range(L, o, "maxactive", 0, 0, 1 << 20);
+        ko.cookie = opt_cookie(L, o, "cookie");
         ko.force_tracefs = ebpf_lua_opt_bool(L, o, "tracefs", 0);
     }
     if (!ko.func && !ko.addr)
@@ -207,18 +214,18 @@ static int l_kretprobe(lua_State *L) { return kprobe_common(L, 1); }
 static int l_ksyscall(lua_State *L)
 {
     struct ebpf_prog *p = checkprog(L, 1);
-    const char *name = luaL_checkstring(L, 2);
+    const char *name = ebpf_lua_check_path(L, 2, "name");
     static const char *const f[] = {"retprobe", "cookie", NULL};
     int o = opt_table(L, 3, f);
     llink *ll = new_closed(L, 1);
     return finish(L, ll, ebpf_link_ksyscall(p, name, o ? ebpf_lua_opt_bool(L, o, "retprobe", 0) : 0,
-                                            opt_u64(L, o, "cookie")));
+                                            opt_cookie(L, o, "cookie")));
 }
 
 static int l_syscall_func(lua_State *L)
 {
     char buf[160];
-    if (ebpf_link_syscall_func(luaL_checkstring(L, 1), buf, sizeof(buf)) < 0)
+    if (ebpf_link_syscall_func(ebpf_lua_check_path(L, 1, "name"), buf, sizeof(buf)) < 0)
         return luaL_error(L, "syscall name too long");
     lua_pushstring(L, buf);
     return 1;
@@ -241,7 +248,7 @@ static void *seq_field(lua_State *L, int o, const char *k, int strings, size_t *
     for (size_t i = 0; i < n; i++) {
         lua_rawgeti(L, -2, (lua_Integer)i + 1);
         if (strings)
-            ((const char **)arr)[i] = luaL_checkstring(L, -1); /* kept alive by the opts table */
+            ((const char **)arr)[i] = ebpf_lua_check_path(L, -1, "name"); /* kept alive by the opts table */
         else
             ((uint64_t *)arr)[i] = (uint64_t)luaL_checkinteger(L, -1);
         lua_pop(L, 1);
@@ -314,10 +321,10 @@ static int uprobe_common(lua_State *L, int ret)
     uo.symbol = ebpf_lua_opt_str(L, o, "symbol", ebpf_lua_opt_str(L, o, "func", NULL));
     uo.offset = opt_u64(L, o, "offset");
     uo.address = opt_u64(L, o, "address");
-    uo.pid = (int)ebpf_lua_opt_int(L, o, "pid", -1);
+    uo.pid = (int)ebpf_lua_opt_range(L, o, "pid", -1, -1, EBPF_I32_MAX);
     uo.retprobe = ebpf_lua_opt_bool(L, o, "retprobe", ret);
     uo.ref_ctr_offset = opt_u64(L, o, "ref_ctr_offset");
-    uo.cookie = opt_u64(L, o, "cookie");
+    uo.cookie = opt_cookie(L, o, "cookie");
     uo.force_tracefs = ebpf_lua_opt_bool(L, o, "tracefs", 0);
     llink *ll = new_closed(L, 1);
     return finish(L, ll, ebpf_link_uprobe(p, &uo));
@@ -341,7 +348,7 @@ static int l_uprobe_multi(lua_State *L)
     uo.offsets = seq_field(L, o, "offsets", 0, &uo.cnt);
     uo.ref_ctr_offsets = seq_field(L, o, "ref_ctr_offsets", 0, &uo.cnt);
     uo.cookies = seq_field(L, o, "cookies", 0, &uo.cnt);
-    uo.pid = (int)ebpf_lua_opt_int(L, o, "pid", -1);
+    uo.pid = (int)ebpf_lua_opt_range(L, o, "pid", -1, -1, EBPF_I32_MAX);
     uo.retprobe = ebpf_lua_opt_bool(L, o, "retprobe", 0);
     uo.pattern = ebpf_lua_opt_str(L, o, "pattern", NULL);
     if (!uo.syms && !uo.offsets && !uo.pattern)
@@ -363,8 +370,8 @@ static int l_usdt(lua_State *L)
     uo.name = ebpf_lua_opt_str(L, o, "name", NULL);
     if (!uo.path || !uo.provider || !uo.name)
         return luaL_error(L, "usdt: fields 'path', 'provider' and 'name' are required");
-    uo.pid = (int)ebpf_lua_opt_int(L, o, "pid", -1);
-    uo.cookie = opt_u64(L, o, "cookie");
+    uo.pid = (int)ebpf_lua_opt_range(L, o, "pid", -1, -1, EBPF_I32_MAX);
+    uo.cookie = opt_cookie(L, o, "cookie");
     uo.spec_map_fd = -1;
     lua_getfield(L, o, "spec_map");
     int map_idx = lua_gettop(L);
@@ -399,7 +406,7 @@ static void push_spec(lua_State *L, const struct ebpf_usdt_spec *s)
 /* usdt_notes(path) -> { {provider=, name=, args=, pc=, semaphore=, pc_offset=, sema_offset=, spec={...}}, ... } */
 static int l_usdt_notes(lua_State *L)
 {
-    const char *path = luaL_checkstring(L, 1);
+    const char *path = ebpf_lua_check_path(L, 1, "path");
     struct ebpf_usdt_note *n;
     size_t cnt;
     if (ebpf_usdt_notes(path, &n, &cnt) < 0)
@@ -432,7 +439,7 @@ static int l_usdt_notes(lua_State *L)
 static int l_usdt_spec(lua_State *L)
 {
     struct ebpf_usdt_spec s;
-    if (ebpf_usdt_parse_args(luaL_checkstring(L, 1), &s) < 0)
+    if (ebpf_usdt_parse_args(ebpf_lua_check_path(L, 1, "name"), &s) < 0)
         return ebpf_lua_fail(L);
     push_spec(L, &s);
     return 1;
@@ -441,7 +448,7 @@ static int l_usdt_spec(lua_State *L)
 static int l_resolve_binary(lua_State *L)
 {
     char out[4096];
-    if (ebpf_link_resolve_binary(luaL_checkstring(L, 1), out, sizeof(out)) < 0)
+    if (ebpf_link_resolve_binary(ebpf_lua_check_path(L, 1, "name"), out, sizeof(out)) < 0)
         return ebpf_lua_fail(L);
     lua_pushstring(L, out);
     return 1;
@@ -450,7 +457,7 @@ static int l_resolve_binary(lua_State *L)
 static int l_symbol_offset(lua_State *L)
 {
     uint64_t off;
-    if (ebpf_link_elf_symbol_offset(luaL_checkstring(L, 1), luaL_checkstring(L, 2), &off) < 0)
+    if (ebpf_link_elf_symbol_offset(ebpf_lua_check_path(L, 1, "name"), ebpf_lua_check_path(L, 2, "name"), &off) < 0)
         return ebpf_lua_fail(L);
     lua_pushinteger(L, (lua_Integer)off);
     return 1;
@@ -490,7 +497,7 @@ static int l_perf_event(lua_State *L)
         po.type = perf_names[i].type;
         po.config = perf_names[i].config;
     } else {
-        po.type = (uint32_t)ebpf_lua_opt_int(L, o, "type", PERF_TYPE_SOFTWARE);
+        po.type = (uint32_t)ebpf_lua_opt_range(L, o, "type", PERF_TYPE_SOFTWARE, 0, EBPF_U32_MAX);
         po.config = opt_u64(L, o, "config");
     }
     po.sample_freq = opt_u64(L, o, "freq");
@@ -506,9 +513,9 @@ static int l_perf_event(lua_State *L)
     if (all && strcmp(lua_tostring(L, -1), "all") != 0)
         return luaL_error(L, "perf_event: 'cpu' is a CPU number or \"all\", got '%s'", lua_tostring(L, -1));
     lua_pop(L, 1);
-    po.cpu = all ? -1 : (int)ebpf_lua_opt_int(L, o, "cpu", -1);
-    po.pid = (int)ebpf_lua_opt_int(L, o, "pid", -1);
-    po.cookie = opt_u64(L, o, "cookie");
+    po.cpu = all ? -1 : (int)ebpf_lua_opt_range(L, o, "cpu", -1, -1, 1 << 20);
+    po.pid = (int)ebpf_lua_opt_range(L, o, "pid", -1, -1, EBPF_I32_MAX);
+    po.cookie = opt_cookie(L, o, "cookie");
     llink *ll = new_closed(L, 1);
     return finish(L, ll, ebpf_link_perf_event(p, &po));
 }
@@ -570,7 +577,7 @@ static int l_sockmap(lua_State *L)
     lmap *m = ebpf_lua_tomap(L, 2);
     int at = -1;
     if (!lua_isnoneornil(L, 3)) {
-        at = ebpf_attach_type_by_name(luaL_checkstring(L, 3));
+        at = ebpf_attach_type_by_name(ebpf_lua_check_path(L, 3, "name"));
         if (at < 0)
             return luaL_error(L, "unknown attach type '%s'", lua_tostring(L, 3));
     }
@@ -585,7 +592,7 @@ static int l_xdp(lua_State *L)
     int ifi = check_ifindex(L, 2);
     static const char *const f[] = {"mode", "flags", NULL};
     int o = opt_table(L, 3, f);
-    uint32_t flags = o ? (uint32_t)ebpf_lua_opt_int(L, o, "flags", 0) : 0;
+    uint32_t flags = o ? (uint32_t)ebpf_lua_opt_range(L, o, "flags", 0, 0, EBPF_U32_MAX) : 0;
     const char *mode = o ? ebpf_lua_opt_str(L, o, "mode", NULL) : NULL;
     if (mode) {
         if (!strcmp(mode, "skb") || !strcmp(mode, "generic")) flags |= 2;
@@ -690,7 +697,7 @@ static int l_netkit(lua_State *L)
  * target is an interface (tcx, netkit, xdp), a cgroup directory or a netns path (nil: own). */
 static int l_query(lua_State *L)
 {
-    const char *at = luaL_checkstring(L, 2);
+    const char *at = ebpf_lua_check_path(L, 2, "name");
     int type = ebpf_attach_type_by_name(at);
     if (type < 0)
         return luaL_error(L, "unknown attach type '%s'", at);
@@ -702,7 +709,7 @@ static int l_query(lua_State *L)
         if (target < 0)
             return no_iface(L, 1);
     } else {
-        const char *path = by_netns ? luaL_optstring(L, 1, "/proc/self/ns/net") : luaL_checkstring(L, 1);
+        const char *path = by_netns ? luaL_optstring(L, 1, "/proc/self/ns/net") : ebpf_lua_check_path(L, 1, "path");
         fd = open(path, O_RDONLY | O_CLOEXEC | (by_netns ? 0 : O_DIRECTORY));
         if (fd < 0)
             return ebpf_lua_fail_msg(L, errno, "query", "%s: %s", path, strerror(errno));
@@ -741,8 +748,8 @@ static int l_tc(lua_State *L)
     struct ebpf_tc_opts to;
     memset(&to, 0, sizeof(to));
     to.egress = direction(L, o);
-    to.prio = o ? (uint32_t)ebpf_lua_opt_int(L, o, "prio", 0) : 0;
-    to.handle = o ? (uint32_t)ebpf_lua_opt_int(L, o, "handle", 0) : 0;
+    to.prio = o ? (uint32_t)ebpf_lua_opt_range(L, o, "prio", 0, 0, 0xffff) : 0;
+    to.handle = o ? (uint32_t)ebpf_lua_opt_range(L, o, "handle", 0, 0, EBPF_U32_MAX) : 0;
     if (to.prio > 0xffff)
         return luaL_error(L, "tc: prio must be below 65536");
     const char *mode = o ? ebpf_lua_opt_str(L, o, "mode", "auto") : "auto";
@@ -783,7 +790,7 @@ static int l_netfilter(lua_State *L)
     if (hi < 0)
         return luaL_error(L, "netfilter: unknown hook '%s'", h);
     no.hooknum = (uint32_t)hi;
-    no.priority = (int32_t)ebpf_lua_opt_int(L, o, "priority", 0);
+    no.priority = (int32_t)ebpf_lua_opt_range(L, o, "priority", 0, -EBPF_I32_MAX - 1, EBPF_I32_MAX);
     no.flags = ebpf_lua_opt_bool(L, o, "defrag", 0) ? 1 : 0;
     llink *ll = new_closed(L, 1);
     return finish(L, ll, ebpf_link_netfilter(p, &no));
@@ -810,10 +817,10 @@ static int l_iter(lua_State *L)
         if (!lua_isnil(L, -1))
             io.cgroup_fd = check_fd(L, -1, "cgroup");
         lua_pop(L, 1);
-        io.cgroup_order = (uint32_t)ebpf_lua_opt_int(L, o, "order", 0);
-        io.tid = (uint32_t)ebpf_lua_opt_int(L, o, "tid", 0);
-        io.pid = (uint32_t)ebpf_lua_opt_int(L, o, "pid", 0);
-        io.pid_fd = (uint32_t)ebpf_lua_opt_int(L, o, "pid_fd", 0);
+        io.cgroup_order = (uint32_t)ebpf_lua_opt_range(L, o, "order", 0, 0, EBPF_U32_MAX);
+        io.tid = (uint32_t)ebpf_lua_opt_range(L, o, "tid", 0, 0, EBPF_I32_MAX);
+        io.pid = (uint32_t)ebpf_lua_opt_range(L, o, "pid", 0, 0, EBPF_I32_MAX);
+        io.pid_fd = (uint32_t)ebpf_lua_opt_range(L, o, "pid_fd", 0, 0, EBPF_I32_MAX);
     }
     llink *ll = new_closed(L, 1);
     if (extra)
@@ -831,7 +838,7 @@ static int l_struct_ops(lua_State *L)
 
 static int l_open_pinned(lua_State *L)
 {
-    const char *path = luaL_checkstring(L, 1);
+    const char *path = ebpf_lua_check_path(L, 1, "path");
     llink *ll = new_closed(L, 0);
     return finish(L, ll, ebpf_link_open_pinned(path));
 }
@@ -846,11 +853,11 @@ static int l_from_id(lua_State *L)
 /* tracing_target(attach_type, name) -> btf_id, module_btf_obj_id|nil */
 static int l_tracing_target(lua_State *L)
 {
-    int at = ebpf_attach_type_by_name(luaL_checkstring(L, 1));
+    int at = ebpf_attach_type_by_name(ebpf_lua_check_path(L, 1, "name"));
     if (at < 0)
         return luaL_error(L, "unknown attach type '%s'", lua_tostring(L, 1));
     int obj = -1;
-    int id = ebpf_link_tracing_target(at, luaL_checkstring(L, 2), &obj);
+    int id = ebpf_link_tracing_target(at, ebpf_lua_check_path(L, 2, "name"), &obj);
     if (id < 0)
         return ebpf_lua_fail(L);
     lua_pushinteger(L, id);
@@ -1015,7 +1022,7 @@ static int link_detach(lua_State *L)
 
 static int link_pin(lua_State *L)
 {
-    if (ebpf_link_pin(tolink(L, 1)->l, luaL_checkstring(L, 2)) < 0)
+    if (ebpf_link_pin(tolink(L, 1)->l, ebpf_lua_check_path(L, 2, "path")) < 0)
         return ebpf_lua_fail(L);
     lua_pushboolean(L, 1);
     return 1;
@@ -1023,7 +1030,7 @@ static int link_pin(lua_State *L)
 
 static int link_unpin(lua_State *L)
 {
-    if (ebpf_link_unpin(tolink(L, 1)->l, luaL_checkstring(L, 2)) < 0)
+    if (ebpf_link_unpin(tolink(L, 1)->l, ebpf_lua_check_path(L, 2, "path")) < 0)
         return ebpf_lua_fail(L);
     lua_pushboolean(L, 1);
     return 1;

@@ -727,7 +727,7 @@ static int map_delete_batch(lua_State *L)
 static int map_pin(lua_State *L)
 {
     lmap *lm = ebpf_lua_tomap(L, 1);
-    if (ebpf_map_pin(lm->m, luaL_checkstring(L, 2)) < 0)
+    if (ebpf_map_pin(lm->m, ebpf_lua_check_path(L, 2, "path")) < 0)
         return ebpf_lua_fail(L);
     lua_pushboolean(L, 1);
     return 1;
@@ -736,7 +736,7 @@ static int map_pin(lua_State *L)
 static int map_unpin(lua_State *L)
 {
     ebpf_lua_tomap(L, 1);
-    if (ebpf_map_unpin(luaL_checkstring(L, 2)) < 0)
+    if (ebpf_map_unpin(ebpf_lua_check_path(L, 2, "path")) < 0)
         return ebpf_lua_fail(L);
     lua_pushboolean(L, 1);
     return 1;
@@ -986,9 +986,9 @@ static int map_new(lua_State *L)
         return luaL_error(L, "max_entries out of range: %I", (LUAI_UACINT)me);
     o.max_entries = (uint32_t)me;
     o.flags = ebpf_lua_opt_flags(L, 1, "flags", map_flag_lookup);
-    o.numa_node = (int)ebpf_lua_opt_int(L, 1, "numa_node", -1);
-    o.map_extra = (uint64_t)ebpf_lua_opt_int(L, 1, "map_extra", 0);
-    o.ifindex = (uint32_t)ebpf_lua_opt_int(L, 1, "ifindex", 0);
+    o.numa_node = (int)ebpf_lua_opt_range(L, 1, "numa_node", -1, -1, 1 << 16);
+    o.map_extra = (uint64_t)ebpf_lua_opt_range(L, 1, "map_extra", 0, 0, LUA_MAXINTEGER);
+    o.ifindex = (uint32_t)ebpf_lua_opt_range(L, 1, "ifindex", 0, 0, EBPF_I32_MAX);
     lua_getfield(L, 1, "inner_map");
     if (!lua_isnil(L, -1))
         o.inner_map_fd = ebpf_map_fd(ebpf_lua_tomap(L, -1)->m);
@@ -1035,7 +1035,7 @@ static int map_new(lua_State *L)
 
 static int map_open_pinned(lua_State *L)
 {
-    const char *path = luaL_checkstring(L, 1);
+    const char *path = ebpf_lua_check_path(L, 1, "path");
     lmap *lm = lua_newuserdatauv(L, sizeof(lmap), LMAP_NUV);
     memset(lm, 0, sizeof(*lm));
     lm->magic = LMAP_MAGIC;

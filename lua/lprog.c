@@ -97,15 +97,15 @@ static int prog_new(lua_State *L)
     o.section = ebpf_lua_opt_str(L, 1, "section", NULL);
     o.license = ebpf_lua_opt_str(L, 1, "license", "GPL");
     o.flags = ebpf_lua_opt_flags(L, 1, "flags", prog_flag_lookup);
-    o.kern_version = (uint32_t)ebpf_lua_opt_int(L, 1, "kern_version", 0);
-    o.attach_btf_id = (uint32_t)ebpf_lua_opt_int(L, 1, "attach_btf_id", 0);
-    o.attach_btf_obj_fd = (int)ebpf_lua_opt_int(L, 1, "attach_btf_obj_fd", -1);
-    o.ifindex = (uint32_t)ebpf_lua_opt_int(L, 1, "ifindex", 0);
-    lua_Integer ll = ebpf_lua_opt_int(L, 1, "log_level", 0);
+    o.kern_version = (uint32_t)ebpf_lua_opt_range(L, 1, "kern_version", 0, 0, EBPF_U32_MAX);
+    o.attach_btf_id = (uint32_t)ebpf_lua_opt_range(L, 1, "attach_btf_id", 0, 0, EBPF_U32_MAX);
+    o.attach_btf_obj_fd = (int)ebpf_lua_opt_range(L, 1, "attach_btf_obj_fd", -1, -1, EBPF_I32_MAX);
+    o.ifindex = (uint32_t)ebpf_lua_opt_range(L, 1, "ifindex", 0, 0, EBPF_I32_MAX);
+    lua_Integer ll = ebpf_lua_opt_range(L, 1, "log_level", 0, 0, 15);
     if (ll < 0 || ll > 31)
         return luaL_error(L, "log_level out of range: %I", (LUAI_UACINT)ll);
     o.log_level = (uint32_t)ll;
-    lua_Integer ls = ebpf_lua_opt_int(L, 1, "log_size", 0);
+    lua_Integer ls = ebpf_lua_opt_range(L, 1, "log_size", 0, 0, EBPF_U32_MAX);
     if (ls < 0 || ls > (1 << 30))
         return luaL_error(L, "log_size out of range: %I", (LUAI_UACINT)ls);
     o.log_size_max = (uint32_t)ls;
@@ -128,7 +128,7 @@ static int prog_new(lua_State *L)
             lua_tolstring(L, -1, &fl);
             lua_pop(L, 1);
         }
-        o.func_info_rec_size = (uint32_t)ebpf_lua_opt_int(L, 1, "func_info_rec_size", 8);
+        o.func_info_rec_size = (uint32_t)ebpf_lua_opt_range(L, 1, "func_info_rec_size", 8, 0, 4096);
         o.func_info_cnt = o.func_info_rec_size ? (uint32_t)(fl / o.func_info_rec_size) : 0;
         o.line_info = ebpf_lua_opt_str(L, 1, "line_info", NULL);
         if (o.line_info) {
@@ -136,7 +136,7 @@ static int prog_new(lua_State *L)
             lua_tolstring(L, -1, &ll2);
             lua_pop(L, 1);
         }
-        o.line_info_rec_size = (uint32_t)ebpf_lua_opt_int(L, 1, "line_info_rec_size", 16);
+        o.line_info_rec_size = (uint32_t)ebpf_lua_opt_range(L, 1, "line_info_rec_size", 16, 0, 4096);
         o.line_info_cnt = o.line_info_rec_size ? (uint32_t)(ll2 / o.line_info_rec_size) : 0;
     }
     lua_pop(L, 1);
@@ -202,7 +202,7 @@ static int prog_run(lua_State *L)
                                              "flags", "cpu", "batch_size", NULL};
         ebpf_lua_check_fields(L, 3, fields);
         /* `repeat` is a Lua keyword, hence repeat_count (["repeat"] works too). */
-        o.repeat = (uint32_t)ebpf_lua_opt_int(L, 3, "repeat_count", ebpf_lua_opt_int(L, 3, "repeat", 0));
+        o.repeat = (uint32_t)ebpf_lua_opt_range(L, 3, "repeat_count", ebpf_lua_opt_range(L, 3, "repeat", 0, 0, EBPF_U32_MAX), 0, EBPF_U32_MAX);
         o.flags = (uint32_t)ebpf_lua_opt_int(L, 3, "flags", 0);
         lua_Integer cpu = ebpf_lua_opt_int(L, 3, "cpu", -1);
         if (cpu >= 0) {
@@ -242,7 +242,7 @@ static int prog_run(lua_State *L)
 static int prog_pin(lua_State *L)
 {
     lprog *lp = ebpf_lua_toprog(L, 1);
-    if (ebpf_prog_pin(lp->p, luaL_checkstring(L, 2)) < 0)
+    if (ebpf_prog_pin(lp->p, ebpf_lua_check_path(L, 2, "path")) < 0)
         return ebpf_lua_fail(L);
     lua_pushboolean(L, 1);
     return 1;
@@ -251,9 +251,9 @@ static int prog_pin(lua_State *L)
 static int prog_unpin(lua_State *L)
 {
     ebpf_lua_toprog(L, 1);
-    const char *path = luaL_checkstring(L, 2);
-    if (unlink(path) < 0)
-        return ebpf_lua_fail_msg(L, errno, "unpin", "unpin '%s': %s", path, strerror(errno));
+    const char *path = ebpf_lua_check_path(L, 2, "path");
+    if (ebpf_obj_unpin(path) < 0)
+        return ebpf_lua_fail(L);
     lua_pushboolean(L, 1);
     return 1;
 }
@@ -417,7 +417,7 @@ static int prog_stream(lua_State *L)
 
 static int prog_open_pinned(lua_State *L)
 {
-    const char *path = luaL_checkstring(L, 1);
+    const char *path = ebpf_lua_check_path(L, 1, "path");
     lprog *lp = new_closed(L);
     if (!(lp->p = ebpf_prog_open_pinned(path)))
         return ebpf_lua_fail(L);

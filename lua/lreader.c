@@ -8,6 +8,7 @@
  * raises, so it is never delivered twice. No Lua error ever unwinds through
  * a core frame (the core is only called between Lua calls). */
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -39,14 +40,22 @@ struct lunpack {
 
 static int is_digit(char c) { return c >= '0' && c <= '9'; }
 
-static int read_num(const char **f, int def)
+#define UP_MAX_COUNT (1 << 24) /* a record is at most the ring's size */
+
+/* A count in a format; more digits than fit are an error naming the
+ * number, not a stray "option '0'" later. */
+static int read_num(lua_State *L, const char *fmt, const char **f, int def)
 {
     if (!is_digit(**f))
         return def;
-    int a = 0;
-    while (is_digit(**f) && a < 100000)
+    long long a = 0;
+    while (is_digit(**f)) {
         a = a * 10 + (*(*f)++ - '0');
-    return a;
+        if (a > UP_MAX_COUNT)
+            luaL_error(L, "unpack format '%s': size %I... is larger than a record can be (%d bytes)", fmt,
+                       (LUAI_UACINT)a, UP_MAX_COUNT);
+    }
+    return (int)a;
 }
 
 struct lunpack *lunpack_compile(lua_State *L, const char *fmt)
@@ -62,14 +71,14 @@ struct lunpack *lunpack_compile(lua_State *L, const char *fmt)
         case ' ': continue;
         case '<': case '=': little = 1; continue; /* x86/arm64 hosts are little-endian */
         case '>': little = 0; continue;
-        case '!': maxalign = read_num(&f, 8); continue;
+        case '!': maxalign = read_num(L, fmt, &f, 8); continue;
         case 'b': kind = UP_INT; size = 1; break;
         case 'B': kind = UP_UINT; size = 1; break;
         case 'h': kind = UP_INT; size = 2; break;
         case 'H': kind = UP_UINT; size = 2; break;
         case 'i': case 'I':
             kind = c == 'i' ? UP_INT : UP_UINT;
-            size = read_num(&f, 4);
+            size = read_num(L, fmt, &f, 4);
             if (size < 1 || size > 8)
                 luaL_error(L, "unpack format '%s': integer size %d not supported (1..8)", fmt, size);
             break;
@@ -81,7 +90,7 @@ struct lunpack *lunpack_compile(lua_State *L, const char *fmt)
         case 'c': {
             if (!is_digit(*f))
                 luaL_error(L, "unpack format '%s': 'c' needs a size", fmt);
-            int len = read_num(&f, 0);
+            int len = read_num(L, fmt, &f, 0);
             if (n == UP_MAX_OPS)
                 luaL_error(L, "unpack format '%s': too many values", fmt);
             ops[n++] = (struct upop){UP_CHARS, 0, 0, (uint32_t)off, (uint32_t)len};
@@ -577,6 +586,8 @@ static int check_timeout(lua_State *L, int idx)
     if (lua_isnoneornil(L, idx))
         return -1;
     lua_Number t = luaL_checknumber(L, idx);
+    if (t != t || t == (lua_Number)HUGE_VAL || t == -(lua_Number)HUGE_VAL) /* NaN to int: undefined behaviour */
+        luaL_argerror(L, idx, "timeout must be a finite number of milliseconds (negative or nil: no timeout)");
     if (t < 0)
         return -1;
     if (t > 0x7fffffff)
@@ -862,12 +873,28 @@ static void resolve_type_name(lua_State *L, int self, int name)
                    lua_tostring(L, name));
 }
 
-/* decode(type): hand records over as type:decode(bytes) (tables for BTF
- * types); decode(nil) or raw() goes back to strings. */
+/* type:decode(bytes, 0, opts) for decode(type, opts); upvalues: the
+ * type's decode function, opts. */
+static int decode_with_opts(lua_State *L)
+{
+    lua_settop(L, 2); /* type, bytes */
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_pushinteger(L, 0);
+    lua_pushvalue(L, lua_upvalueindex(2));
+    lua_call(L, 4, 1);
+    return 1;
+}
+
+/* decode(type [, opts]): hand records over as type:decode(bytes [, 0, opts])
+ * (tables for BTF types); decode(nil) or raw() goes back to strings. */
 static int reader_decode(lua_State *L)
 {
     lreader *r = check_idle(L);
-    lua_settop(L, 2);
+    int has_opts = !lua_isnoneornil(L, 3);
+    if (has_opts)
+        luaL_checktype(L, 3, LUA_TTABLE);
+    lua_settop(L, 3);
     if (lua_isnil(L, 2)) {
         r->decode = 0;
         lunpack_free(r->up);
@@ -882,22 +909,28 @@ static int reader_decode(lua_State *L)
     }
     luaL_argexpected(L, lua_istable(L, 2) || lua_isuserdata(L, 2), 2, "type with a decode method");
     lua_getfield(L, 2, "decode");
-    if (lua_type(L, 3) != LUA_TFUNCTION)
+    if (lua_type(L, 4) != LUA_TFUNCTION)
         luaL_argerror(L, 2, "a type with a decode method expected");
-    lua_settop(L, 3);
-    /* A BTF type gets a decoder compiled once (when its shape allows). */
+    /* A BTF type gets a decoder compiled once (when its shape allows);
+     * options go through the type's own decode. */
     struct lbtf_plan *plan = NULL;
-    if (luaL_testudata(L, 2, EBPF_BTF_TYPE_MT)) {
+    if (!has_opts && luaL_testudata(L, 2, EBPF_BTF_TYPE_MT)) {
         uint32_t id;
         const struct ebpf_btf *b = ebpf_lua_check_btf_type(L, 2, &id);
         plan = ebpf_lua_btf_plan(b, id);
     }
+    if (has_opts) { /* e.g. {full_strings = true} */
+        lua_pushvalue(L, 3);
+        lua_pushcclosure(L, decode_with_opts, 2);
+    }
     lua_setiuservalue(L, 1, LREADER_UV_DECODE);
+    lua_pushvalue(L, 2);
     lua_setiuservalue(L, 1, LREADER_UV_TYPE);
     lunpack_free(r->up);
     r->up = NULL;
     set_plan(r, plan);
     r->decode = 1;
+    lua_settop(L, 1);
     return 1;
 }
 

@@ -151,6 +151,15 @@ static int errno_name(lua_State *L)
     return 1;
 }
 
+/* ebpf.unpin(path) -> true | nil, err: only a BPF object on a bpffs */
+static int l_unpin(lua_State *L)
+{
+    if (ebpf_obj_unpin(ebpf_lua_check_path(L, 1, "path")) < 0)
+        return ebpf_lua_fail(L);
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
 void ebpf_lua_open_sys(lua_State *L)
 {
     luaL_newmetatable(L, EBPF_STATS_MT);
@@ -169,6 +178,7 @@ void ebpf_lua_open_sys(lua_State *L)
     lua_pop(L, 1);
 
     static const luaL_Reg funcs[] = {
+        {"unpin", l_unpin},
         {"remove_memlock", remove_memlock},
         {"memcg_accounting", memcg_accounting},
         {"map_ids", map_ids},

@@ -55,4 +55,21 @@ describe("decoding byte arrays", function()
     assert.same({ "ls", "-l", "/tmp" }, argv)
     assert.error_matches(function() t:decode(raw, 0, { full_string = true }) end, "full_string")
   end)
+
+  it("reader:decode(type, {full_strings = true}) hands over whole char arrays", function()
+    local coll <close> = assert(ebpf.load(helpers.testdata("misc/bytes.bpf.o")))
+    local r <close> = assert(ebpf.ringbuf.reader(coll.maps.events)):decode("struct rec", { full_strings = true })
+    assert(coll.programs.emit:run())
+    assert(coll.programs.emit:run())
+    local a = r:read(0)
+    assert.equal("ls\0-l\0/tmp\0\0", a.args)
+    assert.equal("\127\0\0\1", a.saddr)
+    local n = 0
+    for rec in r:records(0) do n = n + 1; assert.equal("ab\0\0\0\0\0\0", rec.comm) end
+    assert.equal(1, n)
+    r:decode("struct rec") -- without opts: cut again
+    assert(coll.programs.emit:run())
+    assert.equal("ls", r:read(0).args)
+    assert.error_matches(function() r:decode("struct rec", 5) end, "table expected")
+  end)
 end)

@@ -66,7 +66,7 @@ describe("examples", function()
     end
     local cases = {
       { "basics.lua", "counted%s+5 runs" }, { "features.lua", "ring buffer maps" },
-      { "opencount.lua", "\n%s+%d+  lua5.4\n" }, { "syscount.lua", "syscalls of %d+ kinds" },
+      { "opencount.lua", "count_openat\tebpf%.link tracepoint" }, { "syscount.lua", "syscalls of %d+ kinds" },
       { "latency.lua", "syscalls timed" }, { "opensnoop.lua", "\n%d+ opens\n" },
       { "execsnoop.lua", "\n%d+ execs in" }, { "tcpstates.lua", "\n%d+ state changes\n" },
       { "bashreadline.lua", "\n%d+ lines\n" }, { "uprobe.lua", "uprobe: saw 3 calls" },
@@ -80,5 +80,17 @@ describe("examples", function()
     local out = f:read("a")
     f:close()
     assert.matches("unknown option '%-%-bogus'.*usage: .*%[%-%-duration N%].*rc=2", out)
+  end)
+
+  it("runs outside a checkout with the module from the package paths (as installed)", function()
+    local dir = helpers.sh("mktemp -d"):gsub("%s+$", "")
+    helpers.sh(("mkdir %s/examples && cp examples/common.lua examples/opencount.lua examples/opencount.bpf.c %s/examples/")
+      :format(dir, dir))
+    local lua_path = ("%s/lua/?.lua;%s/lua/?/init.lua;;"):format(os.getenv("PWD"), os.getenv("PWD"))
+    local build = helpers.build:find("^/") and helpers.build or (os.getenv("PWD") .. "/" .. helpers.build)
+    local out = helpers.sh(("cd %s && env -i PATH=\"$PATH\" HOME=\"$HOME\" LUA_PATH='%s' LUA_CPATH='%s/?.so;;' "
+      .. "lua5.4 examples/opencount.lua --duration 0.2"):format(dir, lua_path, build))
+    helpers.sh("rm -rf " .. dir)
+    assert.matches("count_openat\tebpf%.link tracepoint", out)
   end)
 end)

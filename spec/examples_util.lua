@@ -27,8 +27,13 @@ local function start(cmd, out)
   return tonumber(helpers.sh(("%s > %s 2>&1 & echo $!"):format(cmd, q(out))))
 end
 
+-- Running, not a zombie waiting for a (sub)reaper: not ours to reap.
 local function alive(pid)
-  return os.execute(("kill -0 %d 2>/dev/null"):format(pid)) == true
+  local f = io.open(("/proc/%d/stat"):format(pid))
+  if not f then return false end
+  local stat = f:read("a") or ""
+  f:close()
+  return stat:match("^%d+ %b() (%a)") ~= "Z"
 end
 
 local function wait_for(cond, secs, what)
@@ -44,7 +49,7 @@ end
 -- example's output, bpftrace's output and the example's exit status.
 function M.side_by_side(script, args, prog, trigger)
   local dir = M.tmpdir()
-  local bt = start("bpftrace -e " .. q(prog), dir .. "/bt")
+  local bt = start("exec env -u LD_PRELOAD bpftrace -e " .. q(prog), dir .. "/bt") -- (not under ASan's preload)
   local ex = start(("EBPF_BUILD=%s exec lua5.4 examples/%s %s"):format(helpers.build, script, args or ""),
     dir .. "/ex")
   local ok, err = pcall(function()
@@ -57,7 +62,14 @@ function M.side_by_side(script, args, prog, trigger)
     ebpf.sleep(0.5)
   end)
   os.execute(("kill -INT %d %d 2>/dev/null"):format(bt, ex))
-  wait_for(function() return not alive(bt) and not alive(ex) end, 20, "both to exit")
+  local ok2, err2 = pcall(wait_for, function() return not alive(bt) and not alive(ex) end, 30, "both to exit")
+  if not ok2 then
+    os.execute(("kill -KILL %d %d 2>/dev/null"):format(bt, ex))
+    err2 = ("%s (bpftrace %s, %s %s):\nbpftrace: %s\n%s: %s"):format(err2, alive(bt) and "alive" or "gone", script,
+      alive(ex) and "alive" or "gone", read(dir .. "/bt"), script, read(dir .. "/ex"))
+    os.execute("rm -rf " .. q(dir))
+    error(err2, 0)
+  end
   local ex_out, bt_out = read(dir .. "/ex"), read(dir .. "/bt")
   os.execute("rm -rf " .. q(dir))
   if not ok then error(err, 0) end

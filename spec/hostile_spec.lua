@@ -213,3 +213,143 @@ describe("slow input", function()
     assert.is_true(os.clock() - t0 < 2, "took " .. (os.clock() - t0) .. " s")
   end)
 end)
+
+describe("names from objects are not paths", function()
+  it("a by-name pinned map called '../x' is refused, nothing pinned outside pin_root", function()
+    local bytes = helpers.read_file(helpers.testdata("elf/pinning.bpf.o"))
+    local evil = bytes:gsub("shared_counts", "../escaped_xx")
+    assert.not_equal(bytes, evil)
+    local dir = helpers.bpffs_dir("escape")
+    helpers.sh("mkdir -p " .. dir .. "/root")
+    local coll, err = ebpf.load(evil, { pin_root = dir .. "/root" })
+    local escaped = io.open(dir .. "/escaped_xx") ~= nil
+    if coll then coll:close() end
+    helpers.sh("rm -rf " .. dir)
+    assert.is_false(escaped, "pinned outside pin_root")
+    assert.is_nil(coll)
+    assert.matches("cannot be a pin path component", tostring(err), 1, true)
+  end)
+end)
+
+describe("unpin removes only pinned BPF objects on a bpffs", function()
+  it("refuses regular files, directories and paths outside bpffs", function()
+    local d, rm = tmpdir()
+    assert(core.write_new(d .. "/victim", "data"))
+    local ok, err = ebpf.unpin(d .. "/victim")
+    assert.is_nil(ok)
+    assert.matches("not on a bpffs", tostring(err), 1, true)
+    assert.equal("data", helpers.read_file(d .. "/victim"))
+    local m <close> = assert(ebpf.map { type = "array", key_size = 4, value_size = 4, max_entries = 1 })
+    ok, err = m:unpin(d)
+    assert.is_nil(ok)
+    assert.matches("not on a bpffs", tostring(err), 1, true)
+    assert.is_truthy(io.open(d .. "/victim"))
+    rm()
+    local bdir = helpers.bpffs_dir("unpin")
+    helpers.sh("mkdir -p " .. bdir .. "/sub")
+    ok, err = ebpf.unpin(bdir .. "/sub")
+    assert.is_nil(ok)
+    assert.matches("a directory, not a pinned object", tostring(err), 1, true)
+    assert(m:pin(bdir .. "/m"))
+    assert.is_true(ebpf.unpin(bdir .. "/m"))
+    assert.is_nil(io.open(bdir .. "/m"))
+    helpers.sh("rm -rf " .. bdir)
+  end)
+end)
+
+describe("numbers and strings from Lua", function()
+  local insns = string.pack("<BBhi", 0xb7, 0, 0, 0) .. string.pack("<BBhi", 0x95, 0, 0, 0)
+
+  it("range-checks numeric options, naming the option and its range", function()
+    local p <close> = assert(ebpf.program { type = "socket_filter", insns = insns })
+    assert.error_matches(function() p:run("", { ["repeat"] = -1 }) end, "field 'repeat' must be in [0, 4294967295], got -1", 1, true)
+    assert.error_matches(function() p:run("", { ["repeat"] = 1 << 40 }) end, "field 'repeat' must be in [0, 4294967295]", 1, true)
+    assert.error_matches(function()
+      ebpf.map { type = "hash", key_size = 4, value_size = 4, max_entries = 1, flags = 1 << 40 }
+    end, "flags must be names or integers in [0, 2^32-1]", 1, true)
+    assert.error_matches(function()
+      ebpf.map { type = "hash", key_size = 4, value_size = 4, max_entries = 1, numa_node = 1 << 40 }
+    end, "field 'numa_node' must be in [-1, 65536]", 1, true)
+    assert.error_matches(function()
+      ebpf.link.uprobe(p, { path = "/bin/true", symbol = "main", pid = -5 })
+    end, "field 'pid' must be in [-1, 2147483647], got -5", 1, true)
+    assert.error_matches(function() ebpf.link.uprobe(p, { path = "/bin/true", offset = -1 }) end,
+      "field 'offset' must be in [0, ", 1, true)
+    assert.error_matches(function() ebpf.program { type = "socket_filter", insns = insns, log_level = -1 } end,
+      "field 'log_level' must be in [0, 15], got -1", 1, true)
+    assert.error_matches(function() p:run("", { ["repeat"] = 1.5 }) end, "a non-integer number", 1, true)
+  end)
+
+  it("a NaN or infinite timeout raises instead of blocking forever", function()
+    local m <close> = assert(ebpf.map { type = "ringbuf", max_entries = 4096 })
+    local r <close> = assert(ebpf.ringbuf.reader(m))
+    for _, t in ipairs { 0 / 0, math.huge, -math.huge } do
+      assert.error_matches(function() r:poll(t, function() end) end, "finite number of milliseconds", 1, true)
+      assert.error_matches(function() r:read(t) end, "finite number of milliseconds", 1, true)
+    end
+  end)
+
+  it("paths and names with a NUL byte raise (a pin to 'a\\0b' landed on 'a')", function()
+    local m <close> = assert(ebpf.map { type = "array", key_size = 4, value_size = 4, max_entries = 1 })
+    local dir = helpers.bpffs_dir("nul")
+    assert.error_matches(function() m:pin(dir .. "/a\0b") end, "path contains a NUL byte", 1, true)
+    assert.is_nil(io.open(dir .. "/a"))
+    helpers.sh("rm -rf " .. dir)
+    local p <close> = assert(ebpf.program { type = "socket_filter", insns = insns })
+    assert.error_matches(function() ebpf.link.tracepoint(p, "sys\0calls", "x") end, "category contains a NUL", 1, true)
+    assert.error_matches(function() ebpf.load(helpers.testdata("misc/minimal.bpf.o"), { pin_root = "/sys\0/x" }) end,
+      "field 'pin_root' contains a NUL byte", 1, true)
+  end)
+
+  it("an unpack size too large for any record names the real problem", function()
+    local m <close> = assert(ebpf.map { type = "ringbuf", max_entries = 4096 })
+    local r <close> = assert(ebpf.ringbuf.reader(m))
+    assert.error_matches(function() r:unpack("c100000000") end, "is larger than a record can be", 1, true)
+  end)
+end)
+
+describe("signals and stale tracefs events", function()
+  local BIN = helpers.build .. "/testdata/link/uprobe_target"
+
+  local function uprobe_events()
+    local f = io.open("/sys/kernel/tracing/uprobe_events") or io.open("/sys/kernel/debug/tracing/uprobe_events")
+    local s = f and f:read("a") or ""
+    if f then f:close() end
+    return s
+  end
+
+  it("ebpf run closes everything on SIGTERM/SIGHUP/SIGINT and exits 128+signal", function()
+    local d, rm = tmpdir()
+    local script = d .. "/probe.lua"
+    assert(core.write_new(script, ([[
+      local ebpf = require "ebpf"
+      local l = assert(ebpf.link.uprobe(ebpf.program { type = "kprobe", license = "GPL",
+        insns = string.pack("<BBhi", 0xb7, 0, 0, 0) .. string.pack("<BBhi", 0x95, 0, 0, 0) },
+        { path = %q, symbol = "target_add", tracefs = true }))
+      io.write("attached ", tostring(l), "\n") io.flush()
+      ebpf.sleep(30)
+    ]]):format(BIN)))
+    for sig, code in pairs { TERM = 143, HUP = 129, INT = 130 } do
+      -- (a background job of sh starts with SIGINT ignored: give it the default back)
+      local out = helpers.sh(("EBPF_BUILD=%s env --default-signal=INT bin/ebpf run %s & pid=$!; for i in $(seq 50); do "
+        .. "grep -q ebpf_uprobe_$pid /sys/kernel/tracing/uprobe_events 2>/dev/null && break; sleep 0.1; done; "
+        .. "kill -%s $pid; wait $pid; echo rc=$?; grep -c ebpf_uprobe_$pid /sys/kernel/tracing/uprobe_events "
+        .. "|| true"):format(helpers.build, script, sig))
+      assert.matches("rc=" .. code .. "\n0\n$", out)
+    end
+    rm()
+  end)
+
+  it("events of dead processes are removed at the next attach", function()
+    local dead = tonumber(helpers.sh("sh -c 'echo $$'"))
+    local off = ebpf.link.symbol_offset(BIN, "target_add")
+    local name = ("ebpf_uprobe_%d_0_stale_0x0"):format(dead)
+    assert(os.execute(("echo 'p:uprobes/%s %s:0x%x' >> /sys/kernel/tracing/uprobe_events"):format(name, BIN, off)))
+    assert.matches(name, uprobe_events(), 1, true)
+    local p <close> = assert(ebpf.program { type = "kprobe", insns = string.pack("<BBhi", 0xb7, 0, 0, 0) ..
+      string.pack("<BBhi", 0x95, 0, 0, 0) })
+    local l = assert(ebpf.link.uprobe(p, { path = BIN, symbol = "target_add", tracefs = true }))
+    assert.not_matches(name, uprobe_events(), 1, true)
+    l:close()
+  end)
+end)

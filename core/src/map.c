@@ -379,9 +379,7 @@ int ebpf_map_pin(const struct ebpf_map *m, const char *path)
 
 int ebpf_map_unpin(const char *path)
 {
-    if (unlink(path) < 0)
-        return ebpf_err(errno, "unpin", "unpin '%s': %s", path, ebpf_strerror(errno));
-    return 0;
+    return ebpf_obj_unpin(path);
 }
 
 int ebpf_map_get_info(const struct ebpf_map *m, struct bpf_map_info *info)

@@ -7,6 +7,9 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <sys/statfs.h>
+#include <sys/stat.h>
+#include <stdbool.h>
 #include "ebpf/sys.h"
 #include "error_internal.h"
 
@@ -210,4 +213,71 @@ int ebpf_rlimit_remove_memlock(void)
     if (setrlimit(RLIMIT_MEMLOCK, &inf) < 0)
         return ebpf_err(errno, "rlimit", "raise RLIMIT_MEMLOCK: %s", ebpf_strerror(errno));
     return 1;
+}
+
+#define BPF_FS_MAGIC_ 0xcafe4a11
+
+int ebpf_check_pin_name(const char *name, const char *what)
+{
+    bool bad = !name[0] || !strcmp(name, ".") || !strcmp(name, "..");
+    for (const unsigned char *c = (const unsigned char *)name; !bad && *c; c++)
+        bad = *c == '/' || *c < 0x20 || *c == 0x7f;
+    if (bad)
+        return ebpf_err(EINVAL, "pin", "%s: the name '%s' cannot be a pin path component (empty, '.', '..', "
+                                       "'/' or control characters)", what, name);
+    return 0;
+}
+
+int ebpf_obj_unpin(const char *path)
+{
+    char dir[4096];
+    size_t n = strlen(path);
+    if (n == 0 || n >= sizeof(dir))
+        return ebpf_err(EINVAL, "unpin", "unpin '%s': bad path", path);
+    memcpy(dir, path, n + 1);
+    while (n > 1 && dir[n - 1] == '/') /* "x/" names x */
+        dir[--n] = 0;
+    char *slash = strrchr(dir, '/');
+    const char *base = slash ? slash + 1 : dir;
+    if (!strcmp(base, ".") || !strcmp(base, "..") || !base[0])
+        return ebpf_err(EINVAL, "unpin", "unpin '%s': not a pinned object's path", path);
+    int dfd;
+    if (slash == dir)
+        dfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    else if (slash) {
+        *slash = 0;
+        dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    } else
+        dfd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0)
+        return ebpf_err(errno, "unpin", "unpin '%s': %s", path, strerror(errno));
+    struct statfs sf;
+    struct stat st;
+    int e = 0;
+    const char *why = NULL;
+    if (fstatfs(dfd, &sf) < 0 || (unsigned long)sf.f_type != BPF_FS_MAGIC_)
+        e = EINVAL, why = "not on a bpffs (only pinned BPF objects are removed)";
+    else if (fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) < 0)
+        e = errno, why = strerror(errno);
+    else if (!S_ISREG(st.st_mode))
+        e = EISDIR, why = S_ISDIR(st.st_mode) ? "a directory, not a pinned object" : "not a pinned object";
+    if (!e) {
+        /* only what the kernel opens as a BPF object */
+        char full[4200];
+        snprintf(full, sizeof(full), "/proc/self/fd/%d/%s", dfd, base);
+        union bpf_attr a;
+        memset(&a, 0, sizeof(a));
+        a.pathname = ebpf_ptr(full);
+        int fd = ebpf_sys_bpf_fd(BPF_OBJ_GET, &a, EBPF_ATTR_SIZE(file_flags));
+        if (fd < 0)
+            e = -fd, why = "not a BPF object";
+        else
+            close(fd);
+    }
+    if (!e && unlinkat(dfd, base, 0) < 0)
+        e = errno, why = strerror(errno);
+    close(dfd);
+    if (e)
+        return ebpf_err(e, "unpin", "unpin '%s': %s", path, why);
+    return 0;
 }

@@ -558,7 +558,17 @@ commands.run = {
     for i = 2, #pos do args[i - 1] = pos[i] end
     _G.arg = args
     package.loaded.ebpf = eb
+    -- SIGINT/SIGTERM/SIGHUP end the library's waits (the script's loops
+    -- return), then everything the script opened is closed (its links and
+    -- their tracefs events included) and the exit status is 128+signal.
+    if eb.signal then eb.signal.watch { "SIGINT", "SIGTERM", "SIGHUP" } end
     local rok, rerr = xpcall(chunk, debug.traceback, table.unpack(args, 1, #args))
+    local sig = eb.signal and eb.signal.pending()
+    if sig then
+      collectgarbage("collect")
+      collectgarbage("collect") -- finalizers close links, readers, maps
+      return 128 + ({ SIGHUP = 1, SIGINT = 2, SIGTERM = 15 })[sig]
+    end
     if not rok then fail(rerr) end
   end,
 }
@@ -684,6 +694,7 @@ end
 
 --- Runs the tool; returns the exit status (0 ok, 1 failure, 2 usage).
 function M.main(argv, out, err)
+  local status
   out = out or function(s) io.stdout:write(s) end
   err = err or function(s) io.stderr:write(s) end
   local cmd = argv[1]
@@ -717,9 +728,9 @@ function M.main(argv, out, err)
       out("usage: " .. c.usage .. "\n\n" .. c.summary .. ".\n")
       return
     end
-    c.run(opts, pos, out, err)
+    status = c.run(opts, pos, out, err)
   end)
-  if ok then return 0 end
+  if ok then return status or 0 end
   local mt = type(e) == "table" and getmetatable(e)
   if mt == Usage then
     err(("ebpf %s: %s\nusage: %s\n"):format(cmd, e.msg, c.usage))

@@ -40,14 +40,9 @@ ebpf.map_types = core.map_types
 ebpf.prog_types = core.prog_types
 ebpf.attach_types = core.attach_types
 
---- Removes a pinned object (map, program or link) from bpffs.
-function ebpf.unpin(path)
-  local ok, err = os.remove(path)
-  if not ok then
-    return nil, ebpf.error.new{ message = "unpin '" .. path .. "': " .. tostring(err), op = "unpin" }
-  end
-  return true
-end
+--- Removes a pinned object (map, program or link) from bpffs: nothing
+-- else (a regular file, a directory, a path outside bpffs) is removed.
+ebpf.unpin = core.unpin
 
 -- Optional parts, loaded when present so that areas can land one by one.
 for _, name in ipairs { "asm", "btf", "elf", "link", "ringbuf", "perf", "features" } do

@@ -38,6 +38,14 @@ EBPF_API int ebpf_fd_dup(int fd);
  * and BTF. Return a new fd or -errno. */
 EBPF_API int ebpf_obj_get(const char *path, uint32_t flags);
 EBPF_API int ebpf_obj_pin(int fd, const char *path);
+/* Removes a pinned BPF object: only a path on a bpffs, only a BPF object
+ * (a directory or anything BPF_OBJ_GET does not open is refused), the
+ * last component never followed; 0 or -errno with a message. */
+EBPF_API int ebpf_obj_unpin(const char *path);
+/* A name from an object (map, program) used as one path component under
+ * a pin directory: refused when empty, "." or "..", or holding '/' or
+ * control characters. 0 or -EINVAL with a message naming `what`. */
+EBPF_API int ebpf_check_pin_name(const char *name, const char *what);
 EBPF_API int ebpf_obj_get_info(int fd, void *info, uint32_t *info_len);
 EBPF_API int ebpf_map_fd_by_id(uint32_t id);
 EBPF_API int ebpf_prog_fd_by_id(uint32_t id);

@@ -261,6 +261,10 @@ static int load_btf(struct ld *L)
 
 static char *pin_path(struct ld *L, const char *name)
 {
+    if (ebpf_check_pin_name(name, "pinned map") < 0) { /* names from objects are data, not paths */
+        errno = EINVAL;
+        return NULL;
+    }
     const char *root = L->o && L->o->pin_root ? L->o->pin_root : "/sys/fs/bpf";
     size_t n = strlen(root) + strlen(name) + 2;
     char *p = malloc(n);
@@ -302,6 +306,23 @@ static void kname(char *dst, size_t len, const struct ebpf_spec *s, const struct
     snprintf(dst, len, "%.*s%.*s", (int)pl, s->name, (int)(15 - pl), m->name);
 }
 
+/* Map types whose key/value the kernel never types with BTF (fds, stacks,
+ * queues, arenas, ...): BTF key/value ids are not passed for them, as
+ * libbpf does; some kernels refuse them outright (ENOTSUPP). */
+static bool map_takes_btf_types(int type)
+{
+    switch (type) {
+    case BPF_MAP_TYPE_PERF_EVENT_ARRAY: case BPF_MAP_TYPE_CGROUP_ARRAY: case BPF_MAP_TYPE_STACK_TRACE:
+    case BPF_MAP_TYPE_ARRAY_OF_MAPS: case BPF_MAP_TYPE_HASH_OF_MAPS: case BPF_MAP_TYPE_DEVMAP:
+    case BPF_MAP_TYPE_DEVMAP_HASH: case BPF_MAP_TYPE_CPUMAP: case BPF_MAP_TYPE_XSKMAP:
+    case BPF_MAP_TYPE_SOCKMAP: case BPF_MAP_TYPE_SOCKHASH: case BPF_MAP_TYPE_QUEUE:
+    case BPF_MAP_TYPE_STACK: case EBPF_MAP_TYPE_ARENA_: case BPF_MAP_TYPE_STRUCT_OPS:
+        return false;
+    default:
+        return true;
+    }
+}
+
 static struct ebpf_map *create_one(struct ld *L, const struct ebpf_map_spec *ms, int inner_fd, bool mmapable)
 {
     struct ebpf_map_create_opts o;
@@ -322,17 +343,22 @@ static struct ebpf_map *create_one(struct ld *L, const struct ebpf_map_spec *ms,
         o.flags |= BPF_F_NUMA_NODE;
     o.map_extra = ms->map_extra;
     o.inner_map_fd = inner_fd;
-    bool btf = L->c->btf_fd >= 0 && ms->btf_value_id && ms->type != BPF_MAP_TYPE_STRUCT_OPS;
+    bool btf = L->c->btf_fd >= 0 && ms->btf_value_id && map_takes_btf_types(ms->type);
     if (btf) {
         o.btf_fd = L->c->btf_fd;
         o.btf_key_type_id = ms->btf_key_id;
         o.btf_value_type_id = ms->btf_value_id;
     }
     struct ebpf_map *m = ebpf_map_create(&o);
-    if (!m && btf && errno == EINVAL) { /* the kernel disliked the types: without BTF */
+    if (!m && btf) { /* any refusal with BTF types: once more without them, as libbpf */
+        int e = errno;
+        char first[512];
+        snprintf(first, sizeof(first), "%s", ebpf_error_message());
         o.btf_fd = -1;
         o.btf_key_type_id = o.btf_value_type_id = 0;
         m = ebpf_map_create(&o);
+        if (!m && errno == EINVAL && e != EINVAL) /* report what the kernel said first */
+            ebpf_err(e, "create", "%s", first);
     }
     return m;
 }
@@ -401,7 +427,7 @@ static int create_maps(struct ld *L)
         if (ms->pinning == 1 && ms->kind == EMAP_USER) {
             char *path = pin_path(L, ms->name);
             if (!path)
-                return -ENOMEM;
+                return errno == EINVAL ? -EINVAL : -ENOMEM;
             int fd = ebpf_obj_get(path, 0);
             if (fd >= 0) {
                 struct ebpf_map *pm = ebpf_map_from_fd(fd);

@@ -5,6 +5,7 @@
 #include <linux/perf_event.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -53,11 +54,43 @@ int link_probe_pmu_open(const char *pmu, int retprobe, const char *name, uint64_
     return link_perf_event_open(&a, pid > 0 ? pid : -1, pid > 0 ? -1 : 0, -1, 0);
 }
 
+/* Events this library named (ebpf_<kind>_<pid>_...) whose process is
+ * gone: left behind by a process killed before it could remove them.
+ * Removed before a new one is added; one still open cannot be (EBUSY). */
+static void remove_stale(const char *file)
+{
+    const char *root = link_tracefs();
+    if (!root)
+        return;
+    char path[256];
+    snprintf(path, sizeof(path), "%s/%s", root, file);
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return;
+    char line[512], stale[16][240];
+    int n = 0;
+    while (n < 16 && fgets(line, sizeof(line), f)) {
+        char group[64], kind[32], name[160];
+        int pid;
+        /* "p:kprobes/ebpf_kprobe_1234_7_do_sys_openat2_0x0 do_sys_openat2" */
+        if (sscanf(line, "%*c:%63[^/]/%159s", group, name) != 2 ||
+            sscanf(name, "ebpf_%31[a-z]_%d_", kind, &pid) != 2 || pid <= 0 || pid == (int)getpid())
+            continue;
+        if (kill(pid, 0) == 0 || errno != ESRCH)
+            continue;
+        snprintf(stale[n++], sizeof(stale[0]), "-:%s/%s", group, name);
+    }
+    fclose(f);
+    for (int i = 0; i < n; i++)
+        link_tracefs_write(file, stale[i]);
+}
+
 /* Legacy: add "p:kprobes/NAME target" to kprobe_events, open its id. */
 int link_probe_tracefs_open(int uprobe, const char *event, const char *def, int pid, char **added)
 {
     const char *file = uprobe ? "uprobe_events" : "kprobe_events";
     const char *group = uprobe ? "uprobes" : "kprobes";
+    remove_stale(file);
     int r = link_tracefs_write(file, def);
     if (r < 0)
         return r;

@@ -198,8 +198,8 @@ int ebpf_link_pin(struct ebpf_link *l, const char *path)
 
 int ebpf_link_unpin(struct ebpf_link *l, const char *path)
 {
-    if (unlink(path) < 0)
-        return ebpf_err(errno, "unpin", "link %s: unpin '%s': %s", l->desc, path, strerror(errno));
+    if (ebpf_obj_unpin(path) < 0)
+        return -ebpf_error_errno();
     l->pinned = 0;
     return 0;
 }
