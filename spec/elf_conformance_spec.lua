@@ -18,11 +18,13 @@ describe("CO-RE type relocations on a typedef", function()
       #include <bpf/bpf_core_read.h>
       typedef struct { int counter; } atomic_t;
       typedef struct { long x; } no_such_typedef_in_kernel_t;
-      int exists = -1, size = -1, missing = -1;
+      int exists = -1, size = -1, missing = -1, missing_size = -1, missing_id = -1;
       SEC("socket") int typedefs(struct __sk_buff *skb) {
         exists = bpf_core_type_exists(atomic_t);
         size = bpf_core_type_size(atomic_t);
         missing = bpf_core_type_exists(no_such_typedef_in_kernel_t);
+        missing_size = bpf_core_type_size(no_such_typedef_in_kernel_t);
+        missing_id = bpf_core_type_id_kernel(no_such_typedef_in_kernel_t);
         return 0;
       }
       char LICENSE[] SEC("license") = "GPL";
@@ -35,6 +37,10 @@ describe("CO-RE type relocations on a typedef", function()
     assert.equal(1, coll.vars.exists)
     assert.equal(t.size, coll.vars.size)
     assert.equal(0, coll.vars.missing)
+    -- libbpf: a type-based relocation without a kernel match is 0, not
+    -- poisoned (test_core_reloc_type_based, test_core_reloc_type_id)
+    assert.equal(0, coll.vars.missing_size)
+    assert.equal(0, coll.vars.missing_id)
     coll:close()
     spec:close()
   end)

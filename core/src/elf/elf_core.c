@@ -499,8 +499,12 @@ int ecore_apply(const struct ecore_env *env, const struct bpf_core_relo *r, stru
         val = c.val;
         tmem = c.mem_sz;
         if (!c.found) {
+            /* as libbpf: every type-based relocation (exists, matches,
+             * size, target id) and enumval_exists gives 0 when no kernel
+             * type matches; field and enumval_value ones are poisoned */
             if (r->kind == BPF_CORE_FIELD_EXISTS || r->kind == BPF_CORE_TYPE_EXISTS ||
-                r->kind == BPF_CORE_TYPE_MATCHES || r->kind == BPF_CORE_ENUMVAL_EXISTS)
+                r->kind == BPF_CORE_TYPE_MATCHES || r->kind == BPF_CORE_ENUMVAL_EXISTS ||
+                r->kind == BPF_CORE_TYPE_ID_TARGET || r->kind == BPF_CORE_TYPE_SIZE)
                 val = 0;
             else
                 ok = false;
