@@ -45,7 +45,7 @@ ebpf.attach_types = core.attach_types
 ebpf.unpin = core.unpin
 
 -- Optional parts, loaded when present so that areas can land one by one.
-for _, name in ipairs { "asm", "btf", "elf", "link", "ringbuf", "perf", "features" } do
+for _, name in ipairs { "asm", "btf", "elf", "link", "ringbuf", "perf", "features", "hist" } do
   local ok, mod = pcall(require, "ebpf." .. name)
   if ok then
     ebpf[name] = mod
