@@ -151,6 +151,14 @@ static int struct_ops_target(struct ld *L, size_t pi, struct ebpf_prog_load_opts
 
 /* ---- object BTF: sanitised for the kernel and loaded ---- */
 
+static bool func_hidden(const struct ebpf_spec *s, const char *name)
+{
+    for (size_t i = 0; i < s->nfunc; i++)
+        if (s->funcs[i].hidden && strcmp(s->funcs[i].name, name) == 0)
+            return true;
+    return false;
+}
+
 static int load_btf(struct ld *L)
 {
     const struct ebpf_spec *s = L->s;
@@ -176,7 +184,12 @@ static int load_btf(struct ld *L)
     for (uint32_t id = 1; id < ebtf_nr(b); id++) {
         struct btf_type *t = RAW_TYPE(id);
         const char *name = ebtf_str(b, t->name_off);
-        if (ebtf_kind(t) == BTF_KIND_FUNC && ebtf_vlen(t) > BTF_FUNC_GLOBAL) {
+        if (ebtf_kind(t) == BTF_KIND_FUNC && ebtf_vlen(t) == BTF_FUNC_GLOBAL && func_hidden(s, name)) {
+            /* as libbpf: a __hidden global function is verified as a
+             * static one (with its caller's context), e.g. usdt.bpf.h's
+             * bpf_usdt_arg */
+            t->info = BTF_INFO_ENC(BTF_KIND_FUNC, 0, BTF_FUNC_STATIC);
+        } else if (ebtf_kind(t) == BTF_KIND_FUNC && ebtf_vlen(t) > BTF_FUNC_GLOBAL) {
             t->info = BTF_INFO_ENC(BTF_KIND_FUNC, 0, BTF_FUNC_GLOBAL); /* extern kfunc decl */
             /* a FUNC needs named parameters; clang may share the proto
              * of an unnamed function pointer type */
