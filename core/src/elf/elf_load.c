@@ -923,11 +923,13 @@ static int load_prog(struct ld *L, size_t pi)
     if (!L->c->progs[pi].prog) {
         r = -errno;
         const char *log = ebpf_error_log();
-        for (size_t k = 0; k < npz; k++) {
-            /* name the relocation whose poisoned insn was reached */
+        for (size_t k = 0; k < npz && log; k++) {
+            /* name a relocation only when the verifier reached its poisoned
+             * insn: a load refused for another reason (EPERM, an earlier
+             * verifier error) is not a CO-RE failure */
             char needle[64];
             snprintf(needle, sizeof(needle), "%zu: (85) call unknown#%d", pz[k].insn, ECORE_POISON_IMM);
-            if (!log || strstr(log, needle) || k + 1 == npz) {
+            if (strstr(log, needle)) {
                 char *keep = log ? strdup(log) : NULL;
                 char msg[1024];
                 snprintf(msg, sizeof(msg), "%s", ebpf_error_message());
