@@ -301,9 +301,19 @@ static void kname(char *dst, size_t len, const struct ebpf_spec *s, const struct
         snprintf(dst, len, "%s", m->name);
         return;
     }
-    /* like libbpf: up to 8 chars of the object name, then the section */
-    size_t pl = strlen(s->name) < 8 ? strlen(s->name) : 8;
-    snprintf(dst, len, "%.*s%.*s", (int)pl, s->name, (int)(15 - pl), m->name);
+    /* libbpf's rule: the object's name (up to its first '.') as a prefix,
+     * as much as leaves room for the section name (at least 7 chars);
+     * none for a section with a second '.' (".rodata.str1.1"). */
+    size_t olen = strcspn(s->name, ".");
+    size_t sfx = strlen(m->name) > 7 ? strlen(m->name) : 7;
+    size_t pfx = strchr(m->name + 1, '.') ? 0 : sfx + 1 >= 16 ? 0 : 16 - sfx - 1;
+    if (pfx > olen)
+        pfx = olen;
+    snprintf(dst, len, "%.*s%s", (int)pfx, s->name, m->name);
+    for (char *c = dst; *c; c++)
+        if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') || *c == '_' ||
+              *c == '.'))
+            *c = '_';
 }
 
 /* Map types whose key/value the kernel never types with BTF (fds, stacks,
