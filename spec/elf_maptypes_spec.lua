@@ -63,13 +63,13 @@ describe("internal maps as libbpf makes them", function()
       end
       local dir = helpers.bpffs_dir("internal")
       helpers.sh(("mkdir -p %s/p %s/m && bpftool prog loadall %s %s/p pinmaps %s/m"):format(dir, dir, path, dir, dir))
-      local theirs = {}
+      local libbpf = {}
       for f in helpers.sh("ls " .. dir .. "/m"):gmatch("[^\n]+") do
         local j = helpers.bpftool_json(("map show pinned %s/m/%s"):format(dir, f))
-        theirs[j.name] = { value = j.bytes_value, flags = j.flags, max = j.max_entries }
+        libbpf[j.name] = { value = j.bytes_value, flags = j.flags, max = j.max_entries }
       end
       helpers.sh("rm -rf " .. dir)
-      assert.same(theirs, mine)
+      assert.same(libbpf, mine)
     end)
   end
 end)
