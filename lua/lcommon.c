@@ -103,6 +103,21 @@ lua_Integer ebpf_lua_opt_range(lua_State *L, int idx, const char *k, lua_Integer
     return v;
 }
 
+const char *ebpf_lua_opt_bytes(lua_State *L, int idx, const char *k, size_t *len)
+{
+    lua_getfield(L, idx, k);
+    if (lua_isnil(L, -1)) {
+        lua_pop(L, 1);
+        *len = 0;
+        return NULL;
+    }
+    if (lua_type(L, -1) != LUA_TSTRING)
+        luaL_error(L, "field '%s' must be a string of bytes, got %s", k, luaL_typename(L, -1));
+    const char *s = lua_tolstring(L, -1, len);
+    lua_pop(L, 1); /* still referenced by the table */
+    return s;
+}
+
 const char *ebpf_lua_opt_str(lua_State *L, int idx, const char *k, const char *def)
 {
     lua_getfield(L, idx, k);
@@ -114,7 +129,9 @@ const char *ebpf_lua_opt_str(lua_State *L, int idx, const char *k, const char *d
         luaL_error(L, "field '%s' must be a string, got %s", k, luaL_typename(L, -1));
     size_t len;
     const char *s = lua_tolstring(L, -1, &len);
-    if (strlen(s) != len) /* names and paths: C would cut them at the NUL */
+    /* names and paths: C would cut them at the NUL (binary options such
+     * as func_info are read with ebpf_lua_opt_bytes) */
+    if (strlen(s) != len)
         luaL_error(L, "field '%s' contains a NUL byte", k);
     lua_pop(L, 1); /* still referenced by the table */
     return s;

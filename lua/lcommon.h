@@ -34,6 +34,8 @@ lua_Integer ebpf_lua_opt_range(lua_State *L, int idx, const char *k, lua_Integer
 #define EBPF_U32_MAX 0xffffffffLL
 #define EBPF_I32_MAX 0x7fffffffLL
 const char *ebpf_lua_opt_str(lua_State *L, int idx, const char *k, const char *def);
+/* A binary string option (NUL bytes allowed), its length in *len. */
+const char *ebpf_lua_opt_bytes(lua_State *L, int idx, const char *k, size_t *len);
 int ebpf_lua_opt_bool(lua_State *L, int idx, const char *k, int def);
 /* Flags given as a name, a list of names or an integer; `lookup` maps a
  * name to its bit (0 = unknown, which raises naming the field). */

@@ -8,6 +8,7 @@
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -270,6 +271,38 @@ static int l_read_file(lua_State *L)
     return 1;
 }
 
+/* core.hash(s, ...) -> 16 hex digits: FNV-1a 64 over the strings (with a
+ * separator), for cache keys. Not cryptographic: the cache is private. */
+static int l_hash(lua_State *L)
+{
+    uint64_t h = 0xcbf29ce484222325ull;
+    int n = lua_gettop(L);
+    for (int i = 1; i <= n; i++) {
+        size_t len;
+        const unsigned char *p = (const unsigned char *)luaL_checklstring(L, i, &len);
+        for (size_t k = 0; k < len; k++)
+            h = (h ^ p[k]) * 0x100000001b3ull;
+        h = (h ^ 0xff) * 0x100000001b3ull;
+    }
+    char out[17];
+    snprintf(out, sizeof(out), "%016llx", (unsigned long long)h);
+    lua_pushstring(L, out);
+    return 1;
+}
+
+/* core.file_id(path) -> "size:mtime_ns:inode" | nil: changes when the file does */
+static int l_file_id(lua_State *L)
+{
+    struct stat st;
+    if (stat(ebpf_lua_check_path(L, 1, "path"), &st) < 0) {
+        lua_pushnil(L);
+        return 1;
+    }
+    lua_pushfstring(L, "%I:%I:%I", (LUAI_UACINT)st.st_size,
+                    (LUAI_UACINT)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec, (LUAI_UACINT)st.st_ino);
+    return 1;
+}
+
 /* core.geteuid() -> the effective user id */
 static int l_geteuid(lua_State *L)
 {
@@ -293,7 +326,7 @@ void ebpf_lua_open_proc(lua_State *L)
         {"which", l_which},         {"spawn", l_spawn},         {"mkdtemp", l_mkdtemp},
         {"write_new", l_write_new}, {"rmdir_private", l_rmdir_private}, {"private_dir", l_private_dir},
         {"owned_file", l_owned_file}, {"machine", l_machine},   {"geteuid", l_geteuid},
-        {"read_file", l_read_file},
+        {"read_file", l_read_file}, {"hash", l_hash}, {"file_id", l_file_id},
         {NULL, NULL},
     };
     luaL_setfuncs(L, funcs, 0);

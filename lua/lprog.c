@@ -122,20 +122,10 @@ static int prog_new(lua_State *L)
         o.prog_btf_fd = (int)luaL_checkinteger(L, -1);
         lua_pop(L, 1);
         size_t fl = 0, ll2 = 0;
-        o.func_info = ebpf_lua_opt_str(L, 1, "func_info", NULL);
-        if (o.func_info) {
-            lua_getfield(L, 1, "func_info");
-            lua_tolstring(L, -1, &fl);
-            lua_pop(L, 1);
-        }
+        o.func_info = ebpf_lua_opt_bytes(L, 1, "func_info", &fl);
         o.func_info_rec_size = (uint32_t)ebpf_lua_opt_range(L, 1, "func_info_rec_size", 8, 0, 4096);
         o.func_info_cnt = o.func_info_rec_size ? (uint32_t)(fl / o.func_info_rec_size) : 0;
-        o.line_info = ebpf_lua_opt_str(L, 1, "line_info", NULL);
-        if (o.line_info) {
-            lua_getfield(L, 1, "line_info");
-            lua_tolstring(L, -1, &ll2);
-            lua_pop(L, 1);
-        }
+        o.line_info = ebpf_lua_opt_bytes(L, 1, "line_info", &ll2);
         o.line_info_rec_size = (uint32_t)ebpf_lua_opt_range(L, 1, "line_info_rec_size", 16, 0, 4096);
         o.line_info_cnt = o.line_info_rec_size ? (uint32_t)(ll2 / o.line_info_rec_size) : 0;
     }

@@ -50,3 +50,26 @@ describe("map types without BTF key/value types", function()
     end)
   end
 end)
+
+describe("internal maps as libbpf makes them", function()
+  for _, obj in ipairs { "globals", "externs" } do
+    it(obj .. ": names, sizes and flags of .rodata/.data.*/.bss/.kconfig equal libbpf's", function()
+      local path = helpers.testdata("elf/" .. obj .. ".bpf.o")
+      local coll <close> = assert(ebpf.load(path))
+      local mine = {}
+      for _, m in pairs(coll.maps) do
+        local i = m:info()
+        mine[i.name] = { value = i.value_size, flags = i.map_flags, max = i.max_entries }
+      end
+      local dir = helpers.bpffs_dir("internal")
+      helpers.sh(("mkdir -p %s/p %s/m && bpftool prog loadall %s %s/p pinmaps %s/m"):format(dir, dir, path, dir, dir))
+      local libbpf = {}
+      for f in helpers.sh("ls " .. dir .. "/m"):gmatch("[^\n]+") do
+        local j = helpers.bpftool_json(("map show pinned %s/m/%s"):format(dir, f))
+        libbpf[j.name] = { value = j.bytes_value, flags = j.flags, max = j.max_entries }
+      end
+      helpers.sh("rm -rf " .. dir)
+      assert.same(libbpf, mine)
+    end)
+  end
+end)

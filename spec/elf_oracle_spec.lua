@@ -9,7 +9,7 @@ local oracle = require "elf_oracle"
 -- fail/core_fail are meant to fail, sections holds fentry which this
 -- kernel refuses; the ksyms objects are compared in elf_ksyms_spec.lua
 -- where the kernel can load them).
-local objects = { "globals", "subprogs", "mapinmap", "btfmaps", "core", "externs", "pinning" }
+local objects = { "globals", "subprogs", "mapinmap", "btfmaps", "core", "externs", "pinning", "hidden_func" }
 
 describe("oracle: xlated instructions vs libbpf (bpftool prog loadall)", function()
   local pin_root

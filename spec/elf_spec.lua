@@ -340,6 +340,15 @@ describe("CO-RE", function()
     assert.matches("no_such_field_anywhere", err.message)
     assert.matches("195896080", err.log)
   end)
+
+  it("does not blame a relocation the verifier never reached", function()
+    local coll, err = ebpf.load(td("core_blame"))
+    assert.is_nil(coll)
+    assert.matches("early_fail", err.message)
+    assert.not_matches("CO%-RE", err.message)
+    assert.not_matches("195896080", err.log) -- refused at the helper call before it
+    assert.matches("expected=fp", err.log)
+  end)
 end)
 
 describe("externs", function()

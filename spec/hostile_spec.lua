@@ -353,3 +353,49 @@ describe("signals and stale tracefs events", function()
     l:close()
   end)
 end)
+
+describe("compiled-object cache", function()
+  local clang = core.which("clang-19") or core.which("clang")
+  local SRC = "const volatile int v = 7;\nchar LICENSE[] __attribute__((section(\"license\"))) = \"GPL\";\n"
+
+  -- a clang that counts its runs (in a private dir, called by absolute path)
+  local function counting_clang()
+    local d = assert(core.mkdtemp())
+    assert(core.write_new(d .. "/clang", ("#!/bin/sh\necho run >> %s/runs\nexec %s \"$@\"\n"):format(d, clang), 448))
+    return d, function()
+      local f = io.open(d .. "/runs")
+      local n = 0
+      if f then for _ in f:lines() do n = n + 1 end f:close() end
+      return n
+    end
+  end
+
+  it("a second compile of the same inputs is a cache hit; any changed input misses", function()
+    if not clang then pending("no clang") return end
+    local d, runs = counting_clang()
+    local xdg = assert(core.mkdtemp())
+    local function compile(src, flags)
+      local code = ([[package.path="lua/?.lua;lua/?/init.lua;"..package.path
+        package.cpath=%q.."/?.so;"..package.cpath
+        local s = assert(require("ebpf").compile(%q, { vmlinux = false, clang = %q, cflags = %q }))
+        print(s.vars.v) s:close()]]):format(helpers.build, src, d .. "/clang", flags or "")
+      assert(core.write_new(xdg .. "/c.lua", code))
+      local out = helpers.sh(("XDG_CACHE_HOME=%s lua5.4 %s/c.lua"):format(xdg, xdg))
+      os.remove(xdg .. "/c.lua")
+      return out
+    end
+    assert.equal("7\n", compile(SRC))
+    assert.equal(1, runs())
+    assert.equal("7\n", compile(SRC))
+    assert.equal(1, runs()) -- hit
+    assert.equal("7\n", compile(SRC, "-DX=1"))
+    assert.equal(2, runs()) -- other flags
+    assert.equal("8\n", compile((SRC:gsub("7", "8"))))
+    assert.equal(3, runs()) -- other source
+    -- a cached object planted by someone else (not the user's own, or writable by others) is not used
+    helpers.sh(("chmod 666 %s/ebpf-lua/obj-*.o"):format(xdg))
+    assert.equal("7\n", compile(SRC))
+    assert.equal(4, runs())
+    os.execute(("rm -rf '%s' '%s'"):format(d, xdg))
+  end)
+end)

@@ -437,7 +437,9 @@ struct ebpf_btf *btf_parse_blob(void *blob, size_t size, enum btf_storage storag
         }
         case BTF_KIND_ENUM: {
             const struct btf_enum *e = x;
-            if (t->size != 1 && t->size != 2 && t->size != 4 && t->size != 8)
+            /* size 0 only for a forward-declared enum (no values), which
+             * clang emits and libbpf accepts */
+            if (t->size != 1 && t->size != 2 && t->size != 4 && t->size != 8 && (t->size || vlen))
                 FAIL("btf %s: enum %u: bad size %u", what, id, t->size);
             for (uint32_t i = 0; i < vlen; i++)
                 if (!NAME_OK(e[i].name_off))

@@ -26,6 +26,7 @@ static int sys_btf_load(const void *data, size_t size, char *log, uint32_t log_s
         a.btf_log_size = log_size;
         a.btf_log_level = level;
     }
+    ebpf_memlock_auto();
     size_t sz = EBPF_ATTR_SIZE(btf_log_level);
     if (token > 0) { /* btf_flags, btf_token_fd (6.9) follow btf_log_true_size */
         uint32_t t[2] = {EBPF_F_TOKEN_FD, (uint32_t)token};

@@ -75,6 +75,7 @@ struct ebpf_map *ebpf_map_create(const struct ebpf_map_create_opts *o)
     const char *tname = ebpf_map_type_name(o->type);
     if (!tname || o->type == BPF_MAP_TYPE_UNSPEC)
         return ebpf_err_null(EINVAL, "create", "map '%s': unknown map type %d", disp, o->type);
+    ebpf_memlock_auto();
     union bpf_attr a;
     memset(&a, 0, sizeof(a));
     a.map_type = (uint32_t)o->type;
@@ -121,9 +122,9 @@ struct ebpf_map *ebpf_map_create(const struct ebpf_map_create_opts *o)
         if (fd == -EINVAL)
             hint = " (check key/value sizes, max_entries and flags for this map type)";
         else if (fd == -EPERM)
-            hint = " (needs root or CAP_BPF)";
-        return ebpf_err_null(-fd, "create", "map '%s' (%s): create: %s%s", disp, tname,
-                             ebpf_strerror(-fd), hint);
+            hint = " (needs root or CAP_BPF";
+        return ebpf_err_null(-fd, "create", "map '%s' (%s): create: %s%s%s%s", disp, tname, ebpf_strerror(-fd),
+                             hint, fd == -EPERM ? ebpf_eperm_memlock_hint() : "", fd == -EPERM ? ")" : "");
     }
     struct ebpf_map *m = calloc(1, sizeof(*m));
     if (!m) {

@@ -55,6 +55,7 @@ struct prog_attr {
 static int do_load(const struct ebpf_prog_load_opts *o, char *log, uint32_t log_size,
                    uint32_t log_level, uint32_t *true_size)
 {
+    ebpf_memlock_auto();
     struct prog_attr pa;
     memset(&pa, 0, sizeof(pa));
     union bpf_attr *a = &pa.a;
@@ -175,8 +176,9 @@ struct ebpf_prog *ebpf_prog_load(const struct ebpf_prog_load_opts *o)
     if (fd < 0) {
         const char *hint = "";
         if (fd == -EPERM)
-            hint = " (needs root or CAP_BPF+CAP_PERFMON; some kernels forbid this program type)";
-        ebpf_err(-fd, "load", "%s: load: %s%s", where, ebpf_strerror(-fd), hint);
+            hint = " (needs root or CAP_BPF+CAP_PERFMON; some kernels forbid this program type";
+        ebpf_err(-fd, "load", "%s: load: %s%s%s%s", where, ebpf_strerror(-fd), hint,
+                 fd == -EPERM ? ebpf_eperm_memlock_hint() : "", fd == -EPERM ? ")" : "");
         if (log && !log[0]) {
             free(log);
             log = NULL;

@@ -10,6 +10,8 @@
 #include <sys/statfs.h>
 #include <sys/stat.h>
 #include <stdbool.h>
+#include <pthread.h>
+#include <stdlib.h>
 #include "ebpf/sys.h"
 #include "error_internal.h"
 
@@ -213,6 +215,39 @@ int ebpf_rlimit_remove_memlock(void)
     if (setrlimit(RLIMIT_MEMLOCK, &inf) < 0)
         return ebpf_err(errno, "rlimit", "raise RLIMIT_MEMLOCK: %s", ebpf_strerror(errno));
     return 1;
+}
+
+/* Before the first BTF, map or program creation of the process: on
+ * kernels that charge BPF memory to RLIMIT_MEMLOCK (before 5.11) the limit
+ * is raised, as libbpf 1.x does; EBPF_MEMLOCK_AUTO=0 leaves it alone. */
+static pthread_once_t memlock_once = PTHREAD_ONCE_INIT;
+static int memlock_charged; /* 1: the kernel charges memlock (the hint names it) */
+
+static void memlock_auto_once(void)
+{
+    const char *env = getenv("EBPF_MEMLOCK_AUTO");
+    int e = errno;
+    int memcg = ebpf_memcg_accounting();
+    memlock_charged = memcg == 0;
+    if (memcg == 0 && !(env && !strcmp(env, "0"))) {
+        struct rlimit inf = {RLIM_INFINITY, RLIM_INFINITY};
+        setrlimit(RLIMIT_MEMLOCK, &inf); /* without CAP_SYS_RESOURCE this may fail: the hint says so */
+    }
+    errno = e;
+}
+
+void ebpf_memlock_auto(void) { pthread_once(&memlock_once, memlock_auto_once); }
+
+const char *ebpf_eperm_memlock_hint(void)
+{
+    ebpf_memlock_auto();
+    if (!memlock_charged)
+        return "";
+    struct rlimit r;
+    if (getrlimit(RLIMIT_MEMLOCK, &r) == 0 && r.rlim_cur == RLIM_INFINITY)
+        return "";
+    return "; this kernel charges BPF memory to RLIMIT_MEMLOCK, which is too low: raise it (ulimit -l, "
+           "ebpf.rlimit.remove_memlock() as root)";
 }
 
 #define BPF_FS_MAGIC_ 0xcafe4a11

@@ -178,12 +178,23 @@ end
 
 local ARCH = { x86_64 = "x86", aarch64 = "arm64", s390x = "s390", ppc64le = "powerpc", riscv64 = "riscv" }
 
-local compile_fields = { cflags = true, name = true, vmlinux = true, keep = true, clang = true }
+local compile_fields = { cflags = true, name = true, vmlinux = true, keep = true, clang = true, cache = true }
+
+-- The compiled-object cache: <cache>/obj-<key>.o where the key hashes the
+-- source, every argument but the private temp paths, the compiler (path
+-- and file identity: a new clang is a new key) and the vmlinux.h used.
+local function object_key(src_text, argv, clang, vh)
+  local args = {}
+  for i = 2, #argv do args[#args + 1] = argv[i] end
+  return core.hash(src_text, table.concat(args, "\1"), clang, core.file_id(clang) or "",
+    vh and (vh .. (core.file_id(vh) or "")) or "")
+end
 
 --- Compiles BPF C (a source string or a .c path) with clang and opens it.
 -- opts: cflags (list, or string split at whitespace), name, vmlinux
 -- (false: no vmlinux.h), clang (the compiler; default: $EBPF_CLANG, then
--- clang-19 ... clang on PATH), keep (keep the private temp directory).
+-- clang-19 ... clang on PATH), keep (keep the private temp directory),
+-- cache (default true: reuse an object compiled from the same inputs).
 function M.compile(src, opts)
   opts = opts or {}
   if type(src) ~= "string" then error("bad argument #1 to 'compile' (source or path expected)", 2) end
@@ -196,7 +207,10 @@ function M.compile(src, opts)
   local tmpdir, terr = core.mkdtemp()
   if not tmpdir then return nil, "ebpf.compile: " .. tostring(terr) end
   local function finish(...)
-    if not opts.keep then core.rmdir_private(tmpdir) end
+    if not opts.keep then
+      core.rmdir_private(tmpdir .. "/include") -- (vmlinux.h staged there without a cache dir)
+      core.rmdir_private(tmpdir)
+    end
     return ...
   end
   local path = src
@@ -207,15 +221,30 @@ function M.compile(src, opts)
   end
   local argv = { clang, "-O2", "-g", "-target", "bpf",
     "-D__TARGET_ARCH_" .. (ARCH[core.machine() or ""] or "x86"), "-idirafter", "/usr/include/x86_64-linux-gnu" }
+  local vmlinux_used
   if opts.vmlinux ~= false then
     local vh, verr = M.vmlinux_h(tmpdir)
     if vh then
+      vmlinux_used = vh
       argv[#argv + 1] = "-I" .. vh:match("^(.*)/vmlinux%.h$")
     elseif src:find("vmlinux%.h") then
       return finish(nil, "ebpf.compile: " .. verr)
     end
   end
   for _, f in ipairs(cflags) do argv[#argv + 1] = f end
+  local name = opts.name or (src == path and path:match("([^/]+)%.c$")) or "inline"
+  local cache = opts.cache ~= false and cache_dir()
+  local key, cached
+  if cache then
+    local text = src == path and core.read_file(path, "source") or src
+    -- headers of its own are not hashed: such a source is compiled every time
+    local own_headers = text and text:gsub('#%s*include%s*"vmlinux%.h"', ""):find('#%s*include%s*"')
+    if text and not own_headers then
+      key = "obj-" .. object_key(text, argv, clang, vmlinux_used) .. ".o"
+      if core.owned_file(cache .. "/" .. key) then cached = core.read_file(cache .. "/" .. key, "cached object") end
+    end
+  end
+  if cached then return finish(M.open(cached, { name = name })) end
   local obj = tmpdir .. "/prog.bpf.o"
   for _, a in ipairs { "-c", path, "-o", obj } do argv[#argv + 1] = a end
   local ok, out = core.spawn(argv)
@@ -224,7 +253,7 @@ function M.compile(src, opts)
   end
   local bytes = read_all(obj)
   if not bytes then return finish(nil, "ebpf.compile: clang wrote no object") end
-  local name = opts.name or (src == path and path:match("([^/]+)%.c$")) or "inline"
+  if key then cache_put(cache, key, bytes) end
   return finish(M.open(bytes, { name = name }))
 end
 

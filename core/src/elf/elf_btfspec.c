@@ -383,7 +383,7 @@ static int externs(struct ebpf_spec *s, const struct ebpf_btf *b)
         m->kind = EMAP_KCONFIG;
         m->type = BPF_MAP_TYPE_ARRAY;
         m->key_size = 4;
-        m->value_size = (kconfig_size + 7) & ~7u;
+        m->value_size = kconfig_size; /* as libbpf: the end of the last extern, not rounded */
         m->max_entries = 1;
         m->flags = BPF_F_RDONLY_PROG;
         int r = espec_add_map(s, m);

@@ -469,6 +469,14 @@ int ecore_apply(const struct ecore_env *env, const struct bpf_core_relo *r, stru
     } else {
         uint32_t lid;
         const struct btf_type *lt = ebtf_skip_mods(lb, r->type_id, &lid);
+        /* type-based relocations (exists, size, matches, target id) are
+         * about the named type itself, a typedef included: as libbpf,
+         * candidates are kernel types of its kind and name */
+        if (!is_field_kind(r->kind) && !is_enum_kind(r->kind)) {
+            const struct btf_type *raw = ebtf_type(lb, r->type_id);
+            if (raw && ebtf_kind(raw) == BTF_KIND_TYPEDEF)
+                lt = raw;
+        }
         const char *lname = lt ? ebtf_str(lb, lt->name_off) : "";
         if (!lt || !lname[0])
             return ebpf_err(EINVAL, "load", "CO-RE relocation %s: the root type must be named", desc);
@@ -491,8 +499,12 @@ int ecore_apply(const struct ecore_env *env, const struct bpf_core_relo *r, stru
         val = c.val;
         tmem = c.mem_sz;
         if (!c.found) {
+            /* as libbpf: every type-based relocation (exists, matches,
+             * size, target id) and enumval_exists gives 0 when no kernel
+             * type matches; field and enumval_value ones are poisoned */
             if (r->kind == BPF_CORE_FIELD_EXISTS || r->kind == BPF_CORE_TYPE_EXISTS ||
-                r->kind == BPF_CORE_TYPE_MATCHES || r->kind == BPF_CORE_ENUMVAL_EXISTS)
+                r->kind == BPF_CORE_TYPE_MATCHES || r->kind == BPF_CORE_ENUMVAL_EXISTS ||
+                r->kind == BPF_CORE_TYPE_ID_TARGET || r->kind == BPF_CORE_TYPE_SIZE)
                 val = 0;
             else
                 ok = false;

@@ -80,6 +80,7 @@ struct efunc {
     char *name;
     int sec;
     uint32_t off, cnt;  /* instruction index and count within the section */
+    bool hidden;        /* global with hidden/internal visibility: static in BTF */
 };
 
 enum erel_kind {

@@ -151,6 +151,14 @@ static int struct_ops_target(struct ld *L, size_t pi, struct ebpf_prog_load_opts
 
 /* ---- object BTF: sanitised for the kernel and loaded ---- */
 
+static bool func_hidden(const struct ebpf_spec *s, const char *name)
+{
+    for (size_t i = 0; i < s->nfunc; i++)
+        if (s->funcs[i].hidden && strcmp(s->funcs[i].name, name) == 0)
+            return true;
+    return false;
+}
+
 static int load_btf(struct ld *L)
 {
     const struct ebpf_spec *s = L->s;
@@ -176,7 +184,12 @@ static int load_btf(struct ld *L)
     for (uint32_t id = 1; id < ebtf_nr(b); id++) {
         struct btf_type *t = RAW_TYPE(id);
         const char *name = ebtf_str(b, t->name_off);
-        if (ebtf_kind(t) == BTF_KIND_FUNC && ebtf_vlen(t) > BTF_FUNC_GLOBAL) {
+        if (ebtf_kind(t) == BTF_KIND_FUNC && ebtf_vlen(t) == BTF_FUNC_GLOBAL && func_hidden(s, name)) {
+            /* as libbpf: a __hidden global function is verified as a
+             * static one (with its caller's context), e.g. usdt.bpf.h's
+             * bpf_usdt_arg */
+            t->info = BTF_INFO_ENC(BTF_KIND_FUNC, 0, BTF_FUNC_STATIC);
+        } else if (ebtf_kind(t) == BTF_KIND_FUNC && ebtf_vlen(t) > BTF_FUNC_GLOBAL) {
             t->info = BTF_INFO_ENC(BTF_KIND_FUNC, 0, BTF_FUNC_GLOBAL); /* extern kfunc decl */
             /* a FUNC needs named parameters; clang may share the proto
              * of an unnamed function pointer type */
@@ -288,9 +301,19 @@ static void kname(char *dst, size_t len, const struct ebpf_spec *s, const struct
         snprintf(dst, len, "%s", m->name);
         return;
     }
-    /* like libbpf: up to 8 chars of the object name, then the section */
-    size_t pl = strlen(s->name) < 8 ? strlen(s->name) : 8;
-    snprintf(dst, len, "%.*s%.*s", (int)pl, s->name, (int)(15 - pl), m->name);
+    /* libbpf's rule: the object's name (up to its first '.') as a prefix,
+     * as much as leaves room for the section name (at least 7 chars);
+     * none for a section with a second '.' (".rodata.str1.1"). */
+    size_t olen = strcspn(s->name, ".");
+    size_t sfx = strlen(m->name) > 7 ? strlen(m->name) : 7;
+    size_t pfx = strchr(m->name + 1, '.') ? 0 : sfx + 1 >= 16 ? 0 : 16 - sfx - 1;
+    if (pfx > olen)
+        pfx = olen;
+    snprintf(dst, len, "%.*s%s", (int)pfx, s->name, m->name);
+    for (char *c = dst; *c; c++)
+        if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') || *c == '_' ||
+              *c == '.'))
+            *c = '_';
 }
 
 /* Map types whose key/value the kernel never types with BTF (fds, stacks,
@@ -910,11 +933,13 @@ static int load_prog(struct ld *L, size_t pi)
     if (!L->c->progs[pi].prog) {
         r = -errno;
         const char *log = ebpf_error_log();
-        for (size_t k = 0; k < npz; k++) {
-            /* name the relocation whose poisoned insn was reached */
+        for (size_t k = 0; k < npz && log; k++) {
+            /* name a relocation only when the verifier reached its poisoned
+             * insn: a load refused for another reason (EPERM, an earlier
+             * verifier error) is not a CO-RE failure */
             char needle[64];
             snprintf(needle, sizeof(needle), "%zu: (85) call unknown#%d", pz[k].insn, ECORE_POISON_IMM);
-            if (!log || strstr(log, needle) || k + 1 == npz) {
+            if (strstr(log, needle)) {
                 char *keep = log ? strdup(log) : NULL;
                 char msg[1024];
                 snprintf(msg, sizeof(msg), "%s", ebpf_error_message());

@@ -297,6 +297,7 @@ static int add_func(struct ebpf_spec *s, const char *name, int sec, uint32_t off
     f->sec = sec;
     f->off = off;
     f->cnt = cnt;
+    f->hidden = false;
     s->nfunc++;
     return 0;
 }
@@ -329,6 +330,9 @@ static int collect_funcs(struct parse *P)
                          (uint32_t)(sym->st_size / 8));
         if (r < 0)
             return r;
+        int vis = GELF_ST_VISIBILITY(sym->st_other);
+        s->funcs[s->nfunc - 1].hidden = GELF_ST_BIND(sym->st_info) != STB_LOCAL &&
+                                        (vis == STV_HIDDEN || vis == STV_INTERNAL);
     }
     /* A code section without function symbols is one program. */
     for (size_t i = 1; i < s->nsec; i++) {
