@@ -88,8 +88,9 @@ describe("examples", function()
       :format(dir, dir))
     local lua_path = ("%s/lua/?.lua;%s/lua/?/init.lua;;"):format(os.getenv("PWD"), os.getenv("PWD"))
     local build = helpers.build:find("^/") and helpers.build or (os.getenv("PWD") .. "/" .. helpers.build)
-    local out = helpers.sh(("cd %s && env -i PATH=\"$PATH\" HOME=\"$HOME\" LUA_PATH='%s' LUA_CPATH='%s/?.so;;' "
-      .. "lua5.4 examples/opencount.lua --duration 0.2"):format(dir, lua_path, build))
+    -- (LD_PRELOAD kept: the ASan build of the module needs its runtime first)
+    local out = helpers.sh(("cd %s && env -i PATH=\"$PATH\" HOME=\"$HOME\" LD_PRELOAD=\"$LD_PRELOAD\" LUA_PATH='%s' "
+      .. "LUA_CPATH='%s/?.so;;' lua5.4 examples/opencount.lua --duration 0.2"):format(dir, lua_path, build))
     helpers.sh("rm -rf " .. dir)
     assert.matches("count_openat\tebpf%.link tracepoint", out)
   end)
