@@ -635,6 +635,23 @@ static int relative_fd(lua_State *L, int o, const char *k, int *set, int *is_lin
     return fd;
 }
 
+/* before=/after=/expected_revision= of a multi-program hook (tcx, netkit) */
+static void mprog_opts(lua_State *L, int o, const char *kind, int *before, int *after, int *rel_fd,
+                       int *rel_is_link, uint64_t *expected_revision)
+{
+    if (!o)
+        return;
+    int b, a, lb = 0, la = 0;
+    int fb = relative_fd(L, o, "before", &b, &lb), fa = relative_fd(L, o, "after", &a, &la);
+    if (b && a)
+        luaL_error(L, "%s: 'before' and 'after' are exclusive", kind);
+    *before = b;
+    *after = a;
+    *rel_fd = b ? fb : fa;
+    *rel_is_link = b ? lb : la;
+    *expected_revision = opt_u64(L, o, "expected_revision");
+}
+
 static int l_tcx(lua_State *L)
 {
     struct ebpf_prog *p = checkprog(L, 1);
@@ -645,17 +662,7 @@ static int l_tcx(lua_State *L)
     memset(&to, 0, sizeof(to));
     to.relative_fd = -1;
     to.egress = direction(L, o);
-    if (o) {
-        int b, a, lb = 0, la = 0;
-        int fb = relative_fd(L, o, "before", &b, &lb), fa = relative_fd(L, o, "after", &a, &la);
-        if (b && a)
-            return luaL_error(L, "tcx: 'before' and 'after' are exclusive");
-        to.before = b;
-        to.after = a;
-        to.relative_fd = b ? fb : fa;
-        to.relative_is_link = b ? lb : la;
-        to.expected_revision = opt_u64(L, o, "expected_revision");
-    }
+    mprog_opts(L, o, "tcx", &to.before, &to.after, &to.relative_fd, &to.relative_is_link, &to.expected_revision);
     if (ifi < 0)
         return no_iface(L, 2);
     llink *ll = new_closed(L, 1);
@@ -676,17 +683,7 @@ static int l_netkit(lua_State *L)
     if (strcmp(side, "primary") && strcmp(side, "peer"))
         return luaL_error(L, "netkit: side must be 'primary' or 'peer', got '%s'", side);
     no.peer = !strcmp(side, "peer");
-    if (o) {
-        int b, a, lb = 0, la = 0;
-        int fb = relative_fd(L, o, "before", &b, &lb), fa = relative_fd(L, o, "after", &a, &la);
-        if (b && a)
-            return luaL_error(L, "netkit: 'before' and 'after' are exclusive");
-        no.before = b;
-        no.after = a;
-        no.relative_fd = b ? fb : fa;
-        no.relative_is_link = b ? lb : la;
-        no.expected_revision = opt_u64(L, o, "expected_revision");
-    }
+    mprog_opts(L, o, "netkit", &no.before, &no.after, &no.relative_fd, &no.relative_is_link, &no.expected_revision);
     if (ifi < 0)
         return no_iface(L, 2);
     llink *ll = new_closed(L, 1);

@@ -52,10 +52,17 @@ union link_attr_buf {
 };
 #define LC_SIZE(member) (offsetof(struct link_create_attr, member) + sizeof(((struct link_create_attr *)0)->member))
 
-/* Fills the multi-program ordering of a tcx/netkit link (flags and
- * relative fd, expected revision). */
-void link_mprog_order(struct link_create_attr *lc, int before, int after, int relative_fd, int relative_is_link,
-                      uint64_t expected_revision);
+/* Where a tcx/netkit link goes among a hook's programs. */
+struct link_mprog_pos {
+    int before, after;    /* relative to relative_fd (-1: first / last) */
+    int relative_fd;
+    int relative_is_link; /* relative_fd is a link, not a program */
+    uint64_t expected_revision;
+};
+/* BPF_LINK_CREATE on a multi-program hook (tcx, netkit): the link fd, or
+ * -errno (with the message for a stale revision; others are the caller's). */
+int link_mprog_create(const struct ebpf_prog *p, int ifindex, int attach_type, const struct link_mprog_pos *pos,
+                      const char *what);
 
 /* BPF_LINK_CREATE with `size` bytes of attr. Returns fd or -errno. */
 int link_create_raw(struct link_create_attr *lc, size_t size);

@@ -1,24 +1,34 @@
-/* Multi-program hooks (tcx, netkit: 6.6+): ordering of a new link among
- * the programs already there, and BPF_PROG_QUERY of a hook. */
+/* Multi-program hooks (tcx, netkit: 6.6+): a new link placed among the
+ * programs already there, and BPF_PROG_QUERY of a hook. */
 #include <errno.h>
 #include <stddef.h>
 #include <string.h>
 
 #include "link_internal.h"
 
-void link_mprog_order(struct link_create_attr *lc, int before, int after, int relative_fd, int relative_is_link,
-                      uint64_t expected_revision)
+int link_mprog_create(const struct ebpf_prog *p, int ifindex, int attach_type, const struct link_mprog_pos *pos,
+                      const char *what)
 {
-    if (before)
-        lc->flags |= EBPF_F_BEFORE;
-    if (after)
-        lc->flags |= EBPF_F_AFTER;
-    if ((before || after) && relative_fd >= 0) {
-        lc->u.tcx.relative_fd = (uint32_t)relative_fd;
-        if (relative_is_link)
-            lc->flags |= EBPF_F_LINK;
+    struct link_create_attr lc;
+    memset(&lc, 0, sizeof(lc));
+    lc.prog_fd = (uint32_t)ebpf_prog_fd(p);
+    lc.target_fd = (uint32_t)ifindex;
+    lc.attach_type = (uint32_t)attach_type;
+    if (pos->before)
+        lc.flags |= EBPF_F_BEFORE;
+    if (pos->after)
+        lc.flags |= EBPF_F_AFTER;
+    if ((pos->before || pos->after) && pos->relative_fd >= 0) {
+        lc.u.tcx.relative_fd = (uint32_t)pos->relative_fd;
+        if (pos->relative_is_link)
+            lc.flags |= EBPF_F_LINK;
     }
-    lc->u.tcx.expected_revision = expected_revision;
+    lc.u.tcx.expected_revision = pos->expected_revision;
+    int fd = link_create_raw(&lc, LC_SIZE(u.tcx.expected_revision));
+    if (fd == -ESTALE)
+        return ebpf_err(ESTALE, "attach", "%s: expected revision %llu is stale", what,
+                        (unsigned long long)pos->expected_revision);
+    return fd;
 }
 
 /* BPF_PROG_QUERY's attr as of 6.6 (link ids and revision are newer than

@@ -17,28 +17,18 @@ struct ebpf_link *ebpf_link_netkit(const struct ebpf_prog *p, int ifindex, const
     int t = ebpf_prog_type(p);
     if (t != BPF_PROG_TYPE_SCHED_CLS)
         return link_fail(p, EINVAL, what, "sched_cls"), errno = EINVAL, NULL;
-    struct link_create_attr lc;
-    memset(&lc, 0, sizeof(lc));
-    lc.prog_fd = (uint32_t)ebpf_prog_fd(p);
-    lc.target_fd = (uint32_t)ifindex;
-    lc.attach_type = o->peer ? EBPF_ATTACH_NETKIT_PEER : EBPF_ATTACH_NETKIT_PRIMARY;
-    link_mprog_order(&lc, o->before, o->after, o->relative_fd, o->relative_is_link, o->expected_revision);
-    int fd = link_create_raw(&lc, LC_SIZE(u.tcx.expected_revision));
-    if (fd < 0) {
-        if (fd == -ESTALE)
-            return ebpf_err_null(ESTALE, "attach", "%s: expected revision %llu is stale", what,
-                                 (unsigned long long)o->expected_revision);
-        const char *why;
-        if (fd == -EINVAL && ebpf_feature_link("netkit", &why) == EBPF_FEATURE_UNSUPPORTED) {
-            char lab[96];
-            return ebpf_err_null(EINVAL, "attach", "%s: attach %s: this kernel has no netkit links (%s)",
-                                 link_prog_label(p, lab, sizeof(lab)), what, why);
-        }
-        if (fd == -ENXIO || fd == -EINVAL) {
-            char lab[96];
-            return ebpf_err_null(-fd, "attach", "%s: attach %s: %s (is it the primary device of a netkit pair?)",
-                                 link_prog_label(p, lab, sizeof(lab)), what, strerror(-fd));
-        }
-    }
+    struct link_mprog_pos pos = {o->before, o->after, o->relative_fd, o->relative_is_link, o->expected_revision};
+    int fd = link_mprog_create(p, ifindex, o->peer ? EBPF_ATTACH_NETKIT_PEER : EBPF_ATTACH_NETKIT_PRIMARY, &pos,
+                               what);
+    if (fd == -ESTALE)
+        return errno = ESTALE, NULL;
+    const char *why;
+    char lab[96];
+    if (fd == -EINVAL && ebpf_feature_link("netkit", &why) == EBPF_FEATURE_UNSUPPORTED)
+        return ebpf_err_null(EINVAL, "attach", "%s: attach %s: this kernel has no netkit links (%s)",
+                             link_prog_label(p, lab, sizeof(lab)), what, why);
+    if (fd == -ENXIO || fd == -EINVAL)
+        return ebpf_err_null(-fd, "attach", "%s: attach %s: %s (is it the primary device of a netkit pair?)",
+                             link_prog_label(p, lab, sizeof(lab)), what, strerror(-fd));
     return link_from_fd(p, fd, what, "sched_cls");
 }

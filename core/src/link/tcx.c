@@ -17,24 +17,16 @@ struct ebpf_link *ebpf_link_tcx(const struct ebpf_prog *p, int ifindex, const st
     int t = ebpf_prog_type(p);
     if (t != BPF_PROG_TYPE_SCHED_CLS && t != BPF_PROG_TYPE_SCHED_ACT)
         return link_fail(p, EINVAL, what, "sched_cls"), errno = EINVAL, NULL;
-    struct link_create_attr lc;
-    memset(&lc, 0, sizeof(lc));
-    lc.prog_fd = (uint32_t)ebpf_prog_fd(p);
-    lc.target_fd = (uint32_t)ifindex;
-    lc.attach_type = o->egress ? EBPF_ATTACH_TCX_EGRESS : EBPF_ATTACH_TCX_INGRESS;
-    link_mprog_order(&lc, o->before, o->after, o->relative_fd, o->relative_is_link, o->expected_revision);
-    int fd = link_create_raw(&lc, LC_SIZE(u.tcx.expected_revision));
-    if (fd < 0) {
-        if (fd == -ESTALE)
-            return ebpf_err_null(ESTALE, "attach", "%s: expected revision %llu is stale", what,
-                                 (unsigned long long)o->expected_revision);
-        const char *why;
-        if (fd == -EINVAL && ebpf_feature_link("tcx", &why) == EBPF_FEATURE_UNSUPPORTED) {
-            char lab[96];
-            return ebpf_err_null(EINVAL, "attach", "%s: attach %s: this kernel has no tcx links (%s); "
-                                 "classic tc (ebpf_link_tc) works everywhere",
-                                 link_prog_label(p, lab, sizeof(lab)), what, why);
-        }
+    struct link_mprog_pos pos = {o->before, o->after, o->relative_fd, o->relative_is_link, o->expected_revision};
+    int fd = link_mprog_create(p, ifindex, o->egress ? EBPF_ATTACH_TCX_EGRESS : EBPF_ATTACH_TCX_INGRESS, &pos, what);
+    if (fd == -ESTALE)
+        return errno = ESTALE, NULL;
+    const char *why;
+    if (fd == -EINVAL && ebpf_feature_link("tcx", &why) == EBPF_FEATURE_UNSUPPORTED) {
+        char lab[96];
+        return ebpf_err_null(EINVAL, "attach", "%s: attach %s: this kernel has no tcx links (%s); "
+                             "classic tc (ebpf_link_tc) works everywhere",
+                             link_prog_label(p, lab, sizeof(lab)), what, why);
     }
     return link_from_fd(p, fd, what, "sched_cls");
 }
