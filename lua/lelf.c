@@ -388,7 +388,7 @@ static unsigned char *var_bytes(lua_State *L, int self, const char *name, struct
     }
     lua_getiuservalue(L, self, 1);
     lcoll *lc = tocoll(L, -1);
-    int arena = m->type == 33; /* BPF_MAP_TYPE_ARENA: the arena map object owns the memory */
+    int arena = m->type == EBPF_MAP_TYPE_ARENA; /* the arena map object owns the memory */
     if (arena) {
         lua_getiuservalue(L, -1, 1);
         lua_getfield(L, -1, "maps");

@@ -11,6 +11,7 @@
 #include "ebpf/features.h"
 #include "ebpf/sys.h"
 #include "error_internal.h"
+#include "sys_internal.h"
 #include "token_internal.h"
 
 /* ---- raw load ---- */

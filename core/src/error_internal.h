@@ -14,9 +14,3 @@ void ebpf_err_set_log(char *log);
 /* strerror() that also names the kernel-internal ENOTSUPP (524), which
  * bpf(2) returns for operations a kernel or map type lacks. */
 const char *ebpf_strerror(int err);
-
-/* sys.c: raises RLIMIT_MEMLOCK once where the kernel charges it (< 5.11),
- * before the first creation; the EPERM hint that names memlock ("" when
- * it is not the cause). */
-void ebpf_memlock_auto(void);
-const char *ebpf_eperm_memlock_hint(void);

@@ -9,6 +9,7 @@
 #include "ebpf/sys.h"
 #include "ebpf/types.h"
 #include "error_internal.h"
+#include "sys_internal.h"
 #include "token_internal.h"
 #include "map_internal.h"
 
@@ -23,7 +24,6 @@ struct ebpf_map {
     size_t arena_size;
 };
 
-#define EBPF_MAP_TYPE_ARENA_ 33 /* BPF_MAP_TYPE_ARENA (6.9), newer than the build's headers */
 #define MAP_NAME(m) ((m)->name[0] ? (m)->name : "(unnamed)")
 
 void ebpf_map_create_opts_init(struct ebpf_map_create_opts *o)
@@ -396,7 +396,7 @@ int ebpf_map_get_info(const struct ebpf_map *m, struct bpf_map_info *info)
  * such user addresses. */
 void *ebpf_map_arena(struct ebpf_map *m, size_t *size)
 {
-    if (m->type != EBPF_MAP_TYPE_ARENA_)
+    if (m->type != EBPF_MAP_TYPE_ARENA)
         return ebpf_err_null(EINVAL, "arena", "map '%s': not an arena map", MAP_NAME(m));
     if (!m->arena) {
         struct bpf_map_info info;

@@ -9,6 +9,7 @@
 #include "ebpf/sys.h"
 #include "ebpf/types.h"
 #include "error_internal.h"
+#include "sys_internal.h"
 #include "token_internal.h"
 
 struct ebpf_prog {

@@ -13,6 +13,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include "ebpf/sys.h"
+#include "sys_internal.h"
 #include "error_internal.h"
 
 int ebpf_sys_bpf(int cmd, union bpf_attr *attr, size_t size)
@@ -252,6 +253,14 @@ const char *ebpf_eperm_memlock_hint(void)
 
 #define BPF_FS_MAGIC_ 0xcafe4a11
 
+int ebpf_fd_on_bpffs(int fd)
+{
+    struct statfs sf;
+    if (fstatfs(fd, &sf) < 0)
+        return -errno;
+    return (unsigned long)sf.f_type == BPF_FS_MAGIC_;
+}
+
 int ebpf_check_pin_name(const char *name, const char *what)
 {
     bool bad = !name[0] || !strcmp(name, ".") || !strcmp(name, "..");
@@ -286,11 +295,10 @@ int ebpf_obj_unpin(const char *path)
         dfd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (dfd < 0)
         return ebpf_err(errno, "unpin", "unpin '%s': %s", path, strerror(errno));
-    struct statfs sf;
     struct stat st;
     int e = 0;
     const char *why = NULL;
-    if (fstatfs(dfd, &sf) < 0 || (unsigned long)sf.f_type != BPF_FS_MAGIC_)
+    if (ebpf_fd_on_bpffs(dfd) != 1)
         e = EINVAL, why = "not on a bpffs (only pinned BPF objects are removed)";
     else if (fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) < 0)
         e = errno, why = strerror(errno);

@@ -6,15 +6,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/statfs.h>
 #include <unistd.h>
 
 #include "ebpf/sys.h"
 #include "ebpf/token.h"
 #include "error_internal.h"
+#include "sys_internal.h"
 
 #define CMD_TOKEN_CREATE 36
-#define BPF_FS_MAGIC_ 0xcafe4a11
 
 int ebpf_token_create(const char *path)
 {
@@ -23,8 +22,7 @@ int ebpf_token_create(const char *path)
     int dir = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dir < 0)
         return ebpf_err(errno, "token", "token: opening bpffs '%s': %s", path, strerror(errno));
-    struct statfs sf;
-    if (fstatfs(dir, &sf) < 0 || (unsigned long)sf.f_type != BPF_FS_MAGIC_) {
+    if (ebpf_fd_on_bpffs(dir) != 1) {
         close(dir);
         return ebpf_err(EINVAL, "token", "token: '%s' is not a bpffs", path);
     }

@@ -74,6 +74,8 @@ EBPF_API int ebpf_map_lookup_and_delete(const struct ebpf_map *m, const void *ke
 /* key NULL: first key. */
 EBPF_API int ebpf_map_next_key(const struct ebpf_map *m, const void *key, void *next_key);
 EBPF_API int ebpf_map_freeze(const struct ebpf_map *m);
+/* BPF_MAP_TYPE_ARENA (6.9), newer than Debian 12's <linux/bpf.h>. */
+#define EBPF_MAP_TYPE_ARENA 33
 /* An arena map's memory (6.9+), mapped into this process on the first
  * call at the map's fixed address (map_extra) or where the kernel puts
  * it; unmapped when the map closes. NULL with a message on failure. */

@@ -20,8 +20,6 @@
 #include "elf_struct_ops.h"
 #include "error_internal.h"
 
-#define EBPF_MAP_TYPE_ARENA_ 33 /* BPF_MAP_TYPE_ARENA (6.9) */
-
 struct cmap {
     char *name;
     struct ebpf_map *map;
@@ -326,7 +324,7 @@ static bool map_takes_btf_types(int type)
     case BPF_MAP_TYPE_ARRAY_OF_MAPS: case BPF_MAP_TYPE_HASH_OF_MAPS: case BPF_MAP_TYPE_DEVMAP:
     case BPF_MAP_TYPE_DEVMAP_HASH: case BPF_MAP_TYPE_CPUMAP: case BPF_MAP_TYPE_XSKMAP:
     case BPF_MAP_TYPE_SOCKMAP: case BPF_MAP_TYPE_SOCKHASH: case BPF_MAP_TYPE_QUEUE:
-    case BPF_MAP_TYPE_STACK: case EBPF_MAP_TYPE_ARENA_: case BPF_MAP_TYPE_STRUCT_OPS:
+    case BPF_MAP_TYPE_STACK: case EBPF_MAP_TYPE_ARENA: case BPF_MAP_TYPE_STRUCT_OPS:
         return false;
     default:
         return true;
@@ -401,7 +399,7 @@ static void arena_layout(struct ld *L)
     const struct ebpf_spec *s = L->s;
     for (size_t i = 0; i < s->nmap; i++) {
         const struct ebpf_map_spec *ms = s->maps[i];
-        if (ms->type != EBPF_MAP_TYPE_ARENA_ || !ms->data_size)
+        if (ms->type != EBPF_MAP_TYPE_ARENA || !ms->data_size)
             continue;
         size_t page = (size_t)sysconf(_SC_PAGESIZE);
         size_t total = (size_t)ms->max_entries * page, need = (ms->data_size + page - 1) / page * page;
@@ -479,7 +477,7 @@ static int create_maps(struct ld *L)
         }
         bool data = ms->kind != EMAP_USER;
         cm->map = create_one(L, ms, inner_fd, data);
-        if (cm->map && ms->type == EBPF_MAP_TYPE_ARENA_) {
+        if (cm->map && ms->type == EBPF_MAP_TYPE_ARENA) {
             int r = arena_init(L, ms, cm);
             if (r < 0)
                 return r;

@@ -123,7 +123,6 @@ void ebpf_spec_free(struct ebpf_spec *s)
 }
 
 #define ARENA_SEC ".addr_space.1" /* clang's section of address_space(1) globals */
-#define EBPF_MAP_TYPE_ARENA_ 33    /* BPF_MAP_TYPE_ARENA (6.9) */
 
 static bool is_data_name(const char *n)
 {
@@ -649,7 +648,7 @@ static int bind_arena(struct parse *P)
     struct esec *sec = &s->secs[s->arena_sec];
     int arena = -1;
     for (size_t i = 0; i < s->nmap; i++) {
-        if (s->maps[i]->type != EBPF_MAP_TYPE_ARENA_)
+        if (s->maps[i]->type != EBPF_MAP_TYPE_ARENA)
             continue;
         if (arena >= 0)
             return FAIL(EINVAL, "object '%s': __arena globals need one arena map, found '%s' and '%s'", s->name,
