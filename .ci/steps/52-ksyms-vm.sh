@@ -8,7 +8,9 @@ set -euo pipefail
 VM=/work/shared/vm/run-in-kernel.sh
 [ -x "$VM" ] || VM=../shared/vm/run-in-kernel.sh
 if [ ! -x "$VM" ]; then echo "no run-in-kernel.sh: skipped"; exit 0; fi
-run='PATH=$PATH:/run/rik-bin; modprobe -a nf_conntrack kvm &&
+# The VM's busybox modprobe reads the modules.dep the runner makes; a host
+# kmod modprobe (first on PATH when kmod is installed) wants modules.dep.bin.
+run='/run/rik-bin/modprobe -a nf_conntrack kvm &&
   test -e /sys/kernel/btf/nf_conntrack && test -e /sys/kernel/btf/kvm &&
   busted --lua=lua5.4 -o plainTerminal spec/elf_ksyms_spec.lua'
 for k in 6.12 6.1; do
