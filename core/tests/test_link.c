@@ -37,8 +37,9 @@ static void test_args(void)
     CHECK(s.args[2].kind == EBPF_USDT_ARG_REG_DEREF && s.args[2].val_off == 0 && s.args[2].reg_off == 0, "(r15)");
     static const char *const bad[] = {
         "4", "4@", "3@%eax", "4@%xyz", "4@(%eax", "4@-8(%rbp", "4@$", "4@sym(%rip)", "4@%eax!",
-        "@%eax", "9999999999999999999999@%eax", "4@%eax 4@%eax 4@%eax 4@%eax 4@%eax 4@%eax 4@%eax 4@%eax "
-        "4@%eax 4@%eax 4@%eax 4@%eax 4@%eax",
+        "@%eax", "9999999999999999999999@%eax",
+        ("4@%eax 4@%eax 4@%eax 4@%eax 4@%eax 4@%eax 4@%eax 4@%eax "
+         "4@%eax 4@%eax 4@%eax 4@%eax 4@%eax"), /* 13 arguments */
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         int r = ebpf_usdt_parse_args(bad[i], &s);
