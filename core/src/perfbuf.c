@@ -19,6 +19,7 @@
 #include "ebpf/perf.h"
 #include "ebpf/sys.h"
 #include "error_internal.h"
+#include "kernel_text.h"
 #include "ringbuf_internal.h"
 
 struct pring {
@@ -57,35 +58,22 @@ void ebpf_perf_opts_init(struct ebpf_perf_opts *o) { memset(o, 0, sizeof(*o)); }
 
 static size_t page_size(void) { return (size_t)sysconf(_SC_PAGESIZE); }
 
-/* Online CPUs from "0-3,5" into a flag array of n entries. */
+/* Online CPUs from "0-3,5" into a flag array of n entries; all of them
+ * when the file is missing or says something unexpected. */
 static void online_cpus(bool *on, int n)
 {
     FILE *f = fopen("/sys/devices/system/cpu/online", "re");
     char buf[4096];
-    if (!f || !fgets(buf, sizeof(buf), f)) {
+    bool ok = f && fgets(buf, sizeof(buf), f);
+    if (f)
+        fclose(f);
+    if (ok) {
+        memset(on, 0, (size_t)n * sizeof(*on));
+        ok = ktext_cpu_list(buf, on, n) > 0;
+    }
+    if (!ok)
         for (int i = 0; i < n; i++)
             on[i] = true;
-        if (f)
-            fclose(f);
-        return;
-    }
-    fclose(f);
-    memset(on, 0, (size_t)n * sizeof(*on));
-    char *s = buf;
-    while (*s && *s != '\n') {
-        char *e;
-        long a = strtol(s, &e, 10), b = a;
-        if (e == s)
-            break;
-        if (*e == '-')
-            b = strtol(e + 1, &e, 10);
-        for (long i = a; i <= b && i < n; i++)
-            if (i >= 0)
-                on[i] = true;
-        s = *e == ',' ? e + 1 : e;
-        if (*e != ',')
-            break;
-    }
 }
 
 void ebpf_perf_free(struct ebpf_perf *pb)

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "ebpf/link.h"
+#include "kernel_text.h"
 
 static int failures;
 #define CHECK(c, ...)                                                      \
@@ -37,8 +38,9 @@ static void test_args(void)
     CHECK(s.args[2].kind == EBPF_USDT_ARG_REG_DEREF && s.args[2].val_off == 0 && s.args[2].reg_off == 0, "(r15)");
     static const char *const bad[] = {
         "4", "4@", "3@%eax", "4@%xyz", "4@(%eax", "4@-8(%rbp", "4@$", "4@sym(%rip)", "4@%eax!",
-        "@%eax", "9999999999999999999999@%eax", "4@%eax 4@%eax 4@%eax 4@%eax 4@%eax 4@%eax 4@%eax 4@%eax "
-        "4@%eax 4@%eax 4@%eax 4@%eax 4@%eax",
+        "@%eax", "9999999999999999999999@%eax", "-9999999999999999999999@%eax",
+        ("4@%eax 4@%eax 4@%eax 4@%eax 4@%eax 4@%eax 4@%eax 4@%eax "
+         "4@%eax 4@%eax 4@%eax 4@%eax 4@%eax"), /* 13 arguments */
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         int r = ebpf_usdt_parse_args(bad[i], &s);
@@ -136,9 +138,43 @@ static void test_malformed(const char *bin)
     free(orig);
 }
 
+/* tracefs/sysfs text (kernel_text.c): what the kernel writes, and what it
+ * never should (fuzz_tracefs covers the rest). */
+static void test_kernel_text(void)
+{
+    long v = -1;
+    CHECK(ktext_long("1234\n", 0, 2147483647L, &v) == 0 && v == 1234, "event id");
+    CHECK(ktext_long("-3", -5, 5, &v) == 0 && v == -3, "negative in range");
+    CHECK(ktext_long("99999999999999999999", 0, 2147483647L, &v) == -ERANGE, "overflow");
+    CHECK(ktext_long("4294967296\n", 0, 2147483647L, &v) == -ERANGE, "above INT_MAX");
+    CHECK(ktext_long("12x", 0, 100, &v) == -EINVAL && ktext_long("", 0, 100, &v) == -EINVAL, "garbage");
+    int sh = -1;
+    CHECK(ktext_pmu_format_bit("config:0\n", &sh) == 0 && sh == 0, "retprobe bit");
+    CHECK(ktext_pmu_format_bit("config:32-63\n", &sh) == 0 && sh == 32, "ref_ctr_offset bits");
+    CHECK(ktext_pmu_format_bit("config:64", &sh) < 0 && ktext_pmu_format_bit("config:-1", &sh) < 0 &&
+              ktext_pmu_format_bit("config1:0", &sh) < 0 && ktext_pmu_format_bit("config:5-2", &sh) < 0,
+          "shifts out of range");
+    bool on[8] = {0};
+    CHECK(ktext_cpu_list("0-2,5\n", on, 8) == 4 && on[0] && on[2] && !on[3] && on[5], "cpu list");
+    CHECK(ktext_cpu_list("0-999999999", on, 8) == -EINVAL && ktext_cpu_list("3-1", on, 8) == -EINVAL &&
+              ktext_cpu_list("0,,1", on, 8) == -EINVAL, "bad cpu lists");
+    char g[64], e[160];
+    int pid = 0;
+    CHECK(ktext_probe_event("p:kprobes/ebpf_kprobe_1234_7_do_sys_openat2_0x0 do_sys_openat2\n", g, sizeof(g), e,
+                            sizeof(e), &pid) == 1 && !strcmp(g, "kprobes") &&
+              !strcmp(e, "ebpf_kprobe_1234_7_do_sys_openat2_0x0") && pid == 1234,
+          "our event");
+    CHECK(!ktext_probe_event("p:kprobes/other_1 f", g, sizeof(g), e, sizeof(e), &pid) &&
+              !ktext_probe_event("p:kprobes/ebpf_kprobe_0_1 f", g, sizeof(g), e, sizeof(e), &pid) &&
+              !ktext_probe_event("p:kprobes/ebpf_kprobe_99999999999_1 f", g, sizeof(g), e, sizeof(e), &pid) &&
+              !ktext_probe_event("p", g, sizeof(g), e, sizeof(e), &pid),
+          "other lines");
+}
+
 int main(int argc, char **argv)
 {
     test_args();
+    test_kernel_text();
     char dir[4096];
     snprintf(dir, sizeof(dir), "%s", argv[0]);
     char bin[4200];

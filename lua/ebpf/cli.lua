@@ -58,7 +58,8 @@ end
 ---------------------------------------------------------------- arguments
 
 -- Parses argv against a command spec: flags = { ["--json"] = false (no
--- value) | true (takes a value) }, with "-h/--help" always accepted.
+-- value) | true (takes a value) | "list" (takes a value, may repeat: a
+-- list of them) }, with "-h/--help" always accepted.
 local function parse(argv, first, flags)
   local opts, pos = {}, {}
   local i = first
@@ -81,6 +82,7 @@ local function parse(argv, first, flags)
           if not val then usage_error("option " .. name .. " needs a value") end
         end
         local key = name:gsub("^%-+", ""):gsub("%-", "_")
+        if takes == "list" then opts[key] = opts[key] or {} end
         if type(opts[key]) == "table" then
           table.insert(opts[key], val)
         else
@@ -98,10 +100,12 @@ local function parse(argv, first, flags)
   return opts, pos
 end
 
+-- Kernel object ids are u32: a larger number is a usage error here, not a
+-- range error raised from inside the library.
 local function check_id(s, what)
   local n = tonumber(s)
-  if not n or math.type(n) ~= "integer" or n < 0 then
-    usage_error(("%s id must be a non-negative integer, got '%s'"):format(what, tostring(s)))
+  if not n or math.type(n) ~= "integer" or n < 0 or n > 0xffffffff then
+    usage_error(("%s id must be an integer from 0 to 4294967295, got '%s'"):format(what, tostring(s)))
   end
   return n
 end
@@ -460,10 +464,13 @@ local order = { "prog_types", "map_types", "map_flags", "helpers", "btf_kinds", 
 commands.features = {
   summary = "probe what the running kernel supports",
   usage = "ebpf features [--json] [--no-helpers] [--kfunc NAME]...",
-  flags = { ["--json"] = false, ["--no-helpers"] = false, ["--kfunc"] = true },
+  flags = { ["--json"] = false, ["--no-helpers"] = false, ["--kfunc"] = "list" },
   run = function(o, pos, out)
     if #pos > 0 then usage_error("unexpected argument '" .. pos[1] .. "'") end
-    local kfuncs = o.kfunc and (type(o.kfunc) == "table" and o.kfunc or { o.kfunc }) or nil
+    local kfuncs = o.kfunc
+    for _, name in ipairs(kfuncs or {}) do
+      if not name:match("^[%a_][%w_]*$") then usage_error("--kfunc needs a function name, got '" .. name .. "'") end
+    end
     local r = lib().features.report { helpers = not o.no_helpers, kfuncs = kfuncs }
     if o.json then return out(json.encode(r, { indent = "  " }) .. "\n") end
     local buf = { ("kernel %s\n"):format(r.kernel or "?") }
@@ -712,12 +719,18 @@ function M.main(argv, out, err)
     return 2
   end
   local ok, e = pcall(function()
+    -- A command line from exec cannot hold a NUL; one passed to M.main
+    -- would cut a path short (io.open, the C core), so it is refused.
+    for i = 2, #argv do
+      if type(argv[i]) ~= "string" then usage_error(("argument %d is not a string"):format(i - 1)) end
+      if argv[i]:find("\0", 1, true) then usage_error(("argument %d contains a NUL byte"):format(i - 1)) end
+    end
     local opts, pos
     if c.stop_at_first_positional then
       -- `ebpf run script.lua --flag` passes --flag to the script.
       local first = 2
       while argv[first] and argv[first]:sub(1, 1) == "-" do
-        first = first + (c.flags[argv[first]] == true and 2 or 1) -- an option's value is not the script
+        first = first + (c.flags[argv[first]] and 2 or 1) -- an option's value is not the script
       end
       opts, pos = parse({ table.unpack(argv, 1, first - 1) }, 2, c.flags)
       for i = first, #argv do pos[#pos + 1] = argv[i] end

@@ -61,7 +61,7 @@ static char *read_config(void)
 
 /* Value text of CONFIG_name ("y", "m", "42", "\"str\""), "n" when the
  * config says "is not set", or NULL if absent. */
-static const char *config_value(const char *cfg, const char *name, size_t *len)
+const char *eext_config_value(const char *cfg, const char *name, size_t *len)
 {
     size_t nl = strlen(name);
     for (const char *p = cfg; p && *p;) {
@@ -81,7 +81,7 @@ static const char *config_value(const char *cfg, const char *name, size_t *len)
     return NULL;
 }
 
-static int store(const struct eext *e, const struct ebpf_btf *b, unsigned char *dst, const char *v, size_t vl)
+int eext_kconfig_store(const struct eext *e, const struct ebpf_btf *b, unsigned char *dst, const char *v, size_t vl)
 {
     const struct btf_type *t = ebtf_skip_mods(b, e->type_id, NULL);
     int kind = t ? ebtf_kind(t) : -1;
@@ -98,7 +98,10 @@ static int store(const struct eext *e, const struct ebpf_btf *b, unsigned char *
     }
     if (kind == BTF_KIND_INT) {
         uint32_t enc = *(const uint32_t *)(t + 1);
-        if ((BTF_INT_ENCODING(enc) & BTF_INT_BOOL) && tri) {
+        if (BTF_INT_ENCODING(enc) & BTF_INT_BOOL) { /* a number would not be 0 or 1 */
+            if (!tri)
+                return ebpf_err(EINVAL, "load", "kconfig '%s': value '%s' is not y, n or m (the extern is a bool)",
+                                e->name, tmp);
             dst[0] = tmp[0] != 'n';
             return 0;
         }
@@ -116,6 +119,15 @@ static int store(const struct eext *e, const struct ebpf_btf *b, unsigned char *
                                                                          : strtoull(tmp, &end, 0);
         if (end == tmp || *end || errno)
             return ebpf_err(EINVAL, "load", "kconfig '%s': value '%s' is not an integer", e->name, tmp);
+        if (e->size < 8) { /* never stored truncated */
+            unsigned bits = e->size * 8;
+            bool fits = (BTF_INT_ENCODING(enc) & BTF_INT_SIGNED)
+                            ? (long long)x >= -(1LL << (bits - 1)) && (long long)x < (1LL << (bits - 1))
+                            : x < (1ULL << bits);
+            if (!fits)
+                return ebpf_err(ERANGE, "load", "kconfig '%s': value '%s' does not fit in %u bytes", e->name, tmp,
+                                e->size);
+        }
         memcpy(dst, &x, e->size < 8 ? e->size : 8);
         return 0;
     }
@@ -132,8 +144,17 @@ static int store(const struct eext *e, const struct ebpf_btf *b, unsigned char *
 
 int eext_kconfig(const struct ebpf_spec *s, const struct ebpf_btf *kbtf, unsigned char *img)
 {
-    char *cfg = NULL;
-    bool cfg_read = false;
+    bool need = false; /* the config file is read only when a CONFIG_ extern needs it */
+    for (size_t i = 0; i < s->next; i++)
+        need |= s->exts[i].kind == EEXT_KCONFIG && strncmp(s->exts[i].name, "CONFIG_", 7) == 0;
+    char *cfg = need ? read_config() : NULL;
+    int r = eext_kconfig_text(s, kbtf, cfg, img);
+    free(cfg);
+    return r;
+}
+
+int eext_kconfig_text(const struct ebpf_spec *s, const struct ebpf_btf *kbtf, const char *cfg, unsigned char *img)
+{
     int r = 0;
     for (size_t i = 0; i < s->next && r == 0; i++) {
         const struct eext *e = &s->exts[i];
@@ -162,12 +183,8 @@ int eext_kconfig(const struct ebpf_spec *s, const struct ebpf_btf *kbtf, unsigne
             r = ebpf_err(ENOENT, "load", "object '%s': unknown kconfig extern '%s'", s->name, e->name);
             break;
         }
-        if (!cfg_read) {
-            cfg = read_config();
-            cfg_read = true;
-        }
         size_t vl = 0;
-        const char *v = cfg ? config_value(cfg, e->name, &vl) : NULL;
+        const char *v = cfg ? eext_config_value(cfg, e->name, &vl) : NULL;
         if (!v) {
             if (e->weak)
                 continue; /* weak: stays zero */
@@ -175,9 +192,8 @@ int eext_kconfig(const struct ebpf_spec *s, const struct ebpf_btf *kbtf, unsigne
                          cfg ? "the kernel config" : "(no /proc/config.gz or /boot/config-*)");
             break;
         }
-        r = store(e, s->obtf, dst, v, vl);
+        r = eext_kconfig_store(e, s->obtf, dst, v, vl);
     }
-    free(cfg);
     return r;
 }
 
@@ -188,16 +204,26 @@ int eext_kallsyms(const struct ebpf_spec *s, struct eext_val *ev)
         want += s->exts[i].kind == EEXT_KSYM && !s->exts[i].typed;
     if (!want)
         return 0;
-    /* one pass over kallsyms for every untyped ksym (the file is slow),
-     * to its end: a name at two addresses (static symbols of several
-     * files) is ambiguous, not the first one seen */
     FILE *f = fopen("/proc/kallsyms", "re");
     if (!f)
         return ebpf_err(errno, "load", "object '%s': /proc/kallsyms: %s", s->name, strerror(errno));
     setvbuf(f, NULL, _IOFBF, 1 << 17); /* big reads: kallsyms is costly per call */
-    char line[512];
+    int r = eext_kallsyms_scan(s, ev, f);
+    fclose(f);
+    return r;
+}
+
+/* One pass over kallsyms for every untyped ksym (the file is slow), to its
+ * end: a name at two addresses (static symbols of several files) is
+ * ambiguous, not the first one seen. Lines are "ADDR T NAME[\t[MODULE]]";
+ * any other line is skipped; getline: names up to KSYM_NAME_LEN (512) and
+ * a module never split into a second, misparsed line. */
+int eext_kallsyms_scan(const struct ebpf_spec *s, struct eext_val *ev, FILE *f)
+{
+    char *line = NULL;
+    size_t cap = 0;
     int r = 0;
-    while (r == 0 && fgets(line, sizeof(line), f)) {
+    while (r == 0 && getline(&line, &cap, f) >= 0) {
         char *sp1 = strchr(line, ' ');
         if (!sp1 || !sp1[1] || sp1[2] != ' ')
             continue;
@@ -217,7 +243,7 @@ int eext_kallsyms(const struct ebpf_spec *s, struct eext_val *ev)
             ev[i].addr = addr;
         }
     }
-    fclose(f);
+    free(line);
     return r;
 }
 

@@ -75,7 +75,7 @@ int feat_misc_ldimm64_full_range_off(struct feat_result *r)
         {.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 0, .imm = 0},
         {.code = BPF_JMP | BPF_EXIT},
     };
-    char log[1024];
+    char log[1024] = {0}; /* zeroed: checkers cannot see the kernel write */
     struct feat_load l = {.type = BPF_PROG_TYPE_SOCKET_FILTER, .insns = insns, .insn_cnt = 4, .log = log,
                           .log_size = sizeof(log)};
     int pfd = feat_prog_load(&l);

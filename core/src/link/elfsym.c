@@ -44,7 +44,7 @@ static int ldcache_find(const char *name, char *out, size_t size)
     const char magic[] = "glibc-ld.so.cache1.1";
     char *base = memmem(buf, (size_t)len, magic, sizeof(magic) - 1);
     int ok = 0;
-    if (base) {
+    if (base && (size_t)(base - buf) + 48 <= (size_t)len) { /* the whole header: its count at +20 */
         size_t hoff = (size_t)(base - buf);
         uint32_t n;
         memcpy(&n, base + 20, 4);

@@ -10,6 +10,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "kernel_text.h"
 #include "link_internal.h"
 
 static int pmu_type(const char *pmu)
@@ -67,19 +68,19 @@ static void remove_stale(const char *file)
     FILE *f = fopen(path, "re");
     if (!f)
         return;
-    char line[512], stale[16][240];
+    char *line = NULL, stale[16][240];
+    size_t cap = 0;
     int n = 0;
-    while (n < 16 && fgets(line, sizeof(line), f)) {
-        char group[64], kind[32], name[160];
+    while (n < 16 && getline(&line, &cap, f) >= 0) {
+        char group[64], name[160];
         int pid;
-        /* "p:kprobes/ebpf_kprobe_1234_7_do_sys_openat2_0x0 do_sys_openat2" */
-        if (sscanf(line, "%*c:%63[^/]/%159s", group, name) != 2 ||
-            sscanf(name, "ebpf_%31[a-z]_%d_", kind, &pid) != 2 || pid <= 0 || pid == (int)getpid())
+        if (!ktext_probe_event(line, group, sizeof(group), name, sizeof(name), &pid) || pid == (int)getpid())
             continue;
         if (kill(pid, 0) == 0 || errno != ESRCH)
             continue;
         snprintf(stale[n++], sizeof(stale[0]), "-:%s/%s", group, name);
     }
+    free(line);
     fclose(f);
     for (int i = 0; i < n; i++)
         link_tracefs_write(file, stale[i]);
@@ -190,35 +191,39 @@ struct ebpf_link *ebpf_link_kprobe(const struct ebpf_prog *p, const struct ebpf_
     return link_probe_finish(p, fd, added, 0, o->cookie, what);
 }
 
+/* Whether kallsyms text f lists a symbol named exactly `name` (the last
+ * space-separated field, before a tab and module or the end of line). */
+int link_kallsyms_has(FILE *f, const char *name)
+{
+    char *line = NULL;
+    size_t cap = 0, nl = strlen(name);
+    int found = 0;
+    while (!found && getline(&line, &cap, f) >= 0) {
+        char *s = strrchr(line, ' ');
+        found = s && !strncmp(s + 1, name, nl) && (s[1 + nl] == '\n' || s[1 + nl] == '\t' || s[1 + nl] == 0);
+    }
+    free(line);
+    return found;
+}
+
 int ebpf_link_syscall_func(const char *syscall, char *buf, size_t size)
 {
-    static const char *prefix;
-    if (!prefix) {
-        struct utsname u;
-        uname(&u);
-        const char *m = u.machine;
-        prefix = !strcmp(m, "x86_64") ? "__x64_" : !strcmp(m, "aarch64") ? "__arm64_"
-               : !strcmp(m, "s390x") ? "__s390x_" : !strncmp(m, "riscv", 5) ? "__riscv_"
-               : !strncmp(m, "ppc", 3) ? "__powerpc_" : "";
-    }
+    /* computed per call (uname is cheap): no lazily set static for
+     * threads to race on */
+    struct utsname u;
+    const char *m = uname(&u) == 0 ? u.machine : "";
+    const char *prefix = !strcmp(m, "x86_64") ? "__x64_" : !strcmp(m, "aarch64") ? "__arm64_"
+                       : !strcmp(m, "s390x") ? "__s390x_" : !strncmp(m, "riscv", 5) ? "__riscv_"
+                       : !strncmp(m, "ppc", 3) ? "__powerpc_" : "";
     /* Kernels before 4.17 have no wrappers: the plain sys_ name. */
     char cand[160];
     snprintf(cand, sizeof(cand), "%ssys_%s", prefix, syscall);
-    int have_wrapped = 0;
+    int have_wrapped = 1; /* without kallsyms, assume a wrapper */
     FILE *f = fopen("/proc/kallsyms", "re");
     if (f) {
-        char line[512];
-        size_t cl = strlen(cand);
-        while (fgets(line, sizeof(line), f)) {
-            char *s = strrchr(line, ' ');
-            if (s && !strncmp(s + 1, cand, cl) && (s[1 + cl] == '\n' || s[1 + cl] == '\t' || s[1 + cl] == 0)) {
-                have_wrapped = 1;
-                break;
-            }
-        }
+        setvbuf(f, NULL, _IOFBF, 1 << 17);
+        have_wrapped = link_kallsyms_has(f, cand);
         fclose(f);
-    } else {
-        have_wrapped = 1;
     }
     if (prefix[0] && have_wrapped)
         return snprintf(buf, size, "%s", cand) >= (int)size ? -ENAMETOOLONG : 0;

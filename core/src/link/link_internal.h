@@ -1,6 +1,7 @@
 /* Internals shared by the attach kinds. */
 #pragma once
 #include <stdint.h>
+#include <stdio.h>
 
 #include "ebpf/link.h"
 #include "ebpf/sys.h"
@@ -113,9 +114,18 @@ struct ebpf_link *link_attach_perf(const struct ebpf_prog *p, int perf_fd, uint6
 int link_tracefs_write(const char *file, const char *line);
 /* Reads the id of tracefs event category/name. */
 int link_tracefs_event_id(const char *category, const char *name);
-/* Reads an integer from a sysfs file; -errno if missing. */
+/* Reads a small sysfs/tracefs file (up to size-1 bytes, NUL-terminated;
+ * O_NONBLOCK: a FIFO planted there does not hang). 0 or -errno. */
+int link_read_text(const char *path, char *buf, size_t size);
+/* Reads an integer 0..INT_MAX from a sysfs file; -errno if missing,
+ * -EINVAL/-ERANGE if malformed. */
 int link_read_int(const char *path, long *out);
 /* Reads bit position of a PMU format field ("retprobe", "ref_ctr_offset"). */
 int link_pmu_format_bit(const char *pmu, const char *field, int *shift);
+/* File offsets of every defined function symbol of path matching a glob
+ * (uprobe.multi), malloc'd in *out. 0 or -errno (elfsym.c). */
+int link_elf_glob_offsets(const char *path, const char *pattern, uint64_t **out, size_t *cnt);
+/* Whether kallsyms text f names the function `name` (fuzz_kallsyms.c). */
+int link_kallsyms_has(FILE *f, const char *name);
 /* Unique probe name prefix for tracefs events. */
 void link_probe_name(char *buf, size_t size, const char *kind, const char *what, uint64_t off);

@@ -2,7 +2,9 @@
  * PERF_EVENT_IOC_SET_BPF ioctl before), tracefs and PMU sysfs access. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/perf_event.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +15,7 @@
 #include <unistd.h>
 
 #include "ebpf/features.h"
+#include "kernel_text.h"
 #include "link_internal.h"
 
 int link_perf_event_open(void *attr, int pid, int cpu, int group_fd, unsigned long flags)
@@ -125,14 +128,25 @@ int link_tracefs_write(const char *file, const char *line)
     return n < 0 ? -e : 0;
 }
 
+int link_read_text(const char *path, char *buf, size_t size)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0)
+        return -errno;
+    ssize_t n = read(fd, buf, size - 1);
+    int e = errno;
+    close(fd);
+    if (n < 0)
+        return -e;
+    buf[n] = 0;
+    return 0;
+}
+
 int link_read_int(const char *path, long *out)
 {
-    FILE *f = fopen(path, "re");
-    if (!f)
-        return -errno;
-    int ok = fscanf(f, "%ld", out) == 1;
-    fclose(f);
-    return ok ? 0 : -EINVAL;
+    char buf[64];
+    int r = link_read_text(path, buf, sizeof(buf));
+    return r < 0 ? r : ktext_long(buf, 0, INT_MAX, out);
 }
 
 int link_tracefs_event_id(const char *category, const char *name)
@@ -149,14 +163,10 @@ int link_tracefs_event_id(const char *category, const char *name)
 
 int link_pmu_format_bit(const char *pmu, const char *field, int *shift)
 {
-    char path[256];
+    char path[256], buf[64];
     snprintf(path, sizeof(path), "/sys/bus/event_source/devices/%s/format/%s", pmu, field);
-    FILE *f = fopen(path, "re");
-    if (!f)
-        return -errno;
-    int ok = fscanf(f, "config:%d", shift) == 1;
-    fclose(f);
-    return ok ? 0 : -EINVAL;
+    int r = link_read_text(path, buf, sizeof(buf));
+    return r < 0 ? r : ktext_pmu_format_bit(buf, shift);
 }
 
 void link_probe_name(char *buf, size_t size, const char *kind, const char *what, uint64_t off)
@@ -176,39 +186,25 @@ void link_probe_name(char *buf, size_t size, const char *kind, const char *what,
 /* perf_event kind: software/hardware events, one per CPU when cpu < 0. */
 static int online_cpus(int **out)
 {
-    FILE *f = fopen("/sys/devices/system/cpu/online", "re");
-    if (!f)
-        return -errno;
-    char buf[1024];
-    if (!fgets(buf, sizeof(buf), f)) {
-        fclose(f);
-        return -EINVAL;
-    }
-    fclose(f);
-    int n = 0, cap = 16;
-    int *cpus = malloc(cap * sizeof(int));
-    if (!cpus)
+    char buf[4096];
+    int r = link_read_text("/sys/devices/system/cpu/online", buf, sizeof(buf));
+    if (r < 0)
+        return r;
+    enum { MAX_CPUS = 1 << 15 }; /* above the kernel's NR_CPUS limit (8192) */
+    bool *on = calloc(MAX_CPUS, sizeof(*on));
+    if (!on)
         return -ENOMEM;
-    char *s = buf;
-    while (*s && *s != '\n') {
-        char *e;
-        long a = strtol(s, &e, 10), b = a;
-        if (*e == '-')
-            b = strtol(e + 1, &e, 10);
-        for (long c = a; c <= b; c++) {
-            if (n == cap) {
-                int *nc = realloc(cpus, (cap *= 2) * sizeof(int));
-                if (!nc) {
-                    free(cpus);
-                    return -ENOMEM;
-                }
-                cpus = nc;
-            }
-            cpus[n++] = (int)c;
-        }
-        s = *e == ',' ? e + 1 : e;
-        if (e == s && *s != ',' && *s)
-            break;
+    int n = ktext_cpu_list(buf, on, MAX_CPUS);
+    int *cpus = n > 0 ? malloc((size_t)n * sizeof(int)) : NULL;
+    if (n > 0 && !cpus)
+        n = -ENOMEM;
+    for (int c = 0, k = 0; n > 0 && c < MAX_CPUS; c++)
+        if (on[c])
+            cpus[k++] = c;
+    free(on);
+    if (n <= 0) {
+        free(cpus);
+        return n < 0 ? n : -EINVAL;
     }
     *out = cpus;
     return n;

@@ -8,7 +8,6 @@
 
 #include "link_internal.h"
 
-int link_elf_glob_offsets(const char *path, const char *pattern, uint64_t **out, size_t *cnt); /* elfsym.c */
 
 struct ebpf_link *ebpf_link_uprobe_multi(const struct ebpf_prog *p, const struct ebpf_uprobe_multi_opts *o)
 {

@@ -202,7 +202,8 @@ int ebpf_usdt_parse_args(const char *args, struct ebpf_usdt_spec *spec)
         if (e == s || *e != '@')
             return ebpf_err(EINVAL, "attach", "usdt: cannot parse argument %d of '%s'", n + 1, args);
         s = e + 1;
-        long asz = size < 0 ? -size : size;
+        /* bounded before the negation: -LONG_MIN overflows */
+        long asz = size < -8 || size > 8 ? 0 : size < 0 ? -size : size;
         if (asz != 1 && asz != 2 && asz != 4 && asz != 8)
             return ebpf_err(EINVAL, "attach", "usdt: argument %d of '%s' has size %ld", n + 1, args, size);
         a->is_signed = size < 0;
