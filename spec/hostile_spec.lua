@@ -469,4 +469,44 @@ describe("compiled-object cache", function()
     assert.equal(4, runs())
     os.execute(("rm -rf '%s' '%s'"):format(d, xdg))
   end)
+
+  it("tracks every header clang read: a changed header misses, an unchanged one hits", function()
+    if not clang then pending("no clang") return end
+    local d, runs = counting_clang()
+    local xdg = assert(core.mkdtemp())
+    local src = assert(core.mkdtemp())
+    local inc = assert(core.mkdtemp())
+    local function header(dir, name, v)
+      os.remove(dir .. "/" .. name)
+      assert(core.write_new(dir .. "/" .. name, ("#define %s %d\n"):format(name:upper():gsub("%.H$", ""), v)))
+    end
+    header(src, "own.h", 3)
+    header(inc, "sys.h", 4)
+    assert(core.write_new(src .. "/p.bpf.c", '#include "own.h"\n#include <sys.h>\n'
+      .. "const volatile int v = OWN * 10 + SYS;\n"
+      .. "char LICENSE[] __attribute__((section(\"license\"))) = \"GPL\";\n"))
+    local function compile()
+      local code = ([[package.path="lua/?.lua;lua/?/init.lua;"..package.path
+        package.cpath=%q.."/?.so;"..package.cpath
+        local s = assert(require("ebpf").compile(%q, { vmlinux = false, clang = %q, cflags = { "-I" .. %q } }))
+        print(s.vars.v) s:close()]]):format(helpers.build, src .. "/p.bpf.c", d .. "/clang", inc)
+      assert(core.write_new(xdg .. "/c.lua", code))
+      local out = helpers.sh(("XDG_CACHE_HOME=%s lua5.4 %s/c.lua 2>&1"):format(xdg, xdg))
+      os.remove(xdg .. "/c.lua")
+      return out
+    end
+    assert.equal("34\n", compile())
+    assert.equal(1, runs())
+    assert.equal("34\n", compile())
+    assert.equal(1, runs()) -- hit: a source with headers of its own is cached too
+    header(src, "own.h", 5)
+    assert.equal("54\n", compile())
+    assert.equal(2, runs()) -- its own "..." header changed
+    header(inc, "sys.h", 6)
+    assert.equal("56\n", compile())
+    assert.equal(3, runs()) -- a <...> header from an include path changed
+    assert.equal("56\n", compile())
+    assert.equal(3, runs())
+    os.execute(("rm -rf '%s' '%s' '%s' '%s'"):format(d, xdg, src, inc))
+  end)
 end)
