@@ -707,7 +707,7 @@ static int l_query(lua_State *L)
             return no_iface(L, 1);
     } else {
         const char *path = by_netns ? luaL_optstring(L, 1, "/proc/self/ns/net") : ebpf_lua_check_path(L, 1, "path");
-        fd = open(path, O_RDONLY | O_CLOEXEC | (by_netns ? 0 : O_DIRECTORY));
+        fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | (by_netns ? 0 : O_DIRECTORY)); /* never blocks on a FIFO */
         if (fd < 0)
             return ebpf_lua_fail_msg(L, errno, "query", "%s: %s", path, strerror(errno));
         target = fd;

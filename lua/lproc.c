@@ -88,23 +88,68 @@ static int l_spawn(lua_State *L)
     const char *prog = which(argv[0], buf, sizeof(buf));
     if (!prog)
         return ebpf_lua_fail_msg(L, ENOENT, "spawn", "'%s': no such program (PATH searched)", argv[0]);
-    int out[2];
+    /* out: the child's stdout+stderr; err: the child's exec errno (closed
+     * unread by a successful exec, as it is O_CLOEXEC). */
+    int out[2], err[2];
     if (pipe2(out, O_CLOEXEC) < 0)
         return ebpf_lua_fail_msg(L, errno, "spawn", "pipe: %s", strerror(errno));
+    if (pipe2(err, O_CLOEXEC) < 0) {
+        int e = errno;
+        close(out[0]);
+        close(out[1]);
+        return ebpf_lua_fail_msg(L, e, "spawn", "pipe: %s", strerror(e));
+    }
     pid_t pid = fork();
     if (pid < 0) {
         int e = errno;
         close(out[0]);
         close(out[1]);
+        close(err[0]);
+        close(err[1]);
         return ebpf_lua_fail_msg(L, e, "spawn", "fork: %s", strerror(e));
     }
     if (pid == 0) {
+        /* Only async-signal-safe calls here. The program gets stdin from
+         * /dev/null, the capture pipe as stdout/stderr and no other fd of
+         * ours (Lua's io files are not close-on-exec), default signal
+         * dispositions for what we changed and an empty signal mask. */
+        int e = 0;
         int nul = open("/dev/null", O_RDONLY | O_CLOEXEC);
         if (nul < 0 || dup2(nul, 0) < 0 || dup2(out[1], 1) < 0 || dup2(out[1], 2) < 0)
-            _exit(127);
-        signal(SIGPIPE, SIG_DFL);
-        execv(prog, (char *const *)argv);
+            e = errno;
+        if (!e) {
+            int keep = err[1];
+            if (keep != 3 && dup2(keep, 3) >= 0) /* the errno pipe becomes fd 3, all above it closed */
+                keep = 3;
+            fcntl(keep, F_SETFD, FD_CLOEXEC);
+            closefrom(keep + 1);
+            for (int fd = 3; fd < keep; fd++)
+                close(fd);
+            err[1] = keep;
+            sigset_t none;
+            sigemptyset(&none);
+            sigprocmask(SIG_SETMASK, &none, NULL);
+            signal(SIGPIPE, SIG_DFL);
+            execv(prog, (char *const *)argv);
+            e = errno;
+        }
+        while (write(err[1], &e, sizeof(e)) < 0 && errno == EINTR) {
+        }
         _exit(127);
+    }
+    close(out[1]);
+    close(err[1]);
+    int child_errno = 0;
+    ssize_t got;
+    while ((got = read(err[0], &child_errno, sizeof(child_errno))) < 0 && errno == EINTR) {
+    }
+    close(err[0]);
+    if (got == (ssize_t)sizeof(child_errno)) { /* exec failed: say why, reap the child */
+        close(out[0]);
+        int st;
+        while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
+        }
+        return ebpf_lua_fail_msg(L, child_errno, "spawn", "cannot run '%s': %s", prog, strerror(child_errno));
     }
     close(out[1]);
     luaL_Buffer b;
@@ -222,7 +267,9 @@ static int check_owned(lua_State *L, const char *path, int want_dir)
 }
 
 /* core.private_dir(path) -> true: makes the directory (0700, parents as
- * needed, each new one 0700) or checks that the existing one is ours. */
+ * needed, each new one 0700) or checks that the existing one is ours; every
+ * ancestor must belong to root or us and be writable by no one else
+ * (unless sticky, as /tmp). */
 static int l_private_dir(lua_State *L)
 {
     const char *path = ebpf_lua_check_path(L, 1, "path");
@@ -241,6 +288,23 @@ static int l_private_dir(lua_State *L)
             *p = c;
             if (!c)
                 break;
+            /* An ancestor whose owner is someone else, or that others may
+             * write without the sticky bit, lets them rename our directory
+             * away and put their own in its place after every check. */
+            *p = 0;
+            struct stat st;
+            const char *why = stat(buf, &st) < 0 ? strerror(errno)
+                            : !S_ISDIR(st.st_mode) ? "is not a directory"
+                            : st.st_uid != 0 && st.st_uid != geteuid() ? "belongs to another user"
+                            : (st.st_mode & 022) && !(st.st_mode & S_ISVTX) ? "is writable by group or others"
+                            : NULL;
+            if (why) {
+                lua_pushstring(L, buf);
+                *p = c;
+                return ebpf_lua_fail_msg(L, EPERM, "cache", "refusing '%s': its parent '%s' %s", path,
+                                         lua_tostring(L, -1), why);
+            }
+            *p = c;
         }
     }
     return check_owned(L, path, 1);

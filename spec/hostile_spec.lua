@@ -88,6 +88,29 @@ describe("ebpf.compile runs no shell", function()
     assert.matches("'/nonexistent/clang; touch /tmp/x' (opts.clang) not found", err, 1, true)
   end)
 
+  it("core.spawn hands the program no fd of ours and says why an exec failed", function()
+    -- io.open files are not close-on-exec: a spawned clang inherited them
+    local d, rm = tmpdir()
+    local f = assert(io.open(d .. "/held", "w"))
+    local ok, out = core.spawn { "/bin/sh", "-c", "ls /proc/$$/fd" }
+    f:close()
+    assert.is_true(ok)
+    local fds = {}
+    for n in out:gmatch("%d+") do fds[#fds + 1] = tonumber(n) end
+    table.sort(fds)
+    assert.same({ 0, 1, 2 }, fds)
+    -- a directory passes access(X_OK) but cannot be executed: the error says so
+    local none, err = core.spawn { d }
+    assert.is_nil(none)
+    assert.matches("cannot run '" .. d .. "': Permission denied", tostring(err), 1, true)
+    if clang then
+      none, err = ebpf.compile("int x;\n", { vmlinux = false, clang = d })
+      assert.is_nil(none)
+      assert.matches("cannot run '" .. d .. "'", tostring(err), 1, true)
+    end
+    rm()
+  end)
+
   it("EBPF_CLANG naming a missing compiler is an error, not ignored", function()
     if not clang then pending("no clang") return end
     local out = helpers.sh("EBPF_CLANG=/nonexistent/clang lua5.4 -e '" ..
@@ -129,6 +152,28 @@ describe("temporary files", function()
     ok, err = core.private_dir(d .. "/sym")
     assert.is_nil(ok)
     assert.matches("is a symlink", tostring(err))
+    rm()
+  end)
+
+  it("a cache directory under another user's or an open parent is refused", function()
+    -- its owner could rename our 0700 directory away and put theirs in place
+    local d, rm = tmpdir()
+    assert(os.execute("mkdir " .. d .. "/theirs && chown 65534 " .. d .. "/theirs && chmod 755 " .. d .. "/theirs"))
+    local ok, err = core.private_dir(d .. "/theirs/cache/ebpf-lua")
+    assert.is_nil(ok)
+    assert.matches("its parent '" .. d .. "/theirs' belongs to another user", tostring(err), 1, true)
+    assert(os.execute("mkdir -m 777 " .. d .. "/open"))
+    ok, err = core.private_dir(d .. "/open/ebpf-lua")
+    assert.is_nil(ok)
+    assert.matches("its parent '" .. d .. "/open' is writable by group or others", tostring(err), 1, true)
+    -- a sticky shared directory (as /tmp) is a fine parent for a directory of our own
+    assert(os.execute("mkdir -m 1777 " .. d .. "/sticky"))
+    assert(core.private_dir(d .. "/sticky/ebpf-lua"))
+    -- and ebpf.elf.cache_dir() gives no cache rather than a planted one
+    local out = helpers.sh("XDG_CACHE_HOME=" .. d .. "/theirs/cache lua5.4 -e '" ..
+      [[package.path="lua/?.lua;lua/?/init.lua;"..package.path; package.cpath="]] .. helpers.build ..
+      [[/?.so;"..package.cpath; print(require("ebpf").elf.cache_dir())]] .. "'")
+    assert.matches("^nil\trefusing", out)
     rm()
   end)
 
@@ -185,6 +230,32 @@ describe("files that are not regular files", function()
     v, err = ebpf.open("/tmp")
     assert.is_nil(v)
     assert.matches("a directory, not a regular file", tostring(err), 1, true)
+  end)
+
+  it("a kernel_btf load option naming a FIFO or /dev/zero is refused (it hung / read until OOM)", function()
+    local f, rm = fifo()
+    local obj = helpers.testdata("elf/core.bpf.o")
+    for _, path in ipairs { f, "/dev/zero" } do
+      -- in a child with a time limit: the unfixed code never returns
+      local out = helpers.sh(("timeout 10 lua5.4 -e '" ..
+        [[package.path="lua/?.lua;lua/?/init.lua;"..package.path; package.cpath="%s/?.so;"..package.cpath
+          print(select(2, require("ebpf").load("%s", { kernel_btf = "%s" })))]] .. "' 2>&1; echo rc=$?")
+        :format(helpers.build, obj, path))
+      assert.matches("kernel btf '" .. path .. "'", out, 1, true)
+      assert.matches("not a regular file", out, 1, true)
+      assert.matches("rc=0\n$", out)
+    end
+    rm()
+  end)
+
+  it("a netns path naming a FIFO does not block (attach and query)", function()
+    local f, rm = fifo()
+    local out = helpers.sh(("timeout 10 lua5.4 -e '" ..
+      [[package.path="lua/?.lua;lua/?/init.lua;"..package.path; package.cpath="%s/?.so;"..package.cpath
+        print(require("ebpf").link.query("%s", "sk_lookup"))]] .. "' 2>&1; echo rc=$?"):format(helpers.build, f))
+    assert.matches("^nil\t", out)
+    assert.matches("rc=0\n$", out)
+    rm()
   end)
 
   it("the CLI refuses them with a clear error (embed, disasm, btf dump, run)", function()
@@ -397,5 +468,45 @@ describe("compiled-object cache", function()
     assert.equal("7\n", compile(SRC))
     assert.equal(4, runs())
     os.execute(("rm -rf '%s' '%s'"):format(d, xdg))
+  end)
+
+  it("tracks every header clang read: a changed header misses, an unchanged one hits", function()
+    if not clang then pending("no clang") return end
+    local d, runs = counting_clang()
+    local xdg = assert(core.mkdtemp())
+    local src = assert(core.mkdtemp())
+    local inc = assert(core.mkdtemp())
+    local function header(dir, name, v)
+      os.remove(dir .. "/" .. name)
+      assert(core.write_new(dir .. "/" .. name, ("#define %s %d\n"):format(name:upper():gsub("%.H$", ""), v)))
+    end
+    header(src, "own.h", 3)
+    header(inc, "sys.h", 4)
+    assert(core.write_new(src .. "/p.bpf.c", '#include "own.h"\n#include <sys.h>\n'
+      .. "const volatile int v = OWN * 10 + SYS;\n"
+      .. "char LICENSE[] __attribute__((section(\"license\"))) = \"GPL\";\n"))
+    local function compile()
+      local code = ([[package.path="lua/?.lua;lua/?/init.lua;"..package.path
+        package.cpath=%q.."/?.so;"..package.cpath
+        local s = assert(require("ebpf").compile(%q, { vmlinux = false, clang = %q, cflags = { "-I" .. %q } }))
+        print(s.vars.v) s:close()]]):format(helpers.build, src .. "/p.bpf.c", d .. "/clang", inc)
+      assert(core.write_new(xdg .. "/c.lua", code))
+      local out = helpers.sh(("XDG_CACHE_HOME=%s lua5.4 %s/c.lua 2>&1"):format(xdg, xdg))
+      os.remove(xdg .. "/c.lua")
+      return out
+    end
+    assert.equal("34\n", compile())
+    assert.equal(1, runs())
+    assert.equal("34\n", compile())
+    assert.equal(1, runs()) -- hit: a source with headers of its own is cached too
+    header(src, "own.h", 5)
+    assert.equal("54\n", compile())
+    assert.equal(2, runs()) -- its own "..." header changed
+    header(inc, "sys.h", 6)
+    assert.equal("56\n", compile())
+    assert.equal(3, runs()) -- a <...> header from an include path changed
+    assert.equal("56\n", compile())
+    assert.equal(3, runs())
+    os.execute(("rm -rf '%s' '%s' '%s' '%s'"):format(d, xdg, src, inc))
   end)
 end)

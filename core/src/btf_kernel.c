@@ -20,9 +20,21 @@
 
 struct ebpf_btf *btf_load_kernel_file(const char *path, const struct ebpf_btf *base)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return ebpf_err_null(errno, "open", "kernel btf '%s': %s", path, strerror(errno));
+    /* The kernel's own sysfs files are opened as they are (their size is
+     * exact); any other path (the kernel_btf load option) is outside input:
+     * a regular file only, size capped, never a FIFO to block on. */
+    int fd;
+    if (!strncmp(path, "/sys/kernel/btf/", 16)) {
+        fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+        if (fd < 0)
+            return ebpf_err_null(errno, "open", "kernel btf '%s': %s", path, strerror(errno));
+    } else {
+        fd = ebpf_file_open(path, "kernel btf", EBPF_MAX_OBJECT_FILE, NULL);
+        if (fd < 0) {
+            errno = -fd;
+            return NULL;
+        }
+    }
     struct stat st;
     void *blob = MAP_FAILED;
     size_t size = 0;
@@ -43,6 +55,12 @@ struct ebpf_btf *btf_load_kernel_file(const char *path, const struct ebpf_btf *b
         if (!buf)
             break;
         if (n == cap) {
+            if (cap >= EBPF_MAX_OBJECT_FILE) {
+                free(buf);
+                close(fd);
+                return ebpf_err_null(EFBIG, "open", "kernel btf '%s': more than the limit of %zu MiB", path,
+                                     EBPF_MAX_OBJECT_FILE >> 20);
+            }
             char *nb = realloc(buf, cap * 2);
             if (!nb) {
                 free(buf);

@@ -106,14 +106,6 @@ local function kernel_id()
   return (rel:gsub("[^%w._-]", "_")) .. "-" .. string.format("%08x", h)
 end
 
-local function read_all(path)
-  local f = io.open(path, "rb")
-  if not f then return nil end
-  local s = f:read("a")
-  f:close()
-  return s
-end
-
 -- Writes a cache file atomically: a fresh O_EXCL temp name in the same
 -- private directory, then rename over the final name.
 local function cache_put(dir, name, data)
@@ -182,12 +174,68 @@ local compile_fields = { cflags = true, name = true, vmlinux = true, keep = true
 
 -- The compiled-object cache: <cache>/obj-<key>.o where the key hashes the
 -- source, every argument but the private temp paths, the compiler (path
--- and file identity: a new clang is a new key) and the vmlinux.h used.
-local function object_key(src_text, argv, clang, vh)
+-- and file identity: a new clang is a new key), the vmlinux.h used and,
+-- for a source file, its directory (where its "..." includes are found).
+-- Every header clang read (its -MD list: ours, libbpf's, the system's) is
+-- stored with its file identity; an entry whose headers changed misses.
+local function object_key(src_text, argv, clang, vh, srcdir)
   local args = {}
   for i = 2, #argv do args[#args + 1] = argv[i] end
   return core.hash(src_text, table.concat(args, "\1"), clang, core.file_id(clang) or "",
-    vh and (vh .. (core.file_id(vh) or "")) or "")
+    vh and (vh .. (core.file_id(vh) or "")) or "", srcdir and (srcdir .. (core.file_id(srcdir) or "")) or "")
+end
+
+local OBJ_MAGIC = "ebpf-lua compiled object 2\n"
+
+-- The prerequisites in the make rule clang -MD writes ("obj: a b c", lines
+-- continued with a backslash), unescaped: backslash-space is a space,
+-- backslash-hash a hash, "$$" a dollar.
+local function parse_deps(text)
+  text = text:gsub("\\\r?\n", " ")
+  local words, cur, i = {}, {}, 1
+  while i <= #text do
+    local c, n = text:sub(i, i), text:sub(i + 1, i + 1)
+    if c == "\\" and (n == " " or n == "#" or n == "\\") then
+      cur[#cur + 1] = n
+      i = i + 2
+    elseif c == "$" and n == "$" then
+      cur[#cur + 1] = "$"
+      i = i + 2
+    elseif c:match("%s") then
+      if #cur > 0 then words[#words + 1] = table.concat(cur) cur = {} end
+      i = i + 1
+    else
+      cur[#cur + 1] = c
+      i = i + 1
+    end
+  end
+  if #cur > 0 then words[#words + 1] = table.concat(cur) end
+  if not words[1] or words[1]:sub(-1) ~= ":" then return nil end
+  table.remove(words, 1)
+  return words
+end
+
+-- A cache entry: magic, the headers with their identities, the object.
+local function pack_entry(deps, obj)
+  local t = { OBJ_MAGIC, string.pack("<I4", #deps) }
+  for _, d in ipairs(deps) do t[#t + 1] = string.pack("<s4s4", d.path, d.id) end
+  t[#t + 1] = obj
+  return table.concat(t)
+end
+
+-- The object of a cache entry whose headers are all unchanged, else nil.
+local function unpack_entry(data)
+  if data:sub(1, #OBJ_MAGIC) ~= OBJ_MAGIC then return nil end
+  local ok, obj = pcall(function()
+    local n, pos = string.unpack("<I4", data, #OBJ_MAGIC + 1)
+    for _ = 1, n do
+      local path, id
+      path, id, pos = string.unpack("<s4s4", data, pos)
+      if core.file_id(path) ~= id then return nil end
+    end
+    return data:sub(pos)
+  end)
+  return ok and obj or nil
 end
 
 --- Compiles BPF C (a source string or a .c path) with clang and opens it.
@@ -237,23 +285,37 @@ function M.compile(src, opts)
   local key, cached
   if cache then
     local text = src == path and core.read_file(path, "source") or src
-    -- headers of its own are not hashed: such a source is compiled every time
-    local own_headers = text and text:gsub('#%s*include%s*"vmlinux%.h"', ""):find('#%s*include%s*"')
-    if text and not own_headers then
-      key = "obj-" .. object_key(text, argv, clang, vmlinux_used) .. ".o"
-      if core.owned_file(cache .. "/" .. key) then cached = core.read_file(cache .. "/" .. key, "cached object") end
+    if text then
+      local srcdir = src == path and (path:match("^(.*)/[^/]*$") or ".") or nil
+      key = "obj-" .. object_key(text, argv, clang, vmlinux_used, srcdir) .. ".o"
+      local entry = core.owned_file(cache .. "/" .. key) and core.read_file(cache .. "/" .. key, "cached object")
+      cached = entry and unpack_entry(entry)
     end
   end
   if cached then return finish(M.open(cached, { name = name })) end
-  local obj = tmpdir .. "/prog.bpf.o"
+  local obj, depfile = tmpdir .. "/prog.bpf.o", tmpdir .. "/prog.d"
+  if key then for _, a in ipairs { "-MD", "-MF", depfile } do argv[#argv + 1] = a end end
   for _, a in ipairs { "-c", path, "-o", obj } do argv[#argv + 1] = a end
   local ok, out = core.spawn(argv)
   if not ok then
     return finish(nil, "ebpf.compile: clang failed:\n" .. tostring(out))
   end
-  local bytes = read_all(obj)
+  local bytes = core.read_file(obj, "object")
   if not bytes then return finish(nil, "ebpf.compile: clang wrote no object") end
-  if key then cache_put(cache, key, bytes) end
+  local deptext = key and core.read_file(depfile, "dependency list")
+  local words = deptext and parse_deps(deptext)
+  if words then
+    local deps = {}
+    for _, w in ipairs(words) do
+      -- the private copy of an inline source is covered by the key
+      if w:sub(1, #tmpdir + 1) ~= tmpdir .. "/" then
+        local id = core.file_id(w)
+        if not id then deps = nil break end -- unreadable now: don't cache
+        deps[#deps + 1] = { path = w, id = id }
+      end
+    end
+    if deps then cache_put(cache, key, pack_entry(deps, bytes)) end
+  end
   return finish(M.open(bytes, { name = name }))
 end
 

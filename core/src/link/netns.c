@@ -33,7 +33,7 @@ struct ebpf_link *ebpf_link_netns(const struct ebpf_prog *p, const char *netns_p
     snprintf(what, sizeof(what), "%s netns %s", kind, np ? np : "(fd)");
     int fd = netns_fd;
     if (np) {
-        fd = open(np, O_RDONLY | O_CLOEXEC);
+        fd = open(np, O_RDONLY | O_NONBLOCK | O_CLOEXEC); /* a FIFO named here must not block */
         if (fd < 0)
             return ebpf_err_null(errno, "attach", "%s: open: %s", what, strerror(errno));
     }
