@@ -248,14 +248,15 @@ struct ectx {
     char path[256];
 };
 
-static void path_push(struct ectx *e, size_t *save, const char *fmt, const char *name, lua_Integer i)
+/* Appends ".name" (a member) or "[i]" (an element) to the error path. */
+static void path_push(struct ectx *e, size_t *save, const char *name, lua_Integer i)
 {
     *save = strlen(e->path);
     size_t n = *save;
     if (name)
         snprintf(e->path + n, sizeof(e->path) - n, "%s%s", n ? "." : "", name);
     else
-        snprintf(e->path + n, sizeof(e->path) - n, fmt, (long long)i);
+        snprintf(e->path + n, sizeof(e->path) - n, "[%lld]", (long long)i);
 }
 
 static int enc_fail(lua_State *L, struct ectx *e, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -427,7 +428,7 @@ static void encode_at(lua_State *L, struct ectx *e, uint32_t id, int idx, uint64
         int64_t es = ebpf_btf_sizeof(e->b, a.type);
         for (lua_Integer i = 1; i <= n; i++) {
             size_t save;
-            path_push(e, &save, "[%lld]", NULL, i);
+            path_push(e, &save, NULL, i);
             lua_rawgeti(L, idx, i);
             encode_at(L, e, a.type, -1, bitoff + (uint64_t)(i - 1) * (uint64_t)es * 8, 0, depth + 1);
             lua_pop(L, 1);
@@ -447,12 +448,12 @@ static void encode_at(lua_State *L, struct ectx *e, uint32_t id, int idx, uint64
             uint64_t mbo;
             if (!find_member(e->b, r, name, bitoff, &m, &mbo, 0)) {
                 size_t save;
-                path_push(e, &save, NULL, name, 0);
+                path_push(e, &save, name, 0);
                 luaL_error(L, "btf encode: invalid field name '%s' (%s %s has no such member)", e->path,
                            kind_str(e->b, r), *ebpf_btf_name(e->b, r) ? ebpf_btf_name(e->b, r) : "(anon)");
             }
             size_t save;
-            path_push(e, &save, NULL, name, 0);
+            path_push(e, &save, name, 0);
             encode_at(L, e, m.type, -1, mbo, m.bitfield_size, depth + 1);
             e->path[save] = 0;
             lua_pop(L, 1);

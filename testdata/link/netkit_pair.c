@@ -21,8 +21,11 @@ struct req {
     char buf[512];
 };
 
-static struct rtattr *put(struct nlmsghdr *h, int type, const void *data, int len)
+/* Takes the whole request so the compiler sees the buffer the attribute
+ * lands in (a bare header pointer reads as a 16-byte object). */
+static struct rtattr *put(struct req *r, int type, const void *data, int len)
 {
+    struct nlmsghdr *h = &r->h;
     struct rtattr *a = (struct rtattr *)((char *)h + NLMSG_ALIGN(h->nlmsg_len));
     a->rta_type = (unsigned short)type;
     a->rta_len = (unsigned short)RTA_LENGTH(len);
@@ -49,18 +52,18 @@ int main(int argc, char **argv)
     r.h.nlmsg_type = RTM_NEWLINK;
     r.h.nlmsg_flags = NLM_F_REQUEST | NLM_F_CREATE | NLM_F_EXCL | NLM_F_ACK;
     r.i.ifi_family = AF_UNSPEC;
-    put(&r.h, IFLA_IFNAME, argv[1], (int)strlen(argv[1]) + 1);
-    struct rtattr *li = put(&r.h, IFLA_LINKINFO, NULL, 0);
-    put(&r.h, IFLA_INFO_KIND, "netkit", 7);
-    struct rtattr *data = put(&r.h, IFLA_INFO_DATA, NULL, 0);
-    struct rtattr *peer = put(&r.h, NETKIT_PEER_INFO, NULL, 0);
+    put(&r, IFLA_IFNAME, argv[1], (int)strlen(argv[1]) + 1);
+    struct rtattr *li = put(&r, IFLA_LINKINFO, NULL, 0);
+    put(&r, IFLA_INFO_KIND, "netkit", 7);
+    struct rtattr *data = put(&r, IFLA_INFO_DATA, NULL, 0);
+    struct rtattr *peer = put(&r, NETKIT_PEER_INFO, NULL, 0);
     struct ifinfomsg pi = {.ifi_family = AF_UNSPEC};
     memcpy(RTA_DATA(peer), &pi, sizeof(pi));
     r.h.nlmsg_len += NLMSG_ALIGN(sizeof(pi));
-    put(&r.h, IFLA_IFNAME, argv[2], (int)strlen(argv[2]) + 1);
+    put(&r, IFLA_IFNAME, argv[2], (int)strlen(argv[2]) + 1);
     end(&r.h, peer);
     unsigned mode = NETKIT_L3;
-    put(&r.h, NETKIT_MODE, &mode, sizeof(mode));
+    put(&r, NETKIT_MODE, &mode, sizeof(mode));
     end(&r.h, data);
     end(&r.h, li);
 
