@@ -56,10 +56,9 @@ int main(int argc, char **argv)
     struct rtattr *li = put(&r, IFLA_LINKINFO, NULL, 0);
     put(&r, IFLA_INFO_KIND, "netkit", 7);
     struct rtattr *data = put(&r, IFLA_INFO_DATA, NULL, 0);
-    struct rtattr *peer = put(&r, NETKIT_PEER_INFO, NULL, 0);
+    /* the peer's ifinfomsg heads the nest, its attributes follow */
     struct ifinfomsg pi = {.ifi_family = AF_UNSPEC};
-    memcpy(RTA_DATA(peer), &pi, sizeof(pi));
-    r.h.nlmsg_len += NLMSG_ALIGN(sizeof(pi));
+    struct rtattr *peer = put(&r, NETKIT_PEER_INFO, &pi, (int)sizeof(pi));
     put(&r, IFLA_IFNAME, argv[2], (int)strlen(argv[2]) + 1);
     end(&r.h, peer);
     unsigned mode = NETKIT_L3;
