@@ -241,9 +241,13 @@ static int helper_name(lua_State *L)
 static int helpers(lua_State *L)
 {
     lua_createtable(L, 0, ebpf_helper_count());
-    for (int i = 1; i < ebpf_helper_count(); i++) {
+    int n = ebpf_helper_count();
+    for (int i = 1; i < n; i++) {
+        const char *name = ebpf_helper_name(i);
+        if (!name)
+            continue;
         lua_pushinteger(L, i);
-        lua_setfield(L, -2, ebpf_helper_name(i));
+        lua_setfield(L, -2, name);
     }
     return 1;
 }

@@ -92,10 +92,7 @@ static int link_info(lua_State *L)
         if (i->type != BPF_LINK_TYPE_XDP) {
             uint32_t at;
             memcpy(&at, (const unsigned char *)&i->xdp.ifindex + 4, sizeof(at));
-            an = ebpf_attach_type_name((int)at);
-            if (!an)
-                an = at == 46 ? "tcx_ingress" : at == 47 ? "tcx_egress" : at == 54 ? "netkit_primary"
-                   : at == 55 ? "netkit_peer" : NULL;
+            an = ebpf_attach_type_name((int)at); /* named by the kernel's BTF */
         }
         break;
     default: break;

@@ -91,3 +91,25 @@ const char *ebpf_strerror(int err)
         return "Operation not supported by this kernel or object type";
     return strerror(err);
 }
+
+void ebpf_err_save(struct ebpf_err_saved *s)
+{
+    _Static_assert(sizeof(s->msg) == sizeof(msg_buf), "saved message size");
+    s->sys_errno = errno;
+    memcpy(s->msg, msg_buf, sizeof(msg_buf));
+    s->err = last_errno;
+    s->op = last_op;
+    s->log = last_log; /* ownership moves to s */
+    last_log = NULL;
+}
+
+void ebpf_err_restore(struct ebpf_err_saved *s)
+{
+    memcpy(msg_buf, s->msg, sizeof(msg_buf));
+    last_errno = s->err;
+    last_op = s->op;
+    free(last_log);
+    last_log = s->log;
+    s->log = NULL;
+    errno = s->sys_errno;
+}

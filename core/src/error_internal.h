@@ -14,3 +14,16 @@ void ebpf_err_set_log(char *log);
 /* strerror() that also names the kernel-internal ENOTSUPP (524), which
  * bpf(2) returns for operations a kernel or map type lacks. */
 const char *ebpf_strerror(int err);
+
+/* The calling thread's error slot, set aside and put back around work
+ * whose own failures must not replace the caller's error (e.g. naming a
+ * type while formatting a message loads kernel BTF). */
+struct ebpf_err_saved {
+    char msg[1024];
+    int err;
+    const char *op;
+    char *log;
+    int sys_errno;
+};
+void ebpf_err_save(struct ebpf_err_saved *s);
+void ebpf_err_restore(struct ebpf_err_saved *s);

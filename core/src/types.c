@@ -1,8 +1,10 @@
-/* Name <-> value tables for the UAPI enums (generated) and flags. */
+/* Name <-> value tables for the UAPI enums (generated from the build's
+ * headers, completed from the running kernel's BTF) and flags. */
 #include <linux/bpf.h>
 #include <string.h>
 
 #include "ebpf/types.h"
+#include "kernel_names.h"
 #include "uapi_enums.h"
 
 struct name_val { const char *name; int value; };
@@ -13,20 +15,6 @@ static const struct name_val prog_types[] = { EBPF_UAPI_PROG_TYPES(ENTRY) };
 static const struct name_val attach_types[] = { EBPF_UAPI_ATTACH_TYPES(ENTRY) };
 static const struct name_val link_types[] = { EBPF_UAPI_LINK_TYPES(ENTRY) };
 #undef ENTRY
-
-/* Values newer than the system's UAPI headers (Debian 12 ships 6.1):
- * consulted after the generated tables; the kernel ABI never renumbers. */
-static const struct name_val newer_prog_types[] = {{"netfilter", 32}};
-static const struct name_val newer_attach_types[] = {
-    {"struct_ops", 44}, {"netfilter", 45}, {"tcx_ingress", 46}, {"tcx_egress", 47},
-    {"trace_uprobe_multi", 48}, {"cgroup_unix_connect", 49}, {"cgroup_unix_sendmsg", 50},
-    {"cgroup_unix_recvmsg", 51}, {"cgroup_unix_getpeername", 52}, {"cgroup_unix_getsockname", 53},
-    {"netkit_primary", 54}, {"netkit_peer", 55}, {"trace_kprobe_session", 56},
-    {"trace_uprobe_session", 57}, {"trace_fsession", 58}, {"trace_fentry_multi", 59},
-    {"trace_fexit_multi", 60}, {"trace_fsession_multi", 61}};
-static const struct name_val newer_map_types[] = {{"cgrp_storage", 32}, {"arena", 33}};
-static const struct name_val newer_link_types[] = {
-    {"netfilter", 10}, {"tcx", 11}, {"uprobe_multi", 12}, {"netkit", 13}, {"sockmap", 14}, {"tracing_multi", 15}};
 
 #define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
@@ -57,19 +45,55 @@ static const char *at(const struct name_val *t, int n, int i, int *v)
     return t[i].name;
 }
 
-#define WITH_NEWER(t, s) (by_name(t, N(t), s) >= 0 ? by_name(t, N(t), s) : by_name(newer_##t, N(newer_##t), s))
-#define WITH_NEWER_V(t, v) (by_value(t, N(t), v) ? by_value(t, N(t), v) : by_value(newer_##t, N(newer_##t), v))
-int ebpf_map_type_by_name(const char *s) { return WITH_NEWER(map_types, s); }
-int ebpf_prog_type_by_name(const char *s) { return WITH_NEWER(prog_types, s); }
-int ebpf_attach_type_by_name(const char *s) { return WITH_NEWER(attach_types, s); }
-int ebpf_link_type_by_name(const char *s) { return WITH_NEWER(link_types, s); }
-const char *ebpf_map_type_name(int v) { return WITH_NEWER_V(map_types, v); }
-const char *ebpf_prog_type_name(int v) { return WITH_NEWER_V(prog_types, v); }
-const char *ebpf_attach_type_name(int v) { return WITH_NEWER_V(attach_types, v); }
-const char *ebpf_link_type_name(int v) { return WITH_NEWER_V(link_types, v); }
-const char *ebpf_map_type_at(int i, int *v) { return at(map_types, N(map_types), i, v); }
-const char *ebpf_prog_type_at(int i, int *v) { return at(prog_types, N(prog_types), i, v); }
-const char *ebpf_attach_type_at(int i, int *v) { return at(attach_types, N(attach_types), i, v); }
+/* The build's table first, then the running kernel's BTF for values
+ * newer than the build's headers (kernel_names.c). */
+static int lookup_name(const struct name_val *t, int n, enum kenum e, const char *name)
+{
+    int v = by_name(t, n, name);
+    return v >= 0 ? v : kenum_value(e, name);
+}
+
+static const char *lookup_value(const struct name_val *t, int n, enum kenum e, int v)
+{
+    const char *name = by_value(t, n, v);
+    return name ? name : kenum_name(e, v);
+}
+
+/* The i-th of the build's entries, then the kernel's newer ones. */
+static const char *lookup_at(const struct name_val *t, int n, enum kenum e, int i, int *v)
+{
+    if (i < n)
+        return at(t, n, i, v);
+    int extra = i - n;
+    int kv;
+    const char *name;
+    for (int k = 0; (name = kenum_at(e, k, &kv)); k++) {
+        if (by_value(t, n, kv))
+            continue;
+        if (extra-- == 0) {
+            if (v)
+                *v = kv;
+            return name;
+        }
+    }
+    return NULL;
+}
+
+#define WITH_NEWER(t, e, s) lookup_name(t, N(t), e, s)
+#define WITH_NEWER_V(t, e, v) lookup_value(t, N(t), e, v)
+#define WITH_NEWER_AT(t, e, i, v) lookup_at(t, N(t), e, i, v)
+
+int ebpf_map_type_by_name(const char *s) { return WITH_NEWER(map_types, KENUM_MAP, s); }
+int ebpf_prog_type_by_name(const char *s) { return WITH_NEWER(prog_types, KENUM_PROG, s); }
+int ebpf_attach_type_by_name(const char *s) { return WITH_NEWER(attach_types, KENUM_ATTACH, s); }
+int ebpf_link_type_by_name(const char *s) { return WITH_NEWER(link_types, KENUM_LINK, s); }
+const char *ebpf_map_type_name(int v) { return WITH_NEWER_V(map_types, KENUM_MAP, v); }
+const char *ebpf_prog_type_name(int v) { return WITH_NEWER_V(prog_types, KENUM_PROG, v); }
+const char *ebpf_attach_type_name(int v) { return WITH_NEWER_V(attach_types, KENUM_ATTACH, v); }
+const char *ebpf_link_type_name(int v) { return WITH_NEWER_V(link_types, KENUM_LINK, v); }
+const char *ebpf_map_type_at(int i, int *v) { return WITH_NEWER_AT(map_types, KENUM_MAP, i, v); }
+const char *ebpf_prog_type_at(int i, int *v) { return WITH_NEWER_AT(prog_types, KENUM_PROG, i, v); }
+const char *ebpf_attach_type_at(int i, int *v) { return WITH_NEWER_AT(attach_types, KENUM_ATTACH, i, v); }
 
 struct name_flag { const char *name; unsigned int bit; };
 

@@ -1,5 +1,6 @@
 /* Names of the UAPI enums (map, program, attach and link types), from one
- * table generated out of the system's <linux/bpf.h>. */
+ * table generated out of the system's <linux/bpf.h>, completed with the
+ * values newer than those headers from the running kernel's BTF. */
 #pragma once
 #include "ebpf/error.h"
 
