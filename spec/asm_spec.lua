@@ -340,7 +340,9 @@ describe("ebpf.asm builder", function()
     local id, last = h:match("(%d+) (%d+)")
     assert.are.equal(tonumber(id), a.helpers().ringbuf_output)
     assert.is_string(a.helper_name(tonumber(last)))
-    assert.is_nil(a.helper_name(tonumber(last) + 1))
+    -- ids past the header's come from the running kernel's BTF
+    -- (spec/kernel_names_spec.lua); no kernel has this one
+    assert.is_nil(a.helper_name(100000))
   end)
 
   it("disassembles any bytes without crashing", function()

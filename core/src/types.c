@@ -5,6 +5,7 @@
 
 #include "ebpf/types.h"
 #include "kernel_names.h"
+#include "uapi_newer.h"
 #include "uapi_enums.h"
 
 struct name_val { const char *name; int value; };
@@ -15,6 +16,14 @@ static const struct name_val prog_types[] = { EBPF_UAPI_PROG_TYPES(ENTRY) };
 static const struct name_val attach_types[] = { EBPF_UAPI_ATTACH_TYPES(ENTRY) };
 static const struct name_val link_types[] = { EBPF_UAPI_LINK_TYPES(ENTRY) };
 #undef ENTRY
+
+/* Newer than the headers but used by the library (uapi_newer.h). */
+#define NEWER(id, n, v) {n, v},
+static const struct name_val newer_map_types[] = { EBPF_UAPI_NEWER_MAP_TYPES(NEWER) };
+static const struct name_val newer_prog_types[] = { EBPF_UAPI_NEWER_PROG_TYPES(NEWER) };
+static const struct name_val newer_attach_types[] = { EBPF_UAPI_NEWER_ATTACH_TYPES(NEWER) };
+static const struct name_val newer_link_types[] = { EBPF_UAPI_NEWER_LINK_TYPES(NEWER) };
+#undef NEWER
 
 #define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
@@ -45,30 +54,43 @@ static const char *at(const struct name_val *t, int n, int i, int *v)
     return t[i].name;
 }
 
-/* The build's table first, then the running kernel's BTF for values
- * newer than the build's headers (kernel_names.c). */
-static int lookup_name(const struct name_val *t, int n, enum kenum e, const char *name)
+/* The build's table, then the values newer than it that the library
+ * uses (uapi_newer.h), then the running kernel's BTF (kernel_names.c). */
+struct names {
+    const struct name_val *t, *newer;
+    int n, n_newer;
+};
+#define NAMES(t) (&(const struct names){t, newer_##t, N(t), N(newer_##t)})
+
+static int lookup_name(const struct names *s, enum kenum e, const char *name)
 {
-    int v = by_name(t, n, name);
+    int v = by_name(s->t, s->n, name);
+    if (v < 0)
+        v = by_name(s->newer, s->n_newer, name);
     return v >= 0 ? v : kenum_value(e, name);
 }
 
-static const char *lookup_value(const struct name_val *t, int n, enum kenum e, int v)
+static const char *lookup_value(const struct names *s, enum kenum e, int v)
 {
-    const char *name = by_value(t, n, v);
+    const char *name = by_value(s->t, s->n, v);
+    if (!name)
+        name = by_value(s->newer, s->n_newer, v);
     return name ? name : kenum_name(e, v);
 }
 
-/* The i-th of the build's entries, then the kernel's newer ones. */
-static const char *lookup_at(const struct name_val *t, int n, enum kenum e, int i, int *v)
+/* The i-th of the build's entries, the library's newer ones, then the
+ * kernel's that neither has. */
+static const char *lookup_at(const struct names *s, enum kenum e, int i, int *v)
 {
-    if (i < n)
-        return at(t, n, i, v);
-    int extra = i - n;
+    if (i < s->n)
+        return at(s->t, s->n, i, v);
+    if (i < s->n + s->n_newer)
+        return at(s->newer, s->n_newer, i - s->n, v);
+    int extra = i - s->n - s->n_newer;
     int kv;
     const char *name;
     for (int k = 0; (name = kenum_at(e, k, &kv)); k++) {
-        if (by_value(t, n, kv))
+        if (by_value(s->t, s->n, kv) || by_value(s->newer, s->n_newer, kv))
             continue;
         if (extra-- == 0) {
             if (v)
@@ -79,9 +101,9 @@ static const char *lookup_at(const struct name_val *t, int n, enum kenum e, int 
     return NULL;
 }
 
-#define WITH_NEWER(t, e, s) lookup_name(t, N(t), e, s)
-#define WITH_NEWER_V(t, e, v) lookup_value(t, N(t), e, v)
-#define WITH_NEWER_AT(t, e, i, v) lookup_at(t, N(t), e, i, v)
+#define WITH_NEWER(t, e, s) lookup_name(NAMES(t), e, s)
+#define WITH_NEWER_V(t, e, v) lookup_value(NAMES(t), e, v)
+#define WITH_NEWER_AT(t, e, i, v) lookup_at(NAMES(t), e, i, v)
 
 int ebpf_map_type_by_name(const char *s) { return WITH_NEWER(map_types, KENUM_MAP, s); }
 int ebpf_prog_type_by_name(const char *s) { return WITH_NEWER(prog_types, KENUM_PROG, s); }

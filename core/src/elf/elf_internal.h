@@ -1,6 +1,7 @@
 /* Internal model of a parsed BPF object (struct ebpf_spec) shared by the
  * parser, the relocator and the loader. */
 #pragma once
+#include "uapi_newer.h"
 #include <linux/bpf.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -11,23 +12,6 @@
 struct ebpf_btf;
 
 /* UAPI values newer than the system headers (Debian 12 ships 6.1). */
-#define EBPF_BPF_NETFILTER 45
-#define EBPF_BPF_TCX_INGRESS 46
-#define EBPF_BPF_TCX_EGRESS 47
-#define EBPF_BPF_TRACE_UPROBE_MULTI 48
-#define EBPF_BPF_CGROUP_UNIX_CONNECT 49
-#define EBPF_BPF_CGROUP_UNIX_SENDMSG 50
-#define EBPF_BPF_CGROUP_UNIX_RECVMSG 51
-#define EBPF_BPF_CGROUP_UNIX_GETPEERNAME 52
-#define EBPF_BPF_CGROUP_UNIX_GETSOCKNAME 53
-#define EBPF_BPF_NETKIT_PRIMARY 54
-#define EBPF_BPF_NETKIT_PEER 55
-#define EBPF_BPF_TRACE_KPROBE_SESSION 56
-#define EBPF_BPF_TRACE_UPROBE_SESSION 57
-#define EBPF_BPF_TRACE_FSESSION 58
-#define EBPF_BPF_TRACE_FENTRY_MULTI 59
-#define EBPF_BPF_TRACE_FEXIT_MULTI 60
-#define EBPF_BPF_TRACE_FSESSION_MULTI 61
 #define BPF_PROG_TYPE_NETFILTER_ 32 /* BPF_PROG_TYPE_NETFILTER (6.4) */
 #define EBPF_BPF_F_XDP_HAS_FRAGS (1u << 5)
 #define EBPF_BPF_F_LINK (1u << 13)            /* struct_ops maps activated by a link (6.4) */

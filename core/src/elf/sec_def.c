@@ -32,26 +32,26 @@ static const struct ebpf_sec_info table[] = {
     T("uretprobe.s+", KPROBE, 0, URETPROBE, F_SLEEP),
     T("kprobe.multi+", KPROBE, BPF_TRACE_KPROBE_MULTI, KPROBE_MULTI, 0),
     T("kretprobe.multi+", KPROBE, BPF_TRACE_KPROBE_MULTI, KRETPROBE_MULTI, 0),
-    T("kprobe.session+", KPROBE, EBPF_BPF_TRACE_KPROBE_SESSION, KPROBE_MULTI, 0),           /* newer */
-    T("uprobe.multi+", KPROBE, EBPF_BPF_TRACE_UPROBE_MULTI, UPROBE_MULTI, 0),               /* newer */
-    T("uretprobe.multi+", KPROBE, EBPF_BPF_TRACE_UPROBE_MULTI, URETPROBE_MULTI, 0),         /* newer */
-    T("uprobe.session+", KPROBE, EBPF_BPF_TRACE_UPROBE_SESSION, UPROBE_MULTI, 0),           /* newer */
-    T("uprobe.multi.s+", KPROBE, EBPF_BPF_TRACE_UPROBE_MULTI, UPROBE_MULTI, F_SLEEP),       /* newer */
-    T("uretprobe.multi.s+", KPROBE, EBPF_BPF_TRACE_UPROBE_MULTI, URETPROBE_MULTI, F_SLEEP), /* newer */
-    T("uprobe.session.s+", KPROBE, EBPF_BPF_TRACE_UPROBE_SESSION, UPROBE_MULTI, F_SLEEP),   /* newer */
+    T("kprobe.session+", KPROBE, UAPI_ATTACH_TRACE_KPROBE_SESSION, KPROBE_MULTI, 0),           /* newer */
+    T("uprobe.multi+", KPROBE, UAPI_ATTACH_TRACE_UPROBE_MULTI, UPROBE_MULTI, 0),               /* newer */
+    T("uretprobe.multi+", KPROBE, UAPI_ATTACH_TRACE_UPROBE_MULTI, URETPROBE_MULTI, 0),         /* newer */
+    T("uprobe.session+", KPROBE, UAPI_ATTACH_TRACE_UPROBE_SESSION, UPROBE_MULTI, 0),           /* newer */
+    T("uprobe.multi.s+", KPROBE, UAPI_ATTACH_TRACE_UPROBE_MULTI, UPROBE_MULTI, F_SLEEP),       /* newer */
+    T("uretprobe.multi.s+", KPROBE, UAPI_ATTACH_TRACE_UPROBE_MULTI, URETPROBE_MULTI, F_SLEEP), /* newer */
+    T("uprobe.session.s+", KPROBE, UAPI_ATTACH_TRACE_UPROBE_SESSION, UPROBE_MULTI, F_SLEEP),   /* newer */
     T("ksyscall+", KPROBE, 0, KSYSCALL, 0),
     T("kretsyscall+", KPROBE, 0, KRETSYSCALL, 0),
     T("usdt+", KPROBE, 0, USDT, 0),
     T("usdt.s+", KPROBE, 0, USDT, F_SLEEP),                                                  /* newer */
-    T("tc/ingress", SCHED_CLS, EBPF_BPF_TCX_INGRESS, TCX, 0),                               /* newer */
-    T("tc/egress", SCHED_CLS, EBPF_BPF_TCX_EGRESS, TCX, 0),                                 /* newer */
-    T("tcx/ingress", SCHED_CLS, EBPF_BPF_TCX_INGRESS, TCX, 0),                              /* newer */
-    T("tcx/egress", SCHED_CLS, EBPF_BPF_TCX_EGRESS, TCX, 0),                                /* newer */
+    T("tc/ingress", SCHED_CLS, UAPI_ATTACH_TCX_INGRESS, TCX, 0),                               /* newer */
+    T("tc/egress", SCHED_CLS, UAPI_ATTACH_TCX_EGRESS, TCX, 0),                                 /* newer */
+    T("tcx/ingress", SCHED_CLS, UAPI_ATTACH_TCX_INGRESS, TCX, 0),                              /* newer */
+    T("tcx/egress", SCHED_CLS, UAPI_ATTACH_TCX_EGRESS, TCX, 0),                                /* newer */
     T("tc", SCHED_CLS, 0, TC, 0),
     T("classifier", SCHED_CLS, 0, TC, 0),
     T("action", SCHED_ACT, 0, TC, 0),
-    T("netkit/primary", SCHED_CLS, EBPF_BPF_NETKIT_PRIMARY, NETKIT, 0),                     /* newer */
-    T("netkit/peer", SCHED_CLS, EBPF_BPF_NETKIT_PEER, NETKIT, 0),                           /* newer */
+    T("netkit/primary", SCHED_CLS, UAPI_ATTACH_NETKIT_PRIMARY, NETKIT, 0),                     /* newer */
+    T("netkit/peer", SCHED_CLS, UAPI_ATTACH_NETKIT_PEER, NETKIT, 0),                           /* newer */
     T("tracepoint+", TRACEPOINT, 0, TRACEPOINT, 0),
     T("tp+", TRACEPOINT, 0, TRACEPOINT, 0),
     T("tracepoint.s+", TRACEPOINT, 0, TRACEPOINT, F_SLEEP),                                 /* newer */
@@ -70,14 +70,14 @@ static const struct ebpf_sec_info table[] = {
     T("fentry.s+", TRACING, BPF_TRACE_FENTRY, TRACING, F_BTF | F_SLEEP),
     T("fmod_ret.s+", TRACING, BPF_MODIFY_RETURN, TRACING, F_BTF | F_SLEEP),
     T("fexit.s+", TRACING, BPF_TRACE_FEXIT, TRACING, F_BTF | F_SLEEP),
-    T("fsession+", TRACING, EBPF_BPF_TRACE_FSESSION, TRACING, F_BTF),                       /* newer */
-    T("fsession.s+", TRACING, EBPF_BPF_TRACE_FSESSION, TRACING, F_BTF | F_SLEEP),           /* newer */
-    T("fsession.multi+", TRACING, EBPF_BPF_TRACE_FSESSION_MULTI, TRACING_MULTI, 0),         /* newer */
-    T("fsession.multi.s+", TRACING, EBPF_BPF_TRACE_FSESSION_MULTI, TRACING_MULTI, F_SLEEP), /* newer */
-    T("fentry.multi+", TRACING, EBPF_BPF_TRACE_FENTRY_MULTI, TRACING_MULTI, 0),             /* newer */
-    T("fexit.multi+", TRACING, EBPF_BPF_TRACE_FEXIT_MULTI, TRACING_MULTI, 0),               /* newer */
-    T("fentry.multi.s+", TRACING, EBPF_BPF_TRACE_FENTRY_MULTI, TRACING_MULTI, F_SLEEP),     /* newer */
-    T("fexit.multi.s+", TRACING, EBPF_BPF_TRACE_FEXIT_MULTI, TRACING_MULTI, F_SLEEP),       /* newer */
+    T("fsession+", TRACING, UAPI_ATTACH_TRACE_FSESSION, TRACING, F_BTF),                       /* newer */
+    T("fsession.s+", TRACING, UAPI_ATTACH_TRACE_FSESSION, TRACING, F_BTF | F_SLEEP),           /* newer */
+    T("fsession.multi+", TRACING, UAPI_ATTACH_TRACE_FSESSION_MULTI, TRACING_MULTI, 0),         /* newer */
+    T("fsession.multi.s+", TRACING, UAPI_ATTACH_TRACE_FSESSION_MULTI, TRACING_MULTI, F_SLEEP), /* newer */
+    T("fentry.multi+", TRACING, UAPI_ATTACH_TRACE_FENTRY_MULTI, TRACING_MULTI, 0),             /* newer */
+    T("fexit.multi+", TRACING, UAPI_ATTACH_TRACE_FEXIT_MULTI, TRACING_MULTI, 0),               /* newer */
+    T("fentry.multi.s+", TRACING, UAPI_ATTACH_TRACE_FENTRY_MULTI, TRACING_MULTI, F_SLEEP),     /* newer */
+    T("fexit.multi.s+", TRACING, UAPI_ATTACH_TRACE_FEXIT_MULTI, TRACING_MULTI, F_SLEEP),       /* newer */
     T("freplace+", EXT, 0, FREPLACE, 0),
     T("lsm+", LSM, BPF_LSM_MAC, TRACING, F_BTF),
     T("lsm.s+", LSM, BPF_LSM_MAC, TRACING, F_BTF | F_SLEEP),
@@ -116,19 +116,19 @@ static const struct ebpf_sec_info table[] = {
     T("cgroup/bind6", CGROUP_SOCK_ADDR, BPF_CGROUP_INET6_BIND, CGROUP, 0),
     T("cgroup/connect4", CGROUP_SOCK_ADDR, BPF_CGROUP_INET4_CONNECT, CGROUP, 0),
     T("cgroup/connect6", CGROUP_SOCK_ADDR, BPF_CGROUP_INET6_CONNECT, CGROUP, 0),
-    T("cgroup/connect_unix", CGROUP_SOCK_ADDR, EBPF_BPF_CGROUP_UNIX_CONNECT, CGROUP, 0),    /* newer */
+    T("cgroup/connect_unix", CGROUP_SOCK_ADDR, UAPI_ATTACH_CGROUP_UNIX_CONNECT, CGROUP, 0),    /* newer */
     T("cgroup/sendmsg4", CGROUP_SOCK_ADDR, BPF_CGROUP_UDP4_SENDMSG, CGROUP, 0),
     T("cgroup/sendmsg6", CGROUP_SOCK_ADDR, BPF_CGROUP_UDP6_SENDMSG, CGROUP, 0),
-    T("cgroup/sendmsg_unix", CGROUP_SOCK_ADDR, EBPF_BPF_CGROUP_UNIX_SENDMSG, CGROUP, 0),    /* newer */
+    T("cgroup/sendmsg_unix", CGROUP_SOCK_ADDR, UAPI_ATTACH_CGROUP_UNIX_SENDMSG, CGROUP, 0),    /* newer */
     T("cgroup/recvmsg4", CGROUP_SOCK_ADDR, BPF_CGROUP_UDP4_RECVMSG, CGROUP, 0),
     T("cgroup/recvmsg6", CGROUP_SOCK_ADDR, BPF_CGROUP_UDP6_RECVMSG, CGROUP, 0),
-    T("cgroup/recvmsg_unix", CGROUP_SOCK_ADDR, EBPF_BPF_CGROUP_UNIX_RECVMSG, CGROUP, 0),    /* newer */
+    T("cgroup/recvmsg_unix", CGROUP_SOCK_ADDR, UAPI_ATTACH_CGROUP_UNIX_RECVMSG, CGROUP, 0),    /* newer */
     T("cgroup/getpeername4", CGROUP_SOCK_ADDR, BPF_CGROUP_INET4_GETPEERNAME, CGROUP, 0),
     T("cgroup/getpeername6", CGROUP_SOCK_ADDR, BPF_CGROUP_INET6_GETPEERNAME, CGROUP, 0),
-    T("cgroup/getpeername_unix", CGROUP_SOCK_ADDR, EBPF_BPF_CGROUP_UNIX_GETPEERNAME, CGROUP, 0), /* newer */
+    T("cgroup/getpeername_unix", CGROUP_SOCK_ADDR, UAPI_ATTACH_CGROUP_UNIX_GETPEERNAME, CGROUP, 0), /* newer */
     T("cgroup/getsockname4", CGROUP_SOCK_ADDR, BPF_CGROUP_INET4_GETSOCKNAME, CGROUP, 0),
     T("cgroup/getsockname6", CGROUP_SOCK_ADDR, BPF_CGROUP_INET6_GETSOCKNAME, CGROUP, 0),
-    T("cgroup/getsockname_unix", CGROUP_SOCK_ADDR, EBPF_BPF_CGROUP_UNIX_GETSOCKNAME, CGROUP, 0), /* newer */
+    T("cgroup/getsockname_unix", CGROUP_SOCK_ADDR, UAPI_ATTACH_CGROUP_UNIX_GETSOCKNAME, CGROUP, 0), /* newer */
     T("cgroup/sysctl", CGROUP_SYSCTL, BPF_CGROUP_SYSCTL, CGROUP, 0),
     T("cgroup/getsockopt", CGROUP_SOCKOPT, BPF_CGROUP_GETSOCKOPT, CGROUP, 0),
     T("cgroup/setsockopt", CGROUP_SOCKOPT, BPF_CGROUP_SETSOCKOPT, CGROUP, 0),
@@ -136,7 +136,7 @@ static const struct ebpf_sec_info table[] = {
     T("struct_ops+", STRUCT_OPS, 0, STRUCT_OPS, 0),
     T("struct_ops.s+", STRUCT_OPS, 0, STRUCT_OPS, F_SLEEP),                                 /* newer */
     T("sk_lookup", SK_LOOKUP, BPF_SK_LOOKUP, NETNS, 0),
-    T("netfilter", NETFILTER_, EBPF_BPF_NETFILTER, NETFILTER, 0),                           /* newer */
+    T("netfilter", NETFILTER_, UAPI_ATTACH_NETFILTER, NETFILTER, 0),                           /* newer */
 };
 #undef T
 

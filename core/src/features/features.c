@@ -159,7 +159,7 @@ void feat_prog_params(int type, int *eat, uint32_t *flags, int *needs_target)
     case BPF_PROG_TYPE_CGROUP_SOCKOPT: *eat = BPF_CGROUP_GETSOCKOPT; break;
     case BPF_PROG_TYPE_SK_LOOKUP: *eat = BPF_SK_LOOKUP; break;
     case BPF_PROG_TYPE_SYSCALL: *flags = BPF_F_SLEEPABLE; break;
-    case FEAT_PROG_TYPE_NETFILTER: *eat = FEAT_ATTACH_NETFILTER; break;
+    case UAPI_PROG_NETFILTER: *eat = UAPI_ATTACH_NETFILTER; break;
     case BPF_PROG_TYPE_TRACING: *eat = BPF_TRACE_FENTRY; *needs_target = 1; break;
     case BPF_PROG_TYPE_LSM: *eat = BPF_LSM_MAC; *needs_target = 1; break;
     case BPF_PROG_TYPE_EXT:
@@ -236,7 +236,7 @@ const char *feat_log_last_line(const char *log, char *buf, size_t size)
 /* ---- type tables, including types newer than the build's headers ---- */
 
 struct extra { const char *name; int value; };
-static const struct extra prog_extras[] = { {"netfilter", FEAT_PROG_TYPE_NETFILTER} };
+static const struct extra prog_extras[] = { {"netfilter", UAPI_PROG_NETFILTER} };
 static const struct extra map_extras[] = {
     {"cgrp_storage", FEAT_MAP_TYPE_CGRP_STORAGE},
     {"arena", FEAT_MAP_TYPE_ARENA},

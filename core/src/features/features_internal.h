@@ -1,6 +1,7 @@
 /* Shared parts of the feature probes: the result cache, the raw loads
  * they make, and the classification of kernel answers. */
 #pragma once
+#include "uapi_newer.h"
 #include <linux/bpf.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -9,16 +10,8 @@
 
 /* UAPI values newer than the oldest <linux/bpf.h> we build with. They are
  * ABI and never change, so probes can ask newer kernels about them. */
-#define FEAT_PROG_TYPE_NETFILTER 32
 #define FEAT_MAP_TYPE_CGRP_STORAGE 32
 #define FEAT_MAP_TYPE_ARENA 33
-#define FEAT_ATTACH_NETFILTER 45
-#define FEAT_ATTACH_TCX_INGRESS 46
-#define FEAT_ATTACH_UPROBE_MULTI 48
-#define FEAT_ATTACH_NETKIT_PRIMARY 54
-#define FEAT_ATTACH_KPROBE_SESSION 56
-#define FEAT_ATTACH_UPROBE_SESSION 57
-#define FEAT_ATTACH_FENTRY_MULTI 59
 #define FEAT_ENOTSUPP 524 /* kernel-internal errno that leaks out of bpf(2) */
 
 /* One cached answer; zero-initialised means "not probed yet". `forced`

@@ -45,24 +45,24 @@ static const struct link_probe probes[] = {
      "perf event links (BPF_PERF_EVENT, 5.15)"},
     {"kprobe_multi", BPF_PROG_TYPE_KPROBE, BPF_TRACE_KPROBE_MULTI, BPF_TRACE_KPROBE_MULTI, ESRCH,
      "kprobe.multi links (5.18, needs fprobe)"},
-    {"uprobe_multi", BPF_PROG_TYPE_KPROBE, FEAT_ATTACH_UPROBE_MULTI, FEAT_ATTACH_UPROBE_MULTI, EBADF,
+    {"uprobe_multi", BPF_PROG_TYPE_KPROBE, UAPI_ATTACH_TRACE_UPROBE_MULTI, UAPI_ATTACH_TRACE_UPROBE_MULTI, EBADF,
      "uprobe.multi links (6.6)"},
-    {"tcx", BPF_PROG_TYPE_SCHED_CLS, FEAT_ATTACH_TCX_INGRESS, FEAT_ATTACH_TCX_INGRESS, ENODEV,
+    {"tcx", BPF_PROG_TYPE_SCHED_CLS, UAPI_ATTACH_TCX_INGRESS, UAPI_ATTACH_TCX_INGRESS, ENODEV,
      "tcx links (6.6)"},
-    {"netkit", BPF_PROG_TYPE_SCHED_CLS, FEAT_ATTACH_NETKIT_PRIMARY, FEAT_ATTACH_NETKIT_PRIMARY, ENODEV,
+    {"netkit", BPF_PROG_TYPE_SCHED_CLS, UAPI_ATTACH_NETKIT_PRIMARY, UAPI_ATTACH_NETKIT_PRIMARY, ENODEV,
      "netkit links (6.7)"},
-    {"netfilter", FEAT_PROG_TYPE_NETFILTER, FEAT_ATTACH_NETFILTER, FEAT_ATTACH_NETFILTER, EAFNOSUPPORT,
+    {"netfilter", UAPI_PROG_NETFILTER, UAPI_ATTACH_NETFILTER, UAPI_ATTACH_NETFILTER, EAFNOSUPPORT,
      "netfilter links (6.4)"},
     {"cgroup", BPF_PROG_TYPE_CGROUP_SKB, BPF_CGROUP_INET_INGRESS, BPF_CGROUP_INET_INGRESS, EBADF,
      "cgroup links (5.7)"},
-    {"kprobe_session", BPF_PROG_TYPE_KPROBE, FEAT_ATTACH_KPROBE_SESSION, FEAT_ATTACH_KPROBE_SESSION, ESRCH,
+    {"kprobe_session", BPF_PROG_TYPE_KPROBE, UAPI_ATTACH_TRACE_KPROBE_SESSION, UAPI_ATTACH_TRACE_KPROBE_SESSION, ESRCH,
      "kprobe.session links (6.10, needs fprobe)"},
-    {"uprobe_session", BPF_PROG_TYPE_KPROBE, FEAT_ATTACH_UPROBE_SESSION, FEAT_ATTACH_UPROBE_SESSION, EBADF,
+    {"uprobe_session", BPF_PROG_TYPE_KPROBE, UAPI_ATTACH_TRACE_UPROBE_SESSION, UAPI_ATTACH_TRACE_UPROBE_SESSION, EBADF,
      "uprobe.session links (6.13)"},
     /* A bogus BTF id gets EINVAL like an unknown attach type: the program
      * load decides (before 7.2 a tracing program without attach_btf_id is
      * refused with EINVAL). */
-    {"tracing_multi", BPF_PROG_TYPE_TRACING, FEAT_ATTACH_FENTRY_MULTI, 0, 0,
+    {"tracing_multi", BPF_PROG_TYPE_TRACING, UAPI_ATTACH_TRACE_FENTRY_MULTI, 0, 0,
      "tracing multi links (7.2)"},
 };
 #define NPROBES ((int)(sizeof(probes) / sizeof(probes[0])))
@@ -117,23 +117,23 @@ static int run(const struct link_probe *p, struct feat_result *r)
     const char *syms[1] = {nosym};
     uint64_t offsets[1] = {0};
     size_t size = offsetof(struct link_attr, u) + 8;
-    if (p->attach_type == BPF_TRACE_KPROBE_MULTI || p->attach_type == FEAT_ATTACH_KPROBE_SESSION) {
+    if (p->attach_type == BPF_TRACE_KPROBE_MULTI || p->attach_type == UAPI_ATTACH_TRACE_KPROBE_SESSION) {
         a.target = 0;
         a.u.kprobe_multi.cnt = 1;
         a.u.kprobe_multi.syms = ebpf_ptr(syms);
         size = offsetof(struct link_attr, u) + sizeof(a.u.kprobe_multi);
-    } else if (p->attach_type == FEAT_ATTACH_UPROBE_MULTI || p->attach_type == FEAT_ATTACH_UPROBE_SESSION) {
+    } else if (p->attach_type == UAPI_ATTACH_TRACE_UPROBE_MULTI || p->attach_type == UAPI_ATTACH_TRACE_UPROBE_SESSION) {
         /* A directory is not a regular file: EBADF after the path lookup. */
         a.target = 0;
         a.u.uprobe_multi.path = ebpf_ptr("/");
         a.u.uprobe_multi.offsets = ebpf_ptr(offsets);
         a.u.uprobe_multi.cnt = 1;
         size = offsetof(struct link_attr, u) + sizeof(a.u.uprobe_multi);
-    } else if (p->attach_type == FEAT_ATTACH_NETFILTER) {
+    } else if (p->attach_type == UAPI_ATTACH_NETFILTER) {
         a.target = 0;
         a.u.netfilter.pf = 0; /* NFPROTO_UNSPEC: refused with EAFNOSUPPORT */
         size = offsetof(struct link_attr, u) + sizeof(a.u.netfilter);
-    } else if (p->attach_type == FEAT_ATTACH_TCX_INGRESS || p->attach_type == FEAT_ATTACH_NETKIT_PRIMARY) {
+    } else if (p->attach_type == UAPI_ATTACH_TCX_INGRESS || p->attach_type == UAPI_ATTACH_NETKIT_PRIMARY) {
         a.target = 0; /* ifindex 0 never exists */
         size = offsetof(struct link_attr, u) + sizeof(a.u.tcx);
     }

@@ -50,7 +50,7 @@ struct ebpf_link *ebpf_link_kprobe_multi(const struct ebpf_prog *p, const struct
 {
     /* A session program (6.10+) runs at entry and return through one link
      * whose attach type is the program's own. */
-    int session = ebpf_prog_expected_attach_type(p) == EBPF_ATTACH_TRACE_KPROBE_SESSION;
+    int session = ebpf_prog_expected_attach_type(p) == UAPI_ATTACH_TRACE_KPROBE_SESSION;
     if (session && o->retprobe)
         return ebpf_err_null(EINVAL, "attach", "kprobe.session: a session program runs at entry and return already; "
                                                "retprobe does not apply");
@@ -75,7 +75,7 @@ struct ebpf_link *ebpf_link_kprobe_multi(const struct ebpf_prog *p, const struct
     struct link_create_attr lc;
     memset(&lc, 0, sizeof(lc));
     lc.prog_fd = (uint32_t)ebpf_prog_fd(p);
-    lc.attach_type = session ? EBPF_ATTACH_TRACE_KPROBE_SESSION : BPF_TRACE_KPROBE_MULTI;
+    lc.attach_type = session ? UAPI_ATTACH_TRACE_KPROBE_SESSION : BPF_TRACE_KPROBE_MULTI;
     lc.u.kmulti.flags = o->retprobe ? BPF_F_KPROBE_MULTI_RETURN : 0;
     lc.u.kmulti.cnt = (uint32_t)cnt;
     lc.u.kmulti.syms = ebpf_ptr(syms);

@@ -1,5 +1,6 @@
 /* Internals shared by the attach kinds. */
 #pragma once
+#include "uapi_newer.h"
 #include <stdint.h>
 #include <stdio.h>
 
@@ -10,19 +11,6 @@
 
 /* Attach/link/program type values newer than the system's <linux/bpf.h>
  * (Debian 12 ships 6.1 UAPI headers); the kernel ABI never changes them. */
-#define EBPF_ATTACH_STRUCT_OPS 44
-#define EBPF_ATTACH_NETFILTER 45
-#define EBPF_ATTACH_TCX_INGRESS 46
-#define EBPF_ATTACH_TCX_EGRESS 47
-#define EBPF_ATTACH_TRACE_UPROBE_MULTI 48
-#define EBPF_ATTACH_NETKIT_PRIMARY 54
-#define EBPF_ATTACH_NETKIT_PEER 55
-#define EBPF_ATTACH_TRACE_KPROBE_SESSION 56
-#define EBPF_ATTACH_TRACE_UPROBE_SESSION 57
-#define EBPF_ATTACH_TRACE_FENTRY_MULTI 59
-#define EBPF_ATTACH_TRACE_FEXIT_MULTI 60
-#define EBPF_ATTACH_TRACE_FSESSION_MULTI 61
-#define EBPF_PROG_TYPE_NETFILTER 32
 #define EBPF_F_BEFORE (1U << 3)
 #define EBPF_F_AFTER (1U << 4)
 #define EBPF_F_ID (1U << 5)

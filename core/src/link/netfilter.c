@@ -20,7 +20,7 @@ struct ebpf_link *ebpf_link_netfilter(const struct ebpf_prog *p, const struct eb
     struct link_create_attr lc;
     memset(&lc, 0, sizeof(lc));
     lc.prog_fd = (uint32_t)ebpf_prog_fd(p);
-    lc.attach_type = EBPF_ATTACH_NETFILTER;
+    lc.attach_type = UAPI_ATTACH_NETFILTER;
     lc.u.nf.pf = o->pf;
     lc.u.nf.hooknum = o->hooknum;
     lc.u.nf.priority = o->priority;

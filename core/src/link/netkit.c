@@ -18,7 +18,7 @@ struct ebpf_link *ebpf_link_netkit(const struct ebpf_prog *p, int ifindex, const
     if (t != BPF_PROG_TYPE_SCHED_CLS)
         return link_fail(p, EINVAL, what, "sched_cls"), errno = EINVAL, NULL;
     struct link_mprog_pos pos = {o->before, o->after, o->relative_fd, o->relative_is_link, o->expected_revision};
-    int fd = link_mprog_create(p, ifindex, o->peer ? EBPF_ATTACH_NETKIT_PEER : EBPF_ATTACH_NETKIT_PRIMARY, &pos,
+    int fd = link_mprog_create(p, ifindex, o->peer ? UAPI_ATTACH_NETKIT_PEER : UAPI_ATTACH_NETKIT_PRIMARY, &pos,
                                what);
     if (fd == -ESTALE)
         return errno = ESTALE, NULL;

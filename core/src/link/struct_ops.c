@@ -14,7 +14,7 @@ struct ebpf_link *ebpf_link_struct_ops(int map_fd, const char *name)
     struct link_create_attr lc;
     memset(&lc, 0, sizeof(lc));
     lc.prog_fd = (uint32_t)map_fd; /* the map goes where the program would */
-    lc.attach_type = EBPF_ATTACH_STRUCT_OPS;
+    lc.attach_type = UAPI_ATTACH_STRUCT_OPS;
     int fd = link_create_raw(&lc, LC_SIZE(flags));
     if (fd < 0)
         return ebpf_err_null(-fd, "attach", "%s: %s%s", what, strerror(-fd),

@@ -18,7 +18,7 @@ struct ebpf_link *ebpf_link_tcx(const struct ebpf_prog *p, int ifindex, const st
     if (t != BPF_PROG_TYPE_SCHED_CLS && t != BPF_PROG_TYPE_SCHED_ACT)
         return link_fail(p, EINVAL, what, "sched_cls"), errno = EINVAL, NULL;
     struct link_mprog_pos pos = {o->before, o->after, o->relative_fd, o->relative_is_link, o->expected_revision};
-    int fd = link_mprog_create(p, ifindex, o->egress ? EBPF_ATTACH_TCX_EGRESS : EBPF_ATTACH_TCX_INGRESS, &pos, what);
+    int fd = link_mprog_create(p, ifindex, o->egress ? UAPI_ATTACH_TCX_EGRESS : UAPI_ATTACH_TCX_INGRESS, &pos, what);
     if (fd == -ESTALE)
         return errno = ESTALE, NULL;
     const char *why;

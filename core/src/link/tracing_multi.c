@@ -94,9 +94,9 @@ static int glob_ids(const struct ebpf_btf *vmlinux, const char *pattern, uint32_
 static const char *kind_name(int eat)
 {
     switch (eat) {
-    case EBPF_ATTACH_TRACE_FENTRY_MULTI: return "fentry.multi";
-    case EBPF_ATTACH_TRACE_FEXIT_MULTI: return "fexit.multi";
-    case EBPF_ATTACH_TRACE_FSESSION_MULTI: return "fsession.multi";
+    case UAPI_ATTACH_TRACE_FENTRY_MULTI: return "fentry.multi";
+    case UAPI_ATTACH_TRACE_FEXIT_MULTI: return "fexit.multi";
+    case UAPI_ATTACH_TRACE_FSESSION_MULTI: return "fsession.multi";
     default: return NULL;
     }
 }

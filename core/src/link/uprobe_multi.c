@@ -14,7 +14,7 @@ struct ebpf_link *ebpf_link_uprobe_multi(const struct ebpf_prog *p, const struct
     char path[PATH_MAX];
     if (ebpf_link_resolve_binary(o->path, path, sizeof(path)) < 0)
         return NULL;
-    int session = ebpf_prog_expected_attach_type(p) == EBPF_ATTACH_TRACE_UPROBE_SESSION;
+    int session = ebpf_prog_expected_attach_type(p) == UAPI_ATTACH_TRACE_UPROBE_SESSION;
     if (session && o->retprobe)
         return ebpf_err_null(EINVAL, "attach", "uprobe.session: a session program runs at entry and return already; "
                                                "retprobe does not apply");
@@ -51,7 +51,7 @@ struct ebpf_link *ebpf_link_uprobe_multi(const struct ebpf_prog *p, const struct
     struct link_create_attr lc;
     memset(&lc, 0, sizeof(lc));
     lc.prog_fd = (uint32_t)ebpf_prog_fd(p);
-    lc.attach_type = session ? EBPF_ATTACH_TRACE_UPROBE_SESSION : EBPF_ATTACH_TRACE_UPROBE_MULTI;
+    lc.attach_type = session ? UAPI_ATTACH_TRACE_UPROBE_SESSION : UAPI_ATTACH_TRACE_UPROBE_MULTI;
     lc.u.umulti.path = ebpf_ptr(path);
     lc.u.umulti.offsets = ebpf_ptr(offs);
     lc.u.umulti.ref_ctr_offsets = ebpf_ptr(o->ref_ctr_offsets);
