@@ -30,7 +30,7 @@ static void *probe_all(void *arg)
 int main(void)
 {
     /* Helper ids (table of ebpf/insn.h) are what the probes take. */
-    CHECK(ebpf_helper_count() == __BPF_FUNC_MAX_ID);
+    CHECK(ebpf_helper_count() >= __BPF_FUNC_MAX_ID); /* + the kernel's newer ones */
     CHECK(ebpf_helper_id("bpf_ringbuf_output") == BPF_FUNC_ringbuf_output);
 
     CHECK(strcmp(ebpf_feature_status_name(EBPF_FEATURE_INCONCLUSIVE), "inconclusive") == 0);

@@ -221,9 +221,10 @@ static void test_helpers(void)
     CHECK(ebpf_helper_id("nope") == -1 && ebpf_helper_id(NULL) == -1, "unknown helper");
     CHECK(ebpf_helper_name(BPF_FUNC_ringbuf_output) && strcmp(ebpf_helper_name(BPF_FUNC_ringbuf_output),
                                                               "ringbuf_output") == 0, "ringbuf_output");
-    CHECK(ebpf_helper_name(0) == NULL && ebpf_helper_name(-1) == NULL && ebpf_helper_name(__BPF_FUNC_MAX_ID) == NULL,
+    CHECK(ebpf_helper_name(0) == NULL && ebpf_helper_name(-1) == NULL && ebpf_helper_name(100000) == NULL,
           "out of range names");
-    CHECK(ebpf_helper_count() == __BPF_FUNC_MAX_ID, "count");
+    /* ids past the headers' are named from the running kernel's BTF */
+    CHECK(ebpf_helper_count() >= __BPF_FUNC_MAX_ID, "count");
     for (int i = 1; i < ebpf_helper_count(); i++)
         CHECK(ebpf_helper_id(ebpf_helper_name(i)) == i, "helper %d", i);
 }
