@@ -56,6 +56,8 @@ struct ebpf_map_spec {
     struct emap_init *init; size_t n_init;
     bool init_progs;    /* init targets are programs (prog array) */
     bool has_explicit_type;
+    uint32_t legacy_unknown_at; /* legacy def: offset of a non-zero byte past
+                                   the fields understood (0: none) */
     struct eso_spec *st_ops; /* struct_ops maps (data: the object's struct) */
 };
 

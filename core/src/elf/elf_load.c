@@ -421,6 +421,10 @@ static int create_maps(struct ld *L)
         for (size_t k = 0; L->o && k < L->o->n_replace; k++)
             if (strcmp(L->o->replace[k].name, ms->name) == 0)
                 rep = L->o->replace[k].map;
+        if (ms->legacy_unknown_at && !rep)
+            return ebpf_err(EINVAL, "load", "map '%s': its legacy definition has a non-zero field at byte %u, "
+                            "past struct bpf_map_def, that this loader does not understand", ms->name,
+                            ms->legacy_unknown_at);
         if (rep && ms->st_ops)
             return ebpf_err(EINVAL, "load", "map '%s': struct_ops maps cannot be replaced", ms->name);
         if (rep) {

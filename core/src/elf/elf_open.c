@@ -400,6 +400,28 @@ static int collect_funcs(struct parse *P)
     return 0;
 }
 
+/* Bytes of a legacy definition past struct bpf_map_def. iproute2's struct
+ * bpf_elf_map adds id, pinning, inner_id, inner_idx (u32 each); pinning
+ * PIN_GLOBAL_NS (2) is pinning by name and understood. Any other non-zero
+ * byte is a field this loader does not know: recorded, and the map is
+ * refused at creation (as cilium/ebpf does) rather than made without it. */
+static void legacy_extra(struct ebpf_map_spec *m, const unsigned char *def, size_t defsz)
+{
+    enum { PINNING_OFF = 24, PIN_GLOBAL_NS = 2 };
+    uint32_t pinning = 0;
+    if (defsz >= PINNING_OFF + 4)
+        memcpy(&pinning, def + PINNING_OFF, 4);
+    if (pinning == PIN_GLOBAL_NS)
+        m->pinning = 1;
+    for (size_t off = 20; off < defsz; off++) {
+        bool understood = pinning == PIN_GLOBAL_NS && off >= PINNING_OFF && off < PINNING_OFF + 4;
+        if (def[off] && !understood) {
+            m->legacy_unknown_at = (uint32_t)off;
+            return;
+        }
+    }
+}
+
 /* Legacy `maps` section: struct bpf_map_def {type, key_size, value_size,
  * max_entries, map_flags} per symbol (iproute2 objects append fields). */
 static int legacy_maps(struct parse *P)
@@ -413,6 +435,11 @@ static int legacy_maps(struct parse *P)
         if (P->syms[i].st_shndx == P->legacy_sec && GELF_ST_TYPE(P->syms[i].st_info) != STT_SECTION &&
             P->symnames[i][0])
             nsyms++;
+    if (d && d->d_size && !nsyms)
+        /* clang emits no symbol for a static definition, and programs
+         * then reference the section itself */
+        return FAIL(EINVAL, "object '%s': legacy 'maps' section has %zu bytes but no map symbol (a map "
+                    "defined static? map definitions must be global)", s->name, d->d_size);
     if (!d || !nsyms)
         return 0;
     size_t defsz = d->d_size / nsyms;
@@ -425,6 +452,11 @@ static int legacy_maps(struct parse *P)
             continue;
         if (sym->st_value + 20 > d->d_size)
             return FAIL(EINVAL, "object '%s': legacy map '%s' out of bounds", s->name, P->symnames[i]);
+        if (GELF_ST_BIND(sym->st_info) == STB_LOCAL)
+            /* programs reach a static definition through the section, not
+             * through its symbol: which map they mean is guesswork */
+            return FAIL(EINVAL, "object '%s': legacy map '%s' is static; map definitions must be global", s->name,
+                        P->symnames[i]);
         uint32_t f[5];
         memcpy(f, (const char *)d->d_buf + sym->st_value, sizeof(f));
         struct ebpf_map_spec *m = emap_new(P->symnames[i]);
@@ -438,6 +470,8 @@ static int legacy_maps(struct parse *P)
         m->value_size = f[2];
         m->max_entries = f[3];
         m->flags = f[4];
+        if (sym->st_value + defsz <= d->d_size)
+            legacy_extra(m, (const unsigned char *)d->d_buf + sym->st_value, defsz);
         int r = espec_add_map(s, m);
         if (r < 0)
             return r;
