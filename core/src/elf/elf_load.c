@@ -115,12 +115,13 @@ static int loaded_prog_fd(void *ctx, int prog)
     return c->progs[prog].prog ? ebpf_prog_fd(c->progs[prog].prog) : -1;
 }
 
-static int update_struct_ops(struct ld *L)
+/* struct_ops maps get their value to register at attach (not now) */
+static int prepare_struct_ops(struct ld *L)
 {
     for (size_t i = 0; L->so && i < L->s->nmap; i++) {
         if (!L->so[i].image)
             continue;
-        int r = eso_update(L->s->maps[i], &L->so[i], L->c->maps[i].map, loaded_prog_fd, L->c);
+        int r = eso_prepare(L->s->maps[i], &L->so[i], L->c->maps[i].map, loaded_prog_fd, L->c);
         if (r < 0)
             return r;
     }
@@ -1004,7 +1005,7 @@ struct ebpf_collection *ebpf_collection_load(const struct ebpf_spec *s, const st
         if ((r = load_prog(&L, i)) < 0)
             goto fail;
     }
-    if ((r = init_slots(&L)) < 0 || (r = update_struct_ops(&L)) < 0)
+    if ((r = init_slots(&L)) < 0 || (r = prepare_struct_ops(&L)) < 0)
         goto fail;
     for (size_t i = 0; i < c->nmap; i++) {
         if (c->maps[i].pin_path && c->maps[i].map) {
