@@ -57,7 +57,6 @@ struct ld {
     int token;                 /* opts->token_path's BPF token, or 0: the default token */
 };
 
-
 /* ---- kernel BTF ---- */
 
 static const struct ebpf_btf *kernel_btf(struct ld *L)
@@ -162,7 +161,7 @@ static int load_btf(struct ld *L)
     if (!raw)
         return -ENOMEM;
     memcpy(raw, orig, rsz);
-    esan_btf(s, raw);
+    esan_btf(s, raw); /* in place: same offsets as s->obtf's records */
     /* The BTF loader rewrites the kinds the feature probes find missing
      * (ids kept); the object keeps its own dup of the fd. */
     struct ebpf_btf *eb = ebpf_btf_new(raw, rsz, NULL);
