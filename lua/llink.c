@@ -830,7 +830,7 @@ static int l_struct_ops(lua_State *L)
     lmap *m = ebpf_lua_tomap(L, 1);
     llink *ll = new_closed(L, 0);
     set_extra(L, -1, 1);
-    return finish(L, ll, ebpf_link_struct_ops(ebpf_map_fd(m->m), ebpf_map_name(m->m)));
+    return finish(L, ll, ebpf_link_struct_ops_map(m->m));
 }
 
 static int l_open_pinned(lua_State *L)
@@ -1072,6 +1072,7 @@ static const char *kind_name(int k)
     case EBPF_LINK_SOCKET: return "socket";
     case EBPF_LINK_TC: return "tc_filter";
     case EBPF_LINK_GROUP: return "group";
+    case EBPF_LINK_STRUCT_OPS: return "struct_ops";
     default: return "?";
     }
 }

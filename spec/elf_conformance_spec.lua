@@ -80,3 +80,85 @@ describe("BTF with a forward-declared enum", function()
     assert.matches("enum 1: bad size 0", tostring(err))
   end)
 end)
+
+-- The .kconfig map (bpf_syscall_macro, test_core_extern): libbpf types it
+-- with its DATASEC, laid out as the map's value (offsets by alignment,
+-- size, name; entries sorted by offset; extern linkage made allocated),
+-- so the value size is the end of the last extern and the map has BTF.
+-- The virtual LINUX_HAS_* externs take libbpf's values (the syscall
+-- wrapper is "a kprobe can be made on __<arch>_sys_bpf": 0 on a kernel
+-- without kprobes, such as this machine's). A ring buffer of 1000 bytes
+-- (test_ringbuf_multi) is created with the next power-of-2 multiple of
+-- the page size.
+local function libbpf_maps(helpers, oracle, obj)
+  local dir = helpers.bpffs_dir("conformance")
+  helpers.sh(("mkdir -p %s/p %s/m && %s prog loadall %s %s/p pinmaps %s/m"):format(dir, dir, oracle.BPFTOOL, obj,
+    dir, dir))
+  local maps = {}
+  for f in helpers.sh("ls " .. dir .. "/m"):gmatch("[^\n]+") do
+    local j = helpers.bpftool_json(("map show pinned %s/m/%s"):format(dir, f))
+    maps[j.name] = { type = j.type, value = j.bytes_value, max = j.max_entries, flags = j.flags,
+                     btf = j.btf_id ~= nil }
+  end
+  helpers.sh("rm -rf " .. dir)
+  return maps
+end
+
+local function our_maps(coll)
+  local mine = {}
+  for _, m in pairs(coll.maps) do
+    local i = m:info()
+    mine[i.name] = { type = i.type, value = i.value_size, max = i.max_entries, flags = i.map_flags,
+                     btf = (i.btf_id or 0) ~= 0 }
+  end
+  return mine
+end
+
+describe("kconfig map and virtual externs", function()
+  local helpers = require "helpers"
+  local oracle = require "elf_oracle"
+  local OBJ = helpers.testdata("elf/kconfig_layout.bpf.o")
+
+  it("makes the .kconfig map libbpf makes: typed by its DATASEC, laid out in offset order", function()
+    local coll <close> = assert(ebpf.load(OBJ))
+    assert.same(libbpf_maps(helpers, oracle, OBJ), our_maps(coll))
+    -- the value type the kernel holds: .kconfig's DATASEC, in offset order
+    local i = coll.maps[".kconfig"]:info()
+    assert.is_true(i.btf_value_type_id > 0)
+    local b = assert(ebpf.btf.from_id(i.btf_id))
+    local ds = b:type(i.btf_value_type_id)
+    assert.equal(".kconfig", ds.name)
+    assert.equal(i.value_size, ds.size)
+    local names, last = {}, -1
+    for _, v in ipairs(ds.vars) do
+      assert.is_true(v.offset > last)
+      last = v.offset
+      names[#names + 1] = v.type.name
+      assert.equal("global", v.type.linkage)
+    end
+    -- libbpf's layout: 8-byte, 4-byte, 2-byte aligned, then 1-byte ones by size and name
+    assert.same({ "LINUX_EBPF_LUA_U64", "LINUX_KERNEL_VERSION", "LINUX_EBPF_LUA_U16", "LINUX_EBPF_LUA_CHAR",
+                  "LINUX_HAS_BPF_COOKIE", "LINUX_HAS_SYSCALL_WRAPPER" }, names)
+    assert.equal(8 + 4 + 2 + 1 + 1 + 1, i.value_size)
+  end)
+
+  it("gives the virtual externs libbpf's values: the pruned branches are the same", function()
+    local coll <close> = assert(ebpf.load(OBJ))
+    assert.is_true(oracle.compare(OBJ, coll) > 0)
+  end)
+end)
+
+describe("ring buffer sizes", function()
+  local helpers = require "helpers"
+  local oracle = require "elf_oracle"
+  local OBJ = helpers.testdata("elf/ringbuf_size.bpf.o")
+
+  it("are rounded up to a power-of-2 multiple of the page size, as libbpf does", function()
+    local coll <close> = assert(ebpf.load(OBJ))
+    assert.same(libbpf_maps(helpers, oracle, OBJ), our_maps(coll))
+    local page = tonumber(helpers.sh("getconf PAGESIZE"):match("%d+"))
+    assert.equal(page, coll.maps.rb_small:info().max_entries)
+    assert.equal(64 * 1024, coll.maps.rb_ok:info().max_entries)
+    assert.equal(1000, ebpf.open(OBJ).maps.rb_small.max_entries) -- the spec keeps what the object says
+  end)
+end)

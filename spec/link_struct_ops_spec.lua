@@ -58,22 +58,27 @@ local NO_KERNEL = "no tcp_congestion_ops struct_ops or no struct_ops links (6.4)
 
 describe("struct_ops load", function()
 
-  it("registers plain maps at load, link maps through coll:attach(), both gone after close", function()
+  it("registers nothing at load; coll:attach() registers plain and link maps, closing links unregisters", function()
     if helpers.skip_unless(kernel_has_tcp_ops(), NO_KERNEL, true) then return end
     local coll = assert(ebpf.elf.load(OBJ))
     local a = available()
-    assert.is_true(a.ebpf_lua_cc2) -- .struct_ops: registered by the update at load
-    assert.is_nil(a.ebpf_lua_cc)   -- .struct_ops.link: waits for its link
+    assert.is_nil(a.ebpf_lua_cc2) -- .struct_ops: as libbpf, loading only creates the map
+    assert.is_nil(a.ebpf_lua_cc)  -- .struct_ops.link: waits for its link
     assert.same({ "link" }, coll.maps.ebpf_lua_cc:info().flags)
     assert.equal(ebpf.btf.kernel():find("bpf_struct_ops_tcp_congestion_ops", "struct").size,
       coll.maps.ebpf_lua_cc.value_size) -- the kernel's value type, not the object's struct
-    -- bpftool as oracle: both maps, of the kernel's struct, the data copied
+    -- bpftool as oracle: the maps exist, of the kernel's struct, not yet set
     local shown = {}
     for _, m in ipairs(helpers.bpftool_json("struct_ops show")) do shown[m.name] = m.kernel_struct_ops end
     assert.equal("tcp_congestion_ops", shown.ebpf_lua_cc)
     assert.equal("tcp_congestion_ops", shown.ebpf_lua_cc2)
-    local dump = helpers.bpftool_json("struct_ops dump name ebpf_lua_cc")
-    local v = dump[2].bpf_struct_ops_tcp_congestion_ops
+    local links = assert(coll:attach())
+    local names = {}
+    for k in pairs(links) do names[#names + 1] = k end
+    table.sort(names)
+    assert.same({ "ebpf_lua_cc", "ebpf_lua_cc2", "ebpf_lua_cc3" }, names)
+    -- the values attach set, with the data copied by name
+    local v = helpers.bpftool_json("struct_ops dump name ebpf_lua_cc")[2].bpf_struct_ops_tcp_congestion_ops
     assert.equal("BPF_STRUCT_OPS_STATE_READY", v.common.state)
     assert.equal("ebpf_lua_cc", v.data.name)
     assert.equal(1, v.data.flags) -- TCP_CONG_NON_RESTRICTED
@@ -81,27 +86,50 @@ describe("struct_ops load", function()
     v = helpers.bpftool_json("struct_ops dump name ebpf_lua_cc3")[2].bpf_struct_ops_tcp_congestion_ops
     assert.equal("ebpf_lua_cc3", v.data.name)
     assert.equal(1, v.data.flags)
-    local links = assert(coll:attach())
-    local names = {}
-    for k in pairs(links) do names[#names + 1] = k end
-    table.sort(names)
-    assert.same({ "ebpf_lua_cc", "ebpf_lua_cc3" }, names)
+    v = helpers.bpftool_json("struct_ops dump name ebpf_lua_cc2")[2].bpf_struct_ops_tcp_congestion_ops
+    assert.equal("BPF_STRUCT_OPS_STATE_INUSE", v.common.state) -- plain: registered by the update
     assert.is_true(available().ebpf_lua_cc3)
     links.ebpf_lua_cc3:close()
     assert.matches("struct_ops ebpf_lua_cc", tostring(links.ebpf_lua_cc), 1, true)
     assert.error_matches(function() coll.programs.cc_ssthresh:attach() end,
       "struct_ops programs are not attached one by one", 1, true)
     assert.equal("struct_ops", links.ebpf_lua_cc:info().type)
+    assert.equal("struct_ops", links.ebpf_lua_cc2.kind)
     assert.is_true(available().ebpf_lua_cc)
     links.ebpf_lua_cc:close()
     assert.is_nil(available().ebpf_lua_cc)
-    -- the map is ready again: a new link registers it again
+    -- the link map is ready: a new link registers it again
     local l = assert(ebpf.link.struct_ops(coll.maps.ebpf_lua_cc))
     assert.is_true(available().ebpf_lua_cc)
     l:close()
     assert.is_true(available().ebpf_lua_cc2)
+    links.ebpf_lua_cc2:close()
+    assert.is_nil(available().ebpf_lua_cc2) -- closing the plain map's link unregisters it
+    -- a plain map registers once (the kernel's rule)
+    local again, err = ebpf.link.struct_ops(coll.maps.ebpf_lua_cc2)
+    assert.is_nil(again)
+    assert.matches("struct_ops map 'ebpf_lua_cc2' (struct tcp_congestion_ops): update: ", tostring(err), 1, true)
     coll:close()
-    assert.is_nil(available().ebpf_lua_cc2) -- closing the map unregisters it
+  end)
+
+  it("loads an object whose struct_ops value the kernel refuses; attach says why (libbpf's order)", function()
+    if helpers.skip_unless(kernel_has_tcp_ops(), NO_KERNEL, true) then return end
+    -- a tcp_congestion_ops without the required ssthresh/undo_cwnd: libbpf
+    -- (bpftool prog loadall) loads it, the registration fails at attach
+    local coll = assert(ebpf.elf.load(bad("incomplete")))
+    assert.is_nil(available().ebpf_lua_incompl)
+    local l, err, errno = ebpf.link.struct_ops(coll.maps.incomplete)
+    assert.is_nil(l)
+    assert.equal(22, errno)
+    assert.matches("struct_ops map 'incomplete' (struct tcp_congestion_ops): update: ", tostring(err), 1, true)
+    assert.is_nil(coll:attach())
+    coll:close()
+    -- the oracle: libbpf loads it too
+    local dir = helpers.bpffs_dir("incompl")
+    local ok = os.execute(("PATH=$PATH:/usr/sbin bpftool prog loadall %s %s/p >/dev/null 2>&1"):format(
+      bad("incomplete"), dir))
+    helpers.sh("rm -rf " .. dir)
+    assert.is_true(ok)
   end)
 
   it("runs its programs for the TCP connections that use it", function()
@@ -121,14 +149,18 @@ describe("struct_ops load", function()
     coll:close()
   end)
 
-  it("fails with the map and the reason when the name is already registered", function()
+  it("fails at attach with the map and the reason when the name is already registered", function()
     if helpers.skip_unless(kernel_has_tcp_ops(), NO_KERNEL, true) then return end
     local coll = assert(ebpf.elf.load(OBJ))
-    local c2, err, errno = ebpf.elf.load(OBJ)
-    assert.is_nil(c2)
+    local links = assert(coll:attach())
+    local c2 = assert(ebpf.elf.load(OBJ)) -- loading registers nothing: no conflict yet
+    local l2, err, errno = c2:attach()
+    assert.is_nil(l2)
     assert.equal(17, errno) -- EEXIST
-    assert.matches("struct_ops map 'ebpf_lua_cc2' (struct tcp_congestion_ops): update: ", tostring(err), 1, true)
+    assert.matches("struct_ops ebpf_lua_cc: ", tostring(err), 1, true) -- the link map comes first
     assert.matches("already registered", tostring(err), 1, true)
+    c2:close()
+    for _, l in pairs(links) do l:close() end
     coll:close()
   end)
 

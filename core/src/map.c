@@ -19,7 +19,7 @@ struct ebpf_map {
     uint32_t key_size, value_size, max_entries, flags, id;
     uint32_t btf_id, btf_key_type_id, btf_value_type_id;
     char name[BPF_OBJ_NAME_LEN];
-    bool unregister; /* a registered struct_ops map: delete key 0 at close */
+    struct ebpf_map_st_ops *st; /* struct_ops: the value attach registers (loader's) */
     void *arena;     /* arena maps: the user mapping (ebpf_map_arena) */
     size_t arena_size;
 };
@@ -191,7 +191,7 @@ struct ebpf_map *ebpf_map_clone(const struct ebpf_map *src)
     }
     *m = *src;
     m->fd = fd;
-    m->unregister = false; /* the registration stays with the original */
+    m->st = NULL; /* the value to register stays with the original */
     return m;
 }
 
@@ -199,16 +199,7 @@ void ebpf_map_close(struct ebpf_map *m)
 {
     if (!m)
         return;
-    if (m->unregister && m->fd >= 0) {
-        int e = errno;
-        uint32_t key = 0;
-        union bpf_attr a;
-        memset(&a, 0, EBPF_ATTR_SIZE(flags));
-        a.map_fd = (uint32_t)m->fd;
-        a.key = ebpf_ptr(&key);
-        ebpf_sys_bpf(BPF_MAP_DELETE_ELEM, &a, EBPF_ATTR_SIZE(flags));
-        errno = e;
-    }
+    ebpf_map_st_ops_free(m->st);
     if (m->arena)
         munmap(m->arena, m->arena_size);
     if (m->fd >= 0)
@@ -216,7 +207,26 @@ void ebpf_map_close(struct ebpf_map *m)
     free(m);
 }
 
-void ebpf_map_unregister_on_close(struct ebpf_map *m) { m->unregister = true; }
+void ebpf_map_st_ops_free(struct ebpf_map_st_ops *st)
+{
+    if (!st)
+        return;
+    for (size_t i = 0; i < st->nfds; i++)
+        if (st->fds[i] >= 0)
+            close(st->fds[i]);
+    free(st->fds);
+    free(st->value);
+    free(st->type_name);
+    free(st);
+}
+
+void ebpf_map_set_st_ops(struct ebpf_map *m, struct ebpf_map_st_ops *st)
+{
+    ebpf_map_st_ops_free(m->st);
+    m->st = st;
+}
+
+const struct ebpf_map_st_ops *ebpf_map_st_ops(const struct ebpf_map *m) { return m->st; }
 
 int ebpf_map_fd(const struct ebpf_map *m) { return m->fd; }
 int ebpf_map_type(const struct ebpf_map *m) { return m->type; }

@@ -9,7 +9,6 @@
 local core = require "ebpf.core"
 
 local M = {}
-local LINK_FLAG = 1 << 13 -- BPF_F_LINK: a struct_ops map activated by a link
 for k, v in pairs(core.link) do M[k] = v end
 --- Iterator over the ids of all links in the kernel (docs/core.md).
 M.ids = core.link_ids
@@ -212,7 +211,7 @@ end
 
 function attachers.struct_ops(p)
   error(("program '%s' (section '%s'): struct_ops programs are not attached one by one: their struct_ops map is "
-    .. "registered at load (.struct_ops) or by coll:attach() / ebpf.link.struct_ops(map) (.struct_ops.link)"):format(
+    .. "registered by coll:attach() or ebpf.link.struct_ops(map)"):format(
     p.name, tostring(p.section)), user_level())
 end
 
@@ -397,10 +396,14 @@ function M.attach_all(coll, opts)
       links[name] = l
     end
   end
-  -- struct_ops maps with the link flag (.struct_ops.link) become active
-  -- through a link; plain ones registered at load
-  for mname, m in pairs(coll.maps or {}) do
-    if m.type == "struct_ops" and m.flags & LINK_FLAG ~= 0 then -- (no info(): no syscall, no fdinfo read)
+  -- struct_ops maps: loading made them, attaching registers them (a
+  -- bpf_link for .struct_ops.link maps, an unregistering link for plain ones)
+  local mnames = {}
+  for mname in pairs(coll.maps or {}) do mnames[#mnames + 1] = mname end
+  table.sort(mnames)
+  for _, mname in ipairs(mnames) do
+    local m = coll.maps[mname]
+    if m.type == "struct_ops" then -- (no info(): no syscall, no fdinfo read)
       local l, err, errno = M.struct_ops(m)
       if not l then
         for _, x in pairs(links) do x:close() end

@@ -1,6 +1,6 @@
 /* A minimal TCP congestion control as struct_ops: Reno through the
  * tcp_reno_* kfuncs, each callback counted. ebpf_lua_cc is activated by a
- * link (.struct_ops.link); ebpf_lua_cc2 is registered at load;
+ * link (.struct_ops.link); ebpf_lua_cc2 by its update at attach;
  * ebpf_lua_cc3 declares its members in another order than the kernel. */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>

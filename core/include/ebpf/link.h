@@ -14,6 +14,7 @@ extern "C" {
 #endif
 
 struct ebpf_link;
+struct ebpf_map;
 
 /* How a link holds its attachment (ebpf_link_kind). */
 enum ebpf_link_kind {
@@ -23,6 +24,7 @@ enum ebpf_link_kind {
     EBPF_LINK_SOCKET,      /* SO_ATTACH_BPF on a socket */
     EBPF_LINK_TC,          /* cls_bpf filter added over netlink */
     EBPF_LINK_GROUP,       /* several sub-links (USDT sites, perf per CPU) */
+    EBPF_LINK_STRUCT_OPS,  /* a plain struct_ops map registered: closing unregisters it */
 };
 
 /* ---- common ---- */
@@ -310,8 +312,16 @@ struct ebpf_iter_opts {
 EBPF_API struct ebpf_link *ebpf_link_iter(const struct ebpf_prog *p, const struct ebpf_iter_opts *o);
 /* A new fd to read() the iterator's output from (BPF_ITER_CREATE). */
 EBPF_API int ebpf_link_iter_open(const struct ebpf_link *l);
-/* Registers a struct_ops map (BPF_F_LINK maps) as a link. */
+/* Links a struct_ops map created with BPF_F_LINK whose value is set
+ * (BPF_LINK_CREATE only). */
 EBPF_API struct ebpf_link *ebpf_link_struct_ops(int map_fd, const char *name);
+/* Attaches a struct_ops map of a loaded object (loading does not register
+ * it, as with libbpf): updates key 0 with the value the loader prepared
+ * (the programs' fds in its slots), then for a BPF_F_LINK map
+ * (.struct_ops.link) returns a bpf_link, for a plain one (.struct_ops) a
+ * link of kind EBPF_LINK_STRUCT_OPS whose close unregisters it. A link map
+ * can be linked again after its link closed; a plain map registers once. */
+EBPF_API struct ebpf_link *ebpf_link_struct_ops_map(const struct ebpf_map *m);
 
 /* Generic BPF_LINK_CREATE for anything else. */
 EBPF_API struct ebpf_link *ebpf_link_create(const struct ebpf_prog *p, int target_fd, int attach_type,

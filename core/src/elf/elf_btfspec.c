@@ -390,6 +390,17 @@ static int externs(struct ebpf_spec *s, const struct ebpf_btf *b)
         if (r < 0)
             return r;
         s->kconfig_map = r;
+        /* typed by its DATASEC (laid out for the kernel by esan_btf) when
+         * every entry of it is a kconfig extern */
+        bool all = true;
+        const struct btf_type *t = ebtf_type(b, kc);
+        for (int k = 0; k < ebtf_vlen(t) && all; k++) {
+            all = false;
+            for (size_t i = 0; i < s->next && !all; i++)
+                all = s->exts[i].kind == EEXT_KCONFIG && s->exts[i].btf_id == ebtf_secinfos(t)[k].type;
+        }
+        if (all)
+            m->btf_value_id = kc;
     }
     return 0;
 }

@@ -6,9 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include "ebpf/btf.h"
+#include "ebpf/features.h"
 #include "ebtf.h"
 #include "elf_extern.h"
 #include "error_internal.h"
@@ -142,18 +144,51 @@ int eext_kconfig_store(const struct eext *e, const struct ebpf_btf *b, unsigned 
     return ebpf_err(EINVAL, "load", "kconfig '%s': unsupported type", e->name);
 }
 
+/* True when kprobes can be made (a kprobe PMU, or tracefs kprobe_events
+ * for the legacy way). */
+static bool kprobes_available(void)
+{
+    return access("/sys/bus/event_source/devices/kprobe/type", F_OK) == 0 ||
+           access("/sys/kernel/tracing/kprobe_events", F_OK) == 0 ||
+           access("/sys/kernel/debug/tracing/kprobe_events", F_OK) == 0;
+}
+
+/* The values of the virtual LINUX_HAS_* externs as libbpf defines them:
+ * the syscall wrapper is "a kprobe on the arch's __<arch>_sys_bpf can be
+ * made" (libbpf opens one; we look for the function and for kprobe
+ * support, so a kernel without kprobes says 0 like libbpf), the cookie is
+ * "bpf_get_attach_cookie is a helper". */
+static void virtual_values(const struct ebpf_spec *s, const struct ebpf_btf *kbtf, struct eext_virtual *vv)
+{
+    vv->syscall_wrapper = vv->bpf_cookie = false;
+    for (size_t i = 0; i < s->next; i++) {
+        const struct eext *e = &s->exts[i];
+        if (e->kind != EEXT_KCONFIG)
+            continue;
+        if (strcmp(e->name, "LINUX_HAS_SYSCALL_WRAPPER") == 0 && kbtf && kprobes_available())
+            vv->syscall_wrapper = ebtf_find_first(kbtf, "__x64_sys_bpf", BTF_KIND_FUNC) ||
+                                  ebtf_find_first(kbtf, "__arm64_sys_bpf", BTF_KIND_FUNC) ||
+                                  ebtf_find_first(kbtf, "__s390x_sys_bpf", BTF_KIND_FUNC) ||
+                                  ebtf_find_first(kbtf, "__riscv_sys_bpf", BTF_KIND_FUNC);
+        else if (strcmp(e->name, "LINUX_HAS_BPF_COOKIE") == 0)
+            vv->bpf_cookie = ebpf_feature_misc("bpf_cookie", NULL) == EBPF_FEATURE_SUPPORTED;
+    }
+}
+
 int eext_kconfig(const struct ebpf_spec *s, const struct ebpf_btf *kbtf, unsigned char *img)
 {
     bool need = false; /* the config file is read only when a CONFIG_ extern needs it */
     for (size_t i = 0; i < s->next; i++)
         need |= s->exts[i].kind == EEXT_KCONFIG && strncmp(s->exts[i].name, "CONFIG_", 7) == 0;
     char *cfg = need ? read_config() : NULL;
-    int r = eext_kconfig_text(s, kbtf, cfg, img);
+    struct eext_virtual vv;
+    virtual_values(s, kbtf, &vv);
+    int r = eext_kconfig_text(s, &vv, cfg, img);
     free(cfg);
     return r;
 }
 
-int eext_kconfig_text(const struct ebpf_spec *s, const struct ebpf_btf *kbtf, const char *cfg, unsigned char *img)
+int eext_kconfig_text(const struct ebpf_spec *s, const struct eext_virtual *vv, const char *cfg, unsigned char *img)
 {
     int r = 0;
     for (size_t i = 0; i < s->next && r == 0; i++) {
@@ -166,15 +201,12 @@ int eext_kconfig_text(const struct ebpf_spec *s, const struct ebpf_btf *kbtf, co
             memcpy(dst, &v, e->size < 4 ? e->size : 4);
             continue;
         }
-        if (strcmp(e->name, "LINUX_HAS_SYSCALL_WRAPPER") == 0 || strcmp(e->name, "LINUX_HAS_BPF_COOKIE") == 0) {
-            /* syscall wrappers: the arch prefixes its sys_* entry points */
-            bool v = true;
-            if (e->name[10] == 'S' && kbtf)
-                v = ebtf_find_first(kbtf, "__x64_sys_bpf", BTF_KIND_FUNC) ||
-                    ebtf_find_first(kbtf, "__arm64_sys_bpf", BTF_KIND_FUNC) ||
-                    ebtf_find_first(kbtf, "__s390x_sys_bpf", BTF_KIND_FUNC) ||
-                    ebtf_find_first(kbtf, "__riscv_sys_bpf", BTF_KIND_FUNC);
-            dst[0] = v;
+        if (strcmp(e->name, "LINUX_HAS_SYSCALL_WRAPPER") == 0) {
+            dst[0] = vv ? vv->syscall_wrapper : 1;
+            continue;
+        }
+        if (strcmp(e->name, "LINUX_HAS_BPF_COOKIE") == 0) {
+            dst[0] = vv ? vv->bpf_cookie : 1;
             continue;
         }
         if (strncmp(e->name, "CONFIG_", 7) != 0) {

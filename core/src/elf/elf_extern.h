@@ -18,10 +18,15 @@ struct eext_val {
 uint32_t eext_kernel_version(void);
 /* Fills the .kconfig image (zeroed by the caller). 0 or -errno. */
 int eext_kconfig(const struct ebpf_spec *s, const struct ebpf_btf *kbtf, unsigned char *img);
+/* The kernel-probed values of libbpf's virtual LINUX_HAS_* externs. */
+struct eext_virtual {
+    bool syscall_wrapper; /* LINUX_HAS_SYSCALL_WRAPPER */
+    bool bpf_cookie;      /* LINUX_HAS_BPF_COOKIE */
+};
 /* The parsing part of eext_kconfig, exposed for the fuzzer
  * (core/tests/fuzz/fuzz_kconfig.c): the image from config text cfg (NUL-
- * terminated, NULL when there is no config). */
-int eext_kconfig_text(const struct ebpf_spec *s, const struct ebpf_btf *kbtf, const char *cfg, unsigned char *img);
+ * terminated, NULL when there is no config); vv NULL: both virtual values 1. */
+int eext_kconfig_text(const struct ebpf_spec *s, const struct eext_virtual *vv, const char *cfg, unsigned char *img);
 /* Value text of CONFIG_name in cfg ("y", "m", "42", "\"str\""; "n" for
  * "# CONFIG_name is not set"), *len its length; NULL if absent. */
 const char *eext_config_value(const char *cfg, const char *name, size_t *len);

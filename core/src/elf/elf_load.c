@@ -14,6 +14,7 @@
 #include "ebtf.h"
 #include "ebpf/features.h"
 #include "ebpf/token.h"
+#include "elf_btf_sanitise.h"
 #include "elf_core.h"
 #include "elf_extern.h"
 #include "elf_internal.h"
@@ -55,8 +56,6 @@ struct ld {
     struct eso_kern *so;       /* per map: struct_ops maps resolved against the kernel */
     int token;                 /* opts->token_path's BPF token, or 0: the default token */
 };
-
-#define BTF_INFO_ENC(kind, kflag, vlen) (((uint32_t)(kflag) << 31) | ((uint32_t)(kind) << 24) | ((vlen) & 0xffff))
 
 /* ---- kernel BTF ---- */
 
@@ -115,12 +114,13 @@ static int loaded_prog_fd(void *ctx, int prog)
     return c->progs[prog].prog ? ebpf_prog_fd(c->progs[prog].prog) : -1;
 }
 
-static int update_struct_ops(struct ld *L)
+/* struct_ops maps get their value to register at attach (not now) */
+static int prepare_struct_ops(struct ld *L)
 {
     for (size_t i = 0; L->so && i < L->s->nmap; i++) {
         if (!L->so[i].image)
             continue;
-        int r = eso_update(L->s->maps[i], &L->so[i], L->c->maps[i].map, loaded_prog_fd, L->c);
+        int r = eso_prepare(L->s->maps[i], &L->so[i], L->c->maps[i].map, loaded_prog_fd, L->c);
         if (r < 0)
             return r;
     }
@@ -149,95 +149,19 @@ static int struct_ops_target(struct ld *L, size_t pi, struct ebpf_prog_load_opts
 
 /* ---- object BTF: sanitised for the kernel and loaded ---- */
 
-static bool func_hidden(const struct ebpf_spec *s, const char *name)
-{
-    for (size_t i = 0; i < s->nfunc; i++)
-        if (s->funcs[i].hidden && strcmp(s->funcs[i].name, name) == 0)
-            return true;
-    return false;
-}
-
 static int load_btf(struct ld *L)
 {
     const struct ebpf_spec *s = L->s;
     L->c->btf_fd = -1;
     if (!s->obtf)
         return 0;
-    /* The fixups edit a copy of .BTF in place: the records of s->obtf
-     * (parsed from the same bytes) are found at the same offsets. */
     size_t rsz = 0;
     const char *orig = ebpf_btf_raw(s->obtf, &rsz);
     unsigned char *raw = malloc(rsz ? rsz : 1);
     if (!raw)
         return -ENOMEM;
     memcpy(raw, orig, rsz);
-#define RAW_TYPE(id) ((struct btf_type *)(raw + ((const char *)ebtf_type(s->obtf, (id)) - orig)))
-    const struct ebpf_btf *b = s->obtf;
-    uint32_t int_id = 0;
-    for (uint32_t id = 1; id < ebtf_nr(b) && !int_id; id++) {
-        const struct btf_type *t = ebtf_type(b, id);
-        if (ebtf_kind(t) == BTF_KIND_INT && t->size == 4)
-            int_id = id;
-    }
-    for (uint32_t id = 1; id < ebtf_nr(b); id++) {
-        struct btf_type *t = RAW_TYPE(id);
-        const char *name = ebtf_str(b, t->name_off);
-        if (ebtf_kind(t) == BTF_KIND_FUNC && ebtf_vlen(t) == BTF_FUNC_GLOBAL && func_hidden(s, name)) {
-            /* as libbpf: a __hidden global function is verified as a
-             * static one (with its caller's context), e.g. usdt.bpf.h's
-             * bpf_usdt_arg */
-            t->info = BTF_INFO_ENC(BTF_KIND_FUNC, 0, BTF_FUNC_STATIC);
-        } else if (ebtf_kind(t) == BTF_KIND_FUNC && ebtf_vlen(t) > BTF_FUNC_GLOBAL) {
-            t->info = BTF_INFO_ENC(BTF_KIND_FUNC, 0, BTF_FUNC_GLOBAL); /* extern kfunc decl */
-            /* a FUNC needs named parameters; clang may share the proto
-             * of an unnamed function pointer type */
-            struct btf_type *proto = ebtf_type(b, t->type) ? RAW_TYPE(t->type) : NULL;
-            struct btf_param *pa = proto && ebtf_kind(proto) == BTF_KIND_FUNC_PROTO ? (struct btf_param *)(proto + 1) : NULL;
-            for (int k = 0; pa && k < ebtf_vlen(proto); k++)
-                if (pa[k].type && !pa[k].name_off)
-                    pa[k].name_off = t->name_off;
-        } else if (ebtf_kind(t) == BTF_KIND_VAR) {
-            struct btf_var *v = (struct btf_var *)(t + 1);
-            if (v->linkage != BTF_VAR_STATIC && v->linkage != BTF_VAR_GLOBAL_ALLOCATED) {
-                v->linkage = BTF_VAR_GLOBAL_ALLOCATED;
-                if (int_id)
-                    t->type = int_id;
-            }
-        } else if (ebtf_kind(t) == BTF_KIND_DATASEC) {
-            struct btf_var_secinfo *vs = (struct btf_var_secinfo *)(t + 1);
-            int vlen = ebtf_vlen(t);
-            if (strcmp(name, ".kconfig") == 0 || strcmp(name, ".ksyms") == 0) {
-                /* externs: an anonymous union of ints keeps the layout valid */
-                t->name_off = 0;
-                t->info = BTF_INFO_ENC(BTF_KIND_UNION, 0, vlen);
-                t->size = 4;
-                struct btf_member *m = (struct btf_member *)vs;
-                for (int k = 0; k < vlen; k++)
-                    m[k] = (struct btf_member){0, int_id, 0};
-                continue;
-            }
-            /* data sections: sizes and offsets from the ELF */
-            for (size_t i = 1; i < s->nsec; i++)
-                if (s->secs[i].name && strcmp(s->secs[i].name, name) == 0)
-                    t->size = (uint32_t)s->secs[i].size;
-            for (int k = 0; k < vlen; k++) {
-                const struct btf_type *var = ebtf_type(b, vs[k].type);
-                if (!var || ebtf_kind(var) != BTF_KIND_VAR)
-                    continue;
-                const char *vn = ebtf_str(b, var->name_off);
-                int vi = ebpf_spec_var_find(s, vn);
-                if (vi >= 0 && strcmp(s->maps[s->vars[vi].map]->name, name) == 0)
-                    vs[k].offset = s->vars[vi].off;
-                else {
-                    /* .maps and .struct_ops*: a map per variable */
-                    struct ebpf_map_spec *m = ebpf_spec_map_by_name(s, vn);
-                    if (m && m->sec > 0 && strcmp(s->secs[m->sec].name, name) == 0)
-                        vs[k].offset = (uint32_t)m->sym_off;
-                }
-            }
-        }
-    }
-#undef RAW_TYPE
+    esan_btf(s, raw); /* in place: same offsets as s->obtf's records */
     /* The BTF loader rewrites the kinds the feature probes find missing
      * (ids kept); the object keeps its own dup of the fd. */
     struct ebpf_btf *eb = ebpf_btf_new(raw, rsz, NULL);
@@ -271,12 +195,30 @@ static char *pin_path(struct ld *L, const char *name)
     return p;
 }
 
+/* max_entries as created: a perf event array without one gets a slot per
+ * CPU; a ring buffer's size is rounded up to a power-of-2 multiple of the
+ * page size, the only sizes the kernel takes (libbpf does the same, so
+ * objects written for it say 1000 and mean "at least 1000"). */
+static uint32_t kernel_max_entries(const struct ebpf_map_spec *ms)
+{
+    uint32_t n = ms->max_entries;
+    if (ms->type == BPF_MAP_TYPE_PERF_EVENT_ARRAY && !n)
+        return (uint32_t)ebpf_num_possible_cpus();
+    if ((ms->type == BPF_MAP_TYPE_RINGBUF || ms->type == BPF_MAP_TYPE_USER_RINGBUF) && n) {
+        long pg = sysconf(_SC_PAGESIZE);
+        uint64_t sz = pg > 0 ? (uint64_t)pg : 4096;
+        while (sz < n)
+            sz <<= 1;
+        if (sz <= UINT32_MAX) /* else the kernel refuses n, as it should */
+            return (uint32_t)sz;
+    }
+    return n;
+}
+
 static int check_compat(const struct ebpf_map_spec *ms, const struct ebpf_map *m, const char *what)
 {
     char diff[160] = "";
-    uint32_t maxe = ms->max_entries;
-    if (ms->type == BPF_MAP_TYPE_PERF_EVENT_ARRAY && !maxe)
-        maxe = (uint32_t)ebpf_num_possible_cpus();
+    uint32_t maxe = kernel_max_entries(ms);
     if (ebpf_map_type(m) != ms->type)
         snprintf(diff, sizeof(diff), "type %d vs %d", ebpf_map_type(m), ms->type);
     else if (ebpf_map_key_size(m) != ms->key_size)
@@ -342,9 +284,7 @@ static struct ebpf_map *create_one(struct ld *L, const struct ebpf_map_spec *ms,
     o.type = ms->type;
     o.key_size = ms->key_size;
     o.value_size = ms->value_size;
-    o.max_entries = ms->max_entries;
-    if (ms->type == BPF_MAP_TYPE_PERF_EVENT_ARRAY && !o.max_entries)
-        o.max_entries = (uint32_t)ebpf_num_possible_cpus();
+    o.max_entries = kernel_max_entries(ms);
     o.flags = ms->flags | (mmapable ? BPF_F_MMAPABLE : 0);
     o.numa_node = ms->numa_node;
     if (ms->numa_node >= 0)
@@ -1068,7 +1008,7 @@ struct ebpf_collection *ebpf_collection_load(const struct ebpf_spec *s, const st
         if ((r = load_prog(&L, i)) < 0)
             goto fail;
     }
-    if ((r = init_slots(&L)) < 0 || (r = update_struct_ops(&L)) < 0)
+    if ((r = init_slots(&L)) < 0 || (r = prepare_struct_ops(&L)) < 0)
         goto fail;
     for (size_t i = 0; i < c->nmap; i++) {
         if (c->maps[i].pin_path && c->maps[i].map) {

@@ -42,7 +42,9 @@ int eso_prog_target(const struct ebpf_spec *s, const struct eso_kern *ks, size_t
 /* Creates the map (kernel value type, object BTF fd required). */
 struct ebpf_map *eso_create(const struct ebpf_spec *s, const struct ebpf_map_spec *m, const struct eso_kern *k,
                             int btf_fd, int mod_btf_fd);
-/* Writes the program fds (prog_fd(ctx, index)) into the slots and updates
- * key 0: plain maps are registered now, link maps become ready. */
-int eso_update(const struct ebpf_map_spec *m, struct eso_kern *k, struct ebpf_map *map,
-               int (*prog_fd)(void *ctx, int prog), void *ctx);
+/* Gives the map the value attach registers: the kernel layout with (dups
+ * of) the program fds prog_fd(ctx, index) in the slots. Key 0 is not
+ * updated here: loading does not register (as libbpf), attaching does
+ * (ebpf_link_struct_ops_map). */
+int eso_prepare(const struct ebpf_map_spec *m, struct eso_kern *k, struct ebpf_map *map,
+                int (*prog_fd)(void *ctx, int prog), void *ctx);

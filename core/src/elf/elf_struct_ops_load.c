@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "ebpf/map.h"
+#include "ebpf/sys.h"
 #include "elf_struct_ops.h"
 #include "error_internal.h"
 #include "map_internal.h"
@@ -207,25 +208,36 @@ struct ebpf_map *eso_create(const struct ebpf_spec *s, const struct ebpf_map_spe
     return ebpf_map_create(&o);
 }
 
-int eso_update(const struct ebpf_map_spec *m, struct eso_kern *k, struct ebpf_map *map,
-               int (*prog_fd)(void *ctx, int prog), void *ctx)
+int eso_prepare(const struct ebpf_map_spec *m, struct eso_kern *k, struct ebpf_map *map,
+                int (*prog_fd)(void *ctx, int prog), void *ctx)
 {
-    for (size_t j = 0; j < m->st_ops->nslots; j++) {
+    struct ebpf_map_st_ops *st = calloc(1, sizeof(*st));
+    if (!st)
+        return -ENOMEM;
+    size_t n = m->st_ops->nslots;
+    st->fds = malloc((n ? n : 1) * sizeof(int));
+    st->value = malloc(k->value_size ? k->value_size : 1);
+    st->type_name = strdup(m->st_ops->type_name);
+    if (!st->fds || !st->value || !st->type_name) {
+        ebpf_map_st_ops_free(st);
+        return -ENOMEM;
+    }
+    memcpy(st->value, k->image, k->value_size);
+    for (size_t j = 0; j < n; j++) {
         int fd = prog_fd(ctx, m->st_ops->slots[j].prog);
-        if (fd < 0)
+        if (fd < 0) {
+            ebpf_map_st_ops_free(st);
             return FAIL(ENOENT, "struct_ops map '%s': a program it uses is not loaded (autoload off?)", m->name);
-        uint64_t v = (uint64_t)fd;
-        memcpy(k->image + k->off[j], &v, sizeof(v));
+        }
+        int dup = ebpf_fd_dup(fd);
+        if (dup < 0) {
+            ebpf_map_st_ops_free(st);
+            return FAIL(-dup, "struct_ops map '%s': dup: %s", m->name, ebpf_strerror(-dup));
+        }
+        st->fds[st->nfds++] = dup;
+        uint64_t v = (uint64_t)dup;
+        memcpy((unsigned char *)st->value + k->off[j], &v, sizeof(v));
     }
-    uint32_t key = 0;
-    int r = ebpf_map_update(map, &key, k->image, 0);
-    if (r < 0) {
-        return FAIL(-r, "struct_ops map '%s' (struct %s): update: %s%s", m->name, m->st_ops->type_name, ebpf_strerror(-r),
-                    r == -EEXIST ? " (one of that name is already registered)"
-                    : r == -EINVAL ? " (the kernel rejected the value: a required function pointer unset, or a "
-                                     "data member it does not accept)" : "");
-    }
-    if (!(m->flags & EBPF_BPF_F_LINK))
-        ebpf_map_unregister_on_close(map); /* registered now: until the map object is closed */
+    ebpf_map_set_st_ops(map, st);
     return 0;
 }

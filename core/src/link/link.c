@@ -118,6 +118,13 @@ static void legacy_detach(struct ebpf_link *l)
         a.attach_bpf_fd = (uint32_t)l->prog_fd;
         a.attach_type = (uint32_t)l->attach_type;
         ebpf_sys_bpf(BPF_PROG_DETACH, &a, EBPF_ATTR_SIZE(attach_type));
+    } else if (l->kind == EBPF_LINK_STRUCT_OPS && l->target_fd >= 0) {
+        uint32_t key = 0; /* unregisters the map */
+        union bpf_attr a;
+        memset(&a, 0, sizeof(a));
+        a.map_fd = (uint32_t)l->target_fd;
+        a.key = ebpf_ptr(&key);
+        ebpf_sys_bpf(BPF_MAP_DELETE_ELEM, &a, EBPF_ATTR_SIZE(flags));
     } else if (l->kind == EBPF_LINK_SOCKET && l->target_fd >= 0) {
         int dummy = 0;
         setsockopt(l->target_fd, SOL_SOCKET, SO_DETACH_BPF, &dummy, sizeof(dummy));
