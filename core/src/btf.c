@@ -309,17 +309,31 @@ struct ebpf_btf *btf_parse_blob(void *blob, size_t size, enum btf_storage storag
     b->base = base;
     b->start_id = base ? ebpf_btf_type_cnt(base) : 1;
     b->start_str = base ? total_strs(base) : 0;
-    const unsigned char *p = blob;
-
     struct btf_header hdr;
     if (size < sizeof(hdr))
         FAIL("btf %s: %zu bytes, too short for a BTF header", what, size);
-    memcpy(&hdr, p, sizeof(hdr));
-    if (hdr.magic != BTF_MAGIC) {
-        if (hdr.magic == __builtin_bswap16(BTF_MAGIC))
-            FAIL("btf %s: BTF of the other byte order is not supported", what);
-        FAIL("btf %s: bad magic 0x%04x (not BTF)", what, hdr.magic);
+    if (btf_is_swapped(blob, size)) {
+        /* other byte order (big-endian object): to host order on a private copy */
+        if (storage != BTF_STORE_MALLOC) {
+            void *copy = malloc(size);
+            if (!copy) {
+                ebpf_err(ENOMEM, "parse", "btf %s: out of memory", what);
+                goto fail;
+            }
+            memcpy(copy, blob, size);
+            if (storage == BTF_STORE_MMAP)
+                munmap(blob, size);
+            b->blob = blob = copy;
+            b->storage = storage = BTF_STORE_MALLOC;
+        }
+        const char *why = NULL;
+        if (btf_bswap(blob, size, &why) < 0)
+            FAIL("btf %s: byte-swapped (big-endian) BTF: %s", what, why);
     }
+    const unsigned char *p = blob;
+    memcpy(&hdr, p, sizeof(hdr));
+    if (hdr.magic != BTF_MAGIC)
+        FAIL("btf %s: bad magic 0x%04x (not BTF)", what, hdr.magic);
     if (hdr.version != BTF_VERSION)
         FAIL("btf %s: unsupported BTF version %u", what, hdr.version);
     if (hdr.hdr_len < sizeof(hdr) || hdr.hdr_len > size)

@@ -8,6 +8,7 @@
 
 #include "ebpf/sys.h"
 #include "btf_internal.h"
+#include "elf/elf_bswap.h"
 #include "error_internal.h"
 
 /* The compiler's .BTF.ext header (not part of the kernel UAPI). Offsets
@@ -127,6 +128,24 @@ struct ebpf_btf_ext *ebpf_btf_ext_new(const void *data, size_t size, const struc
     memset(&h, 0, sizeof(h));
     if (!data || size < offsetof(struct ext_header, core_relo_off))
         return ebpf_err_null(EINVAL, "parse", "btf.ext: %zu bytes, too short for a header", size);
+    uint16_t magic;
+    memcpy(&magic, data, 2);
+    if (magic == __builtin_bswap16(BTF_MAGIC)) {
+        /* big-endian object's .BTF.ext: parse a host-order copy */
+        void *copy = malloc(size);
+        if (!copy)
+            return ebpf_err_null(ENOMEM, "parse", "btf.ext: out of memory");
+        memcpy(copy, data, size);
+        struct ebpf_btf_ext *x = NULL;
+        if (elf_bswap_btf_ext(copy, size) < 0)
+            ebpf_err(EINVAL, "parse", "btf.ext: malformed byte-swapped (big-endian) .BTF.ext");
+        else
+            x = ebpf_btf_ext_new(copy, size, btf);
+        int e = errno;
+        free(copy);
+        errno = e;
+        return x;
+    }
     memcpy(&h, data, offsetof(struct ext_header, core_relo_off));
     if (h.magic != BTF_MAGIC)
         return ebpf_err_null(EINVAL, "parse", "btf.ext: bad magic 0x%04x", h.magic);

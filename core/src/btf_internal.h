@@ -65,6 +65,10 @@ struct ebpf_btf {
 /* Size in bytes of the data following a btf_type of this kind/vlen; -1 if
  * the kind is unknown. */
 long btf_extra_size(uint32_t info);
+/* Raw BTF of the other byte order (magic 0x9FEB)? */
+bool btf_is_swapped(const void *blob, size_t size);
+/* Converts such BTF to host order in place; 0, or -EINVAL with *why. */
+int btf_bswap(void *blob, size_t size, const char **why);
 /* The id's record without bounds messages (NULL if out of range). */
 static inline const struct btf_type *btf_t(const struct ebpf_btf *b, uint32_t id)
 {

@@ -147,6 +147,7 @@ struct ebpf_spec {
     void *btf_ext; size_t btf_ext_size; /* .BTF.ext copy */
     struct ebpf_btf *obtf;              /* .btf parsed, NULL if none */
     struct extsec *ext[3]; size_t next_sec[3]; /* .BTF.ext: func, line, core */
+    bool big_endian;                    /* bpfeb object: converted for inspection, never loaded */
 };
 
 /* One section's records of .BTF.ext (func info, line info or CO-RE). */

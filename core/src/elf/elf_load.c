@@ -944,6 +944,12 @@ struct ebpf_collection *ebpf_collection_load(const struct ebpf_spec *s, const st
     L.s = s;
     L.o = opts;
     ebpf_error_clear();
+    if (s->big_endian)
+        /* instructions and data would reach the kernel in the wrong byte order */
+        return ebpf_err_null(ENOTSUP, "load",
+                             "object '%s' is big-endian (bpfeb) and the running kernel is little-endian: it can "
+                             "be inspected, not loaded",
+                             s->name);
     struct ebpf_collection *c = calloc(1, sizeof(*c));
     int r = -ENOMEM;
     if (!c)

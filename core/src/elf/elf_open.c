@@ -13,6 +13,7 @@
 
 #include "ebpf/sys.h"
 #include "ebtf.h"
+#include "elf_bswap.h"
 #include "elf_internal.h"
 #include "elf_struct_ops.h"
 #include "error_internal.h"
@@ -196,15 +197,22 @@ static int scan_sections(struct parse *P)
             if (d->d_size != 4)
                 return FAIL(EINVAL, "object '%s': section 'version' must be 4 bytes", s->name);
             memcpy(&s->kern_version, d->d_buf, 4);
+            if (s->big_endian)
+                s->kern_version = __builtin_bswap32(s->kern_version);
         } else if ((strcmp(name, ".BTF") == 0 && s->btf) || (strcmp(name, ".BTF.ext") == 0 && s->btf_ext) ||
                    (strcmp(name, "maps") == 0 && P->legacy_sec >= 0) || (strcmp(name, ".maps") == 0 && P->maps_sec >= 0)) {
             return FAIL(EINVAL, "object '%s': duplicate section '%s'", s->name, name);
         } else if (strcmp(name, ".BTF") == 0 && d) {
             if (copy_data(d, &s->btf, &s->btf_size) < 0)
                 return -ENOMEM;
+            const char *why = "";
+            if (s->big_endian && btf_is_swapped(s->btf, s->btf_size) && btf_bswap(s->btf, s->btf_size, &why) < 0)
+                return FAIL(EINVAL, "object '%s': big-endian .BTF: %s", s->name, why);
         } else if (strcmp(name, ".BTF.ext") == 0 && d) {
             if (copy_data(d, &s->btf_ext, &s->btf_ext_size) < 0)
                 return -ENOMEM;
+            if (s->big_endian && elf_bswap_btf_ext(s->btf_ext, s->btf_ext_size) < 0)
+                return FAIL(EINVAL, "object '%s': malformed big-endian .BTF.ext", s->name);
         } else if (strcmp(name, "maps") == 0) {
             sec->kind = ESEC_LEGACY_MAPS;
             P->legacy_sec = (int)i;
@@ -219,6 +227,8 @@ static int scan_sections(struct parse *P)
             size_t len;
             if (d && copy_data(d, (void **)&sec->insns, &len) < 0)
                 return -ENOMEM;
+            if (d && s->big_endian)
+                elf_bswap_insns(sec->insns, sec->ninsn);
         } else if ((sh.sh_type == SHT_PROGBITS || sh.sh_type == SHT_NOBITS) && strcmp(name, ARENA_SEC) == 0) {
             /* __arena globals: their image goes into the arena map once
              * the .maps section is known (bind_arena) */
@@ -459,6 +469,8 @@ static int legacy_maps(struct parse *P)
                         P->symnames[i]);
         uint32_t f[5];
         memcpy(f, (const char *)d->d_buf + sym->st_value, sizeof(f));
+        if (s->big_endian)
+            elf_bswap_u32s(f, 5);
         struct ebpf_map_spec *m = emap_new(P->symnames[i]);
         if (!m)
             return -ENOMEM;
@@ -772,10 +784,13 @@ struct ebpf_spec *ebpf_spec_open_mem(const void *buf, size_t len, const char *na
                  eh.e_ident[EI_CLASS], eh.e_machine, eh.e_type);
         goto fail;
     }
-    if (eh.e_ident[EI_DATA] != ELFDATA2LSB) {
-        r = FAIL(ENOTSUP, "object '%s': big-endian BPF objects are not supported", s->name);
+    if (eh.e_ident[EI_DATA] != ELFDATA2LSB && eh.e_ident[EI_DATA] != ELFDATA2MSB) {
+        r = FAIL(EINVAL, "object '%s': unknown ELF byte order %d", s->name, eh.e_ident[EI_DATA]);
         goto fail;
     }
+    /* bpfeb: opened for inspection (section bytes converted as they come
+     * in), refused at load since the kernel here is little-endian */
+    s->big_endian = eh.e_ident[EI_DATA] == ELFDATA2MSB;
     if (elf_getshdrstrndx(P.elf, &P.shstrndx) != 0) {
         r = FAIL(EINVAL, "object '%s': no section name table", s->name);
         goto fail;
