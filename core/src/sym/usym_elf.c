@@ -82,7 +82,11 @@ static int collect(Elf *e, Elf64_Word type, struct builder *b, int prio)
             const char *name = elf_strptr(e, sh.sh_link, s.st_name);
             if (!name || !name[0])
                 continue;
-            int p = prio + (GELF_ST_BIND(s.st_info) == STB_GLOBAL) + 2 * (s.st_size > 0);
+            /* between names of one address: sized, global, unversioned
+             * ("__clock_nanosleep"), default version ("f@@V"), then "f@V" */
+            const char *at = strchr(name, '@');
+            int p = prio + 8 * (s.st_size > 0) + 4 * (GELF_ST_BIND(s.st_info) == STB_GLOBAL) + 2 * !at +
+                    (at && at[1] == '@');
             uint64_t size = s.st_size;
             GElf_Shdr in;
             if (!size && s.st_shndx < SHN_LORESERVE && gelf_getshdr(elf_getscn(e, s.st_shndx), &in) &&
@@ -244,7 +248,9 @@ static int cmp_bsym(const void *pa, const void *pb)
     const struct bsym *a = pa, *b = pb;
     if (a->addr != b->addr)
         return a->addr < b->addr ? -1 : 1;
-    return b->prio - a->prio;
+    if (a->prio != b->prio)
+        return b->prio - a->prio;
+    return a->name < b->name ? -1 : a->name > b->name; /* pool offsets: the order of the tables */
 }
 
 static int load_segments(Elf *e, struct usymtab *t)
@@ -276,14 +282,14 @@ int usymtab_load(int fd, const char *path, const char *debug_dir, struct usymtab
     struct builder b = {0};
     int r = load_segments(e, t);
     if (r == 0)
-        r = collect(e, SHT_SYMTAB, &b, 8);
+        r = collect(e, SHT_SYMTAB, &b, 16);
     if (r == 0)
         r = collect(e, SHT_DYNSYM, &b, 0);
     if (r == 0 && !has_symtab(e)) {
         int dfd = -1;
         Elf *d = find_debug(e, fd, path, debug_dir, &dfd, t->debug_from, sizeof(t->debug_from));
         if (d) {
-            r = collect(d, SHT_SYMTAB, &b, 8);
+            r = collect(d, SHT_SYMTAB, &b, 16);
             elf_end(d);
             close(dfd);
         }
