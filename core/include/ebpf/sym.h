@@ -33,9 +33,9 @@ struct ebpf_sym {
  * sizes), -errno when kallsyms cannot be read or hides its addresses. */
 EBPF_API int ebpf_sym_kernel(uint64_t addr, struct ebpf_sym *out);
 
+struct ebpf_ksyms;
 /* A kallsyms table of one's own, from kallsyms text (for tests and tools
  * reading a saved copy): NULL + errno on malformed text or no symbols. */
-struct ebpf_ksyms;
 EBPF_API struct ebpf_ksyms *ebpf_ksyms_parse(const char *text, size_t len);
 /* Same contract as ebpf_sym_kernel, on this table. */
 EBPF_API int ebpf_ksyms_lookup(const struct ebpf_ksyms *ks, uint64_t addr, struct ebpf_sym *out);
