@@ -262,14 +262,15 @@ describe("ebpf.stack", function()
       -- kernel frames of a syscall (the tracepoint): each a kallsyms symbol + offset
       local tp <close> = assert(ebpf.link.tracepoint(coll.programs.on_sleep, "syscalls", "sys_enter_clock_nanosleep")) -- luacheck: ignore
       ids[4] = pid
-      while ids[5] == 0 and ebpf.core.monotime_ns() < deadline + 5e9 do ebpf.sleep(0.02) end
-      local kstack = assert(ebpf.stack(coll.maps.stacks, ids[5]))
+      while ids[7] == 0 and ebpf.core.monotime_ns() < deadline + 5e9 do ebpf.sleep(0.02) end
+      assert.equal(1, ids[7])
+      local kstack = assert(ebpf.stack(coll.maps.kstacks, ids[5]))
       assert.is_true(#kstack > 1)
       for _, f in ipairs(kstack) do
         local e = K_BY[f.addr - f.offset]
         assert(e and e.names[f.name], ("frame 0x%x %s+%d not in kallsyms"):format(f.addr, tostring(f.name), f.offset or -1))
       end
-      local sleeper = assert(ebpf.stack(coll.maps.stacks, ids[6], pid))
+      local sleeper = assert(ebpf.stack(coll.maps.ustacks, ids[6], pid))
       assert.matches("nanosleep", sleeper[1].name) -- libc (no frame pointers: its callers are lost)
       assert.equal("/", sleeper[1].path:sub(1, 1))
       -- folded: root first, comm, user frames, kernel frames

@@ -1,8 +1,9 @@
 /* Stacks for spec/sym_spec.lua, in an array: a uprobe records the user
  * stack id of each hit ([0]; [1] its kernel stack id: none, a uprobe has
  * user registers), the process ([2]) and the hits ([3]); the
- * clock_nanosleep tracepoint of process [4] records its kernel ([5]) and
- * user ([6]) stack ids. */
+ * clock_nanosleep tracepoint of process [4] records its kernel ([5], in
+ * kstacks) and user ([6], in ustacks) stack ids once ([7] = 1 then): maps
+ * of their own, so that the two never compete for a bucket (-EEXIST). */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 
@@ -12,6 +13,13 @@ struct {
     __uint(key_size, sizeof(__u32));
     __uint(value_size, 127 * sizeof(__u64));
 } stacks SEC(".maps");
+
+struct {
+    __uint(type, BPF_MAP_TYPE_STACK_TRACE);
+    __uint(max_entries, 64);
+    __uint(key_size, sizeof(__u32));
+    __uint(value_size, 127 * sizeof(__u64));
+} kstacks SEC(".maps"), ustacks SEC(".maps");
 
 struct {
     __uint(type, BPF_MAP_TYPE_ARRAY);
@@ -47,8 +55,13 @@ int on_sleep(void *ctx)
 
     if (!target || *target != (__s64)(bpf_get_current_pid_tgid() >> 32))
         return 0;
-    put(5, bpf_get_stackid(ctx, &stacks, 0));
-    put(6, bpf_get_stackid(ctx, &stacks, BPF_F_USER_STACK));
+    k = 7;
+    __s64 *done = bpf_map_lookup_elem(&ids, &k);
+    if (!done || *done)
+        return 0;
+    put(5, bpf_get_stackid(ctx, &kstacks, 0));
+    put(6, bpf_get_stackid(ctx, &ustacks, BPF_F_USER_STACK));
+    *done = 1;
     return 0;
 }
 
