@@ -70,6 +70,7 @@ describe("examples", function()
       { "latency.lua", "syscalls timed" }, { "opensnoop.lua", "\n%d+ opens\n" },
       { "execsnoop.lua", "\n%d+ execs in" }, { "tcpstates.lua", "\n%d+ state changes\n" },
       { "bashreadline.lua", "\n%d+ lines\n" }, { "uprobe.lua", "uprobe: saw 3 calls" },
+      { "profile.lua", "\n%d+ samples, %d+ distinct stacks\n" },
     }
     for _, c in ipairs(cases) do
       local out = helpers.sh(("env -i PATH=\"$PATH\" HOME=\"$HOME\" lua5.4 examples/%s --duration 0.3"):format(c[1]))

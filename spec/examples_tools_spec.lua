@@ -2,8 +2,10 @@
 -- each spec triggers its own events while both run, stops both with
 -- SIGINT (the example must then print its summary and exit 0), and
 -- compares the events both saw, field by field.
+local ebpf = require "ebpf"
 local helpers = require "helpers"
 local X = require "examples_util"
+local U = require "sym_util"
 
 local function sorted(t)
   table.sort(t)
@@ -126,5 +128,61 @@ describe("examples vs bpftrace", function()
     assert.equal(3, #theirs, bt)
     assert.same(theirs, mine)
     assert.matches("\n%d+ lines\n", ex)
+  end)
+  it("profile: the busy function of a program in both tools' user stacks", function()
+    local dir = U.build()
+    local bin = dir .. "/symtarget"
+    local own = {} -- the functions of the test program, by nm
+    for name in helpers.sh("nm --defined-only " .. X.quote(bin)):gmatch("%x+ [Tt] ([^\n]+)") do own[name] = true end
+    local pid
+    local ok, ex, bt = pcall(X.side_by_side, "profile.lua", "--freq 99",
+      'profile:hz:99 /comm == "symtarget"/ { @[ustack, kstack] = count(); }',
+      function()
+        pid = U.start(bin, "spin 2") -- stays alive (asleep) after spinning: its symbols are read at the end
+        ebpf.sleep(2.2)
+      end)
+    if pid then U.stop(pid) end
+    U.remove(dir)
+    assert(ok, ex)
+    -- {function = samples} of the program's own functions, and the total
+    local function tally(stacks)
+      local t, total = {}, 0
+      for frames, n in stacks do
+        total = total + n
+        local seen = {}
+        for name in frames:gmatch("[^;]+") do
+          if own[name] and not seen[name] then
+            seen[name] = true
+            t[name] = (t[name] or 0) + n
+          end
+        end
+      end
+      return t, total
+    end
+    local function top(t, total)
+      local set = {}
+      for name, n in pairs(t) do
+        if n >= total * 0.2 then set[#set + 1] = name end
+      end
+      return sorted(set)
+    end
+    local mine, mine_total = tally(coroutine.wrap(function()
+      for frames, n in ex:gmatch("\nsymtarget;([^\n]*) (%d+)") do coroutine.yield(frames, tonumber(n)) end
+    end))
+    local theirs, theirs_total = tally(coroutine.wrap(function()
+      for block, n in bt:gmatch("@%[(.-)%]: (%d+)") do
+        local user = block:match("^(.-)\n,") or block -- ustack, then kstack after ", "
+        local names = {}
+        for name in user:gmatch("\n%s+([^%s+]+)") do names[#names + 1] = name end
+        coroutine.yield(table.concat(names, ";"), tonumber(n))
+      end
+    end))
+    assert.is_true(mine_total >= 50, ex)
+    assert.is_true(theirs_total >= 50, bt)
+    assert.same(top(theirs, theirs_total), top(mine, mine_total))
+    print(("\n  profile: %d samples, bpftrace: %d; top functions of both: %s"):format(mine_total, theirs_total,
+      table.concat(top(mine, mine_total), ", ")))
+    assert.is_true(mine.ebpf_sym_spin >= mine_total * 0.5, ex)
+    assert.matches("\n%d+ samples, %d+ distinct stacks\n", ex)
   end)
 end)

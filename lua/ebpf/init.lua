@@ -42,7 +42,7 @@ ebpf.unpin = core.unpin
 
 -- Every part is its own module (`require "ebpf.link"`); a part that fails
 -- to load raises here with its cause instead of leaving a hole.
-for _, name in ipairs { "asm", "btf", "elf", "link", "ringbuf", "perf", "features", "hist" } do
+for _, name in ipairs { "asm", "btf", "elf", "link", "ringbuf", "perf", "features", "hist", "sym", "stack" } do
   ebpf[name] = require("ebpf." .. name)
 end
 
