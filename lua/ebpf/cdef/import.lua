@@ -9,13 +9,14 @@ local M = {}
 
 --- A new importer into builder `b`. `ints(name, size, enc)` gives the
 -- builder's (shared) integer types; `ptr()` the pointer integer.
--- Returns import(type) -> the builder's type, memoised by source id.
+-- Returns import(type) -> the builder's type, memoised by source id; it
+-- raises a message for types without a layout (a forward declaration).
 function M.new(b, ints, ptr)
   local done = {}
   local function import(t)
     local key = t.id
     if done[key] then return done[key] end
-    local k, r = t.kind, nil
+    local k, r = t.kind
     if k == "int" then
       r = ints(t.name, t.size, t.encoding)
     elseif k == "float" then
@@ -40,8 +41,8 @@ function M.new(b, ints, ptr)
       end
       local add = k == "struct" and b.add_struct or b.add_union
       r = add(b, t.name, t.size, ms)
-    else
-      return nil, ("%s '%s' has no layout to copy"):format(k, tostring(t.name))
+    else -- raised (not returned): a nested failure must not become void
+      error(("%s '%s' has no layout to copy"):format(k, tostring(t.name)), 0)
     end
     done[key] = r
     return r

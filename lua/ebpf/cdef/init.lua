@@ -81,10 +81,13 @@ function P:int(name)
 end
 
 -- Pointers are 64-bit integers: what a BPF program stores in an event.
-function P:ptr() return self:int("unsigned long") end
+function P:ptr()
+  local u = self:int("unsigned long")
+  return { t = u.t, size = 8, align = 8 } -- not an integer for bitfields
+end
 
 -- A type copied from another BTF (kernel names).
-function P:from_btf(t)
+function P.from_btf(_, t)
   local r = t:resolve()
   local bits
   if r.kind == "int" then
@@ -115,8 +118,8 @@ function P:import(tok, t)
       return self.b:find(name, "int") or self.b:add_int(name, size, enc)
     end, function() return self:ptr().t end)
   end
-  local ok, r, err = pcall(self.importer, t)
-  if not ok or not r then fail(tok, "can't use '%s' from the kernel's BTF: %s", tostring(t.name), tostring(err or r)) end
+  local ok, r = pcall(self.importer, t)
+  if not ok then fail(tok, "can't use '%s' from the kernel's BTF: %s", tostring(t.name), tostring(r)) end
   return self:from_btf(r)
 end
 
@@ -333,13 +336,13 @@ function P:specifiers(toplevel)
       wtok = wtok or t
       words[#words + 1] = w
       self:next()
+    elseif (w == "struct" or w == "union" or w == "enum") and (s.base or #words > 0) then
+      break -- e.g. a missing ';' between two definitions: the caller says so
     elseif w == "struct" or w == "union" then
-      if s.base or #words > 0 then fail(t, "two types in one declaration ('%s' after another type)", w) end
       self:next()
       s.btok = t
-      s.base, s.defined, s.anon_record = self:record(w, t)
+      s.base, s.defined, s.anon_record = self:record(w)
     elseif w == "enum" then
-      if s.base or #words > 0 then fail(t, "two types in one declaration ('enum' after another type)") end
       self:next()
       s.btok = t
       s.base, s.defined = self:enum(t)
@@ -447,7 +450,7 @@ end
 
 ---------------------------------------------------------------- struct, union, enum
 
-function P:record(kind, kwtok)
+function P:record(kind)
   local attrs = self:attributes()
   local ntok = self:peek()
   local name
@@ -602,7 +605,8 @@ function P:declaration()
     end
     return s.base.t
   end
-  if self:peek().kind == "eof" or (s.defined or s.anon_record) and self:peek().kind ~= "id" and self:peek().text ~= "*" then
+  local nt = self:peek()
+  if not (nt.text == "*" or nt.text == "(" or (nt.kind == "id" and not KEYWORDS[nt.text])) then
     fail(self:peek(), "expected ';' after the declaration, got %s", show(self:peek()))
   end
   repeat
