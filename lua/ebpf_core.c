@@ -22,6 +22,7 @@ static void (*const openers[])(lua_State *) = {
     ebpf_lua_open_perf,
     ebpf_lua_open_signal,
     ebpf_lua_open_sym,
+    ebpf_lua_open_trace_pipe,
 };
 
 EBPF_EXPORT int luaopen_ebpf_core(lua_State *L)

@@ -1588,6 +1588,17 @@ static int l_btf_map_opts(lua_State *L)
 {
     luaL_checktype(L, 1, LUA_TTABLE);
     lua_getfield(L, 1, "btf");
+    if (lua_isnil(L, -1)) { /* no btf: the value type's (a type built by cdef or add_*) */
+        lua_pop(L, 1);
+        lua_getfield(L, 1, "value_type");
+        if (luaL_testudata(L, -1, EBPF_BTF_TYPE_MT))
+            lua_getfield(L, -1, "btf");
+        else
+            lua_pushnil(L);
+        lua_remove(L, -2);
+        if (lua_isnil(L, -1))
+            return luaL_error(L, "field 'value_type' must be a BTF type when field 'btf' is not given");
+    }
     int bidx = lua_gettop(L);
     lbtf *lb = ebpf_lua_tobtf(L, bidx);
     if (!lb->owned)

@@ -86,3 +86,4 @@ void ebpf_lua_open_features(lua_State *L);
 void ebpf_lua_open_ringbuf(lua_State *L);
 void ebpf_lua_open_perf(lua_State *L);
 void ebpf_lua_open_sym(lua_State *L);
+void ebpf_lua_open_trace_pipe(lua_State *L);

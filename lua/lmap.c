@@ -11,6 +11,7 @@
 #include "ebpf/prog.h"
 #include "ebpf/sys.h"
 #include "ebpf/types.h"
+#include "lbtf.h"
 #include "lmap.h"
 #include "lprog.h"
 
@@ -996,8 +997,10 @@ static int map_new(lua_State *L)
     /* BTF key/value types: resolved by the BTF layer (ebpf.btf), which
      * passes the fd and ids through these hidden integer fields. */
     lua_getfield(L, 1, "btf");
-    int has_btf = !lua_isnil(L, -1);
-    lua_pop(L, 1);
+    lua_getfield(L, 1, "value_type");
+    /* a type handle brings its BTF along (ebpf.btf.cdef, the builder) */
+    int has_btf = !lua_isnil(L, -2) || luaL_testudata(L, -1, EBPF_BTF_TYPE_MT) != NULL;
+    lua_pop(L, 2);
     if (has_btf) {
         lua_getfield(L, lua_upvalueindex(1), "_btf_map_opts");
         if (lua_isnil(L, -1))

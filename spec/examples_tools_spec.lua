@@ -12,6 +12,39 @@ local function sorted(t)
   return t
 end
 
+-- Histograms as {[low] = count}: ours (ebpf.hist.log2 rows "lo -> hi : n")
+-- and bpftrace's hist() ("[0]", "[1]", "[2, 4)", "[4K, 8K)"); bpftrace's
+-- [0] and [1] are our first bucket "0 -> 1", [2^k, 2^(k+1)) our 2^k row.
+local SUFFIX = { [""] = 1, K = 1 << 10, M = 1 << 20, G = 1 << 30 }
+local function our_hist(out)
+  local h, total = {}, 0
+  for lo, count in out:gmatch("\n%s*(%d+) %-> %d+%s+: (%d+)") do
+    h[tonumber(lo)] = tonumber(count)
+    total = total + tonumber(count)
+  end
+  return h, total
+end
+local function bt_hist(out)
+  local h, total = {}, 0
+  for lo, suf, count in out:gmatch("\n%[(%d+)(%a?)[,%]][^\n]-%s(%d+)%s+|") do
+    lo = tonumber(lo) * SUFFIX[suf]
+    if lo == 1 then lo = 0 end
+    h[lo] = (h[lo] or 0) + tonumber(count)
+    total = total + tonumber(count)
+  end
+  return h, total
+end
+-- log2 index of the fullest bucket, and of the first and last non-empty ones
+local function shape(h)
+  local mode, max, first, last = nil, -1, math.huge, -1
+  for lo, c in pairs(h) do
+    local i = lo == 0 and 0 or math.floor(math.log(lo, 2) + 0.5)
+    if c > max then mode, max = i, c end
+    if c > 0 then first, last = math.min(first, i), math.max(last, i) end
+  end
+  return mode, first, last
+end
+
 describe("examples vs bpftrace", function()
   it("opensnoop: pid, comm, flags and path of every openat", function()
     local ex, bt = X.side_by_side("opensnoop.lua", "",
@@ -184,5 +217,69 @@ describe("examples vs bpftrace", function()
       table.concat(top(mine, mine_total), ", ")))
     assert.is_true(mine.ebpf_sym_spin >= mine_total * 0.5, ex)
     assert.matches("\n%d+ samples, %d+ distinct stacks\n", ex)
+  end)
+
+  it("biolatency: the same block I/O latency histogram as bpftrace's hist(), on a disk of its own", function()
+    -- a loop device over a file under /tmp: a real block device (its requests
+    -- pass the block tracepoints) that no other process on the machine uses,
+    -- so both tools see exactly the requests made here
+    local img = X.tmpdir()
+    local ok, loop = pcall(helpers.sh, ("dd if=/dev/zero of=%s/img bs=1M count=8 2>/dev/null && losetup -f --show %s/img")
+      :format(X.quote(img), X.quote(img)))
+    loop = ok and loop:match("^/dev/(loop%d+)")
+    if helpers.skip_unless(loop, "no loop device to run block I/O on (losetup: " .. tostring(loop) .. ")") then
+      os.execute("rm -rf " .. X.quote(img))
+      return
+    end
+    local major, minor = helpers.read_file("/sys/block/" .. loop .. "/dev"):match("(%d+):(%d+)")
+    local dev = (tonumber(major) << 20) | tonumber(minor)
+    local ex, bt
+    local run_ok, run_err = pcall(function()
+      ex, bt = X.side_by_side("biolatency.lua", "--disk " .. loop,
+        ("tracepoint:block:block_rq_issue /args->dev == %d/ { @start[args->sector] = nsecs; } "
+        .. "tracepoint:block:block_rq_complete /args->dev == %d && @start[args->sector]/ { "
+        .. "@usecs = hist((nsecs - @start[args->sector]) / 1000); delete(@start[args->sector]); } "
+        .. "END { clear(@start); }"):format(dev, dev),
+        function()
+          -- direct I/O bypasses the page cache: one request per 4 KiB block
+          helpers.sh(("dd if=/dev/zero of=/dev/%s bs=4k count=300 oflag=direct 2>/dev/null && "
+            .. "dd if=/dev/%s of=/dev/null bs=4k count=300 iflag=direct 2>/dev/null"):format(loop, loop))
+        end)
+    end)
+    os.execute(("losetup -d /dev/%s; rm -rf %s"):format(loop, X.quote(img)))
+    assert(run_ok, run_err)
+    local mine, n = our_hist(ex)
+    local theirs, tn = bt_hist(bt)
+    assert.equal(n, tonumber(ex:match("\n(%d+) I/O requests\n")), ex)
+    assert.is_true(tn >= 600, bt) -- 300 writes, 300 reads
+    assert.is_true(math.abs(n - tn) <= 2, ("ours %d, bpftrace %d\n%s\n%s"):format(n, tn, ex, bt))
+    -- bucket boundaries agree (every bucket of bpftrace's is one of ours), and the shapes
+    for lo, c in pairs(theirs) do
+      if c > 0 then assert.is_not_nil(mine[lo], ("bpftrace bucket %d missing in\n%s"):format(lo, ex)) end
+    end
+    local m1, f1, l1 = shape(mine)
+    local m2, f2, l2 = shape(theirs)
+    assert.is_true(math.abs(m1 - m2) <= 1 and math.abs(f1 - f2) <= 1 and math.abs(l1 - l2) <= 1, ex .. "\n" .. bt)
+  end)
+
+  it("runqlat: a run queue latency histogram of the shape bpftrace's hist() has", function()
+    local ex, bt = X.side_by_side("runqlat.lua", "",
+      "tracepoint:sched:sched_wakeup, tracepoint:sched:sched_wakeup_new { @q[args->pid] = nsecs; } "
+      -- prev_state: 0 runnable, 256 (TASK_REPORT_MAX) preempted
+      .. "tracepoint:sched:sched_switch { if ((args->prev_state & 255) == 0) { @q[args->prev_pid] = nsecs; } "
+      .. "$t = @q[args->next_pid]; if ($t) { @usecs = hist((nsecs - $t) / 1000); delete(@q[args->next_pid]); } } "
+      .. "END { clear(@q); }",
+      function()
+        -- more runnable threads than the machine's CPUs, and many short sleeps
+        helpers.sh("for i in 1 2 3 4; do timeout 1 sh -c 'while :; do :; done' & done; "
+          .. "for i in $(seq 40); do sleep 0.01; done; wait")
+      end)
+    local mine, n = our_hist(ex)
+    local theirs, tn = bt_hist(bt)
+    assert.equal(n, tonumber(ex:match("\n(%d+) run queue waits\n")), ex)
+    assert.is_true(n >= 50 and tn >= 50, ("ours %d, bpftrace %d"):format(n, tn))
+    local m1, f1, l1 = shape(mine)
+    local m2, f2, l2 = shape(theirs)
+    assert.is_true(math.abs(m1 - m2) <= 2 and f1 <= l2 and f2 <= l1, ex .. "\n" .. bt)
   end)
 end)

@@ -10,7 +10,7 @@ cd "$(dirname "$0")/../.."
 CC_FUZZ=${CC_FUZZ:-clang-19}
 BUILD=build-fuzz
 declare -A HARNESS_TIME=(
-  [fuzz_kconfig]=20 [fuzz_kallsyms]=20 [fuzz_sym]=20 [fuzz_tracefs]=20 [fuzz_usdt_args]=20
+  [fuzz_kconfig]=20 [fuzz_kallsyms]=20 [fuzz_sym]=20 [fuzz_tracefs]=20 [fuzz_trace_line]=20 [fuzz_usdt_args]=20
   [fuzz_usdt_notes]=35 [fuzz_elf_symbol]=35
 )
 

@@ -13,6 +13,12 @@ for k, v in pairs(core.btf) do
   btf[k] = v
 end
 
+--- BTF types from C declarations: `ebpf.btf.cdef("struct ev { __u32 pid; };")`
+-- (docs/cdef.md). Loaded on first use.
+function btf.cdef(src, opts)
+  return require("ebpf.cdef").cdef(src, opts)
+end
+
 --- Iterator over the ids of all BTF objects loaded in the kernel.
 btf.ids = core.btf_ids
 

@@ -30,6 +30,11 @@ ebpf.rlimit = {
 ebpf.sleep = core.sleep
 ebpf.signal = core.signal
 
+--- bpf_printk output: `for ev in ebpf.trace_pipe{timeout = 1000} do`
+-- (docs/trace_pipe.md); `ebpf.parse_trace_line(line)` parses one line.
+ebpf.trace_pipe = core.trace_pipe
+ebpf.parse_trace_line = core.parse_trace_line
+
 ebpf.enable_stats = core.enable_stats
 ebpf.possible_cpus = core.possible_cpus
 ebpf.map_types = core.map_types
