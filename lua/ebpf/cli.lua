@@ -168,7 +168,7 @@ function M.main(argv, out, err)
   local code = mt == util.Usage and 2 or 1
   if want_json then
     -- bpftool's shape: one object with the message, on stdout.
-    out(json.encode(json.object { { "error", msg } }, pre.pretty and { indent = "  " } or nil) .. "\n")
+    out(json.encode(json.object { { "error", util.printable(msg) } }, pre.pretty and { indent = "  " } or nil) .. "\n")
     return code
   end
   if mt == util.Usage then

@@ -79,10 +79,23 @@ local function load_object(path)
   return coll, names
 end
 
-local function pin_maps(coll, dir)
+-- A pin directory is made when missing (bpffs allows mkdir).
+local function ensure_dir(dir)
+  local core = lib().core
+  if core.listdir(dir) then return end
+  local ok, err = core.private_dir(dir)
+  if not ok then fail(err) end
+end
+
+-- Pins are named like libbpf's: dots of ".rodata" become "_" (bpffs
+-- refuses names starting with a dot).
+local function pin_maps(coll, dir, pinned)
+  ensure_dir(dir)
   for name, m in pairs(coll.maps) do
-    local ok, err = util.try(m.pin, m, dir .. "/" .. name)
+    local path = dir .. "/" .. name:gsub("%.", "_")
+    local ok, err = util.try(m.pin, m, path)
     if not ok then fail(err) end
+    pinned[#pinned + 1] = path
   end
 end
 
@@ -108,9 +121,10 @@ local function load_cmd(all)
       coll:close()
       fail(obj .. ": no program to load")
     end
-    local pinned = {}
+    local pinned, paths = {}, {}
     local ok, err = pcall(function()
-      if pinmaps then pin_maps(coll, pinmaps) end
+      if pinmaps then pin_maps(coll, pinmaps, paths) end
+      if all then ensure_dir(path) end
       for i, name in ipairs(names) do
         if not all and i > 1 then break end
         local p = coll.programs[name]
@@ -125,11 +139,16 @@ local function load_cmd(all)
           local pok, perr = util.try(p.pin, p, target)
           if not pok then fail(perr) end
         end
+        paths[#paths + 1] = target
         pinned[#pinned + 1] = json.object { { "name", name }, { "id", p:info().id }, { "pinned", target } }
       end
     end)
     coll:close()
-    if not ok then error(err, 0) end
+    if not ok then
+      -- all or nothing: what was pinned before the failure goes again
+      for _, pth in ipairs(paths) do lib().unpin(pth) end
+      error(err, 0)
+    end
     if ctx.json then return ctx.emit(json.array(pinned)) end
     for _, r in ipairs(pinned) do ctx.out(("%s: id %d pinned at %s\n"):format(r.name, r.id, util.printable(r.pinned))) end
   end
