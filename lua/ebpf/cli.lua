@@ -15,7 +15,11 @@ local groups = { "prog", "map", "link", "btf", "net", "cgroup", "perf", "struct_
 -- Commands living in a module named differently.
 local module_of = { run = "tools", disasm = "tools", embed = "tools", features = "feature" }
 
+local is_command = { features = true }
+for _, g in ipairs(groups) do is_command[g] = true end
+
 local function command(name)
+  if not is_command[name] then return nil end
   local mod = module_of[name] or name
   local ok, m = pcall(require, "ebpf.cli." .. mod)
   if not ok then
@@ -120,16 +124,18 @@ function M.main(argv, out, err)
   local status
   local ok, e = pcall(function()
     for i = 1, #argv do
-      if type(argv[i]) ~= "string" then util.usage_error(("argument %d is not a string"):format(i)) end
+      -- arguments count from after the command (the command is 0)
+      local n = i - first
+      if type(argv[i]) ~= "string" then util.usage_error(("argument %d is not a string"):format(n)) end
       -- A command line from exec cannot hold a NUL; one passed to M.main
       -- would cut a path short (io.open, the C core), so it is refused.
-      if argv[i]:find("\0", 1, true) then util.usage_error(("argument %d contains a NUL byte"):format(i)) end
+      if argv[i]:find("\0", 1, true) then util.usage_error(("argument %d contains a NUL byte"):format(n)) end
     end
-    if not name or name == "help" or (pre.help and not name) then
+    if name == "help" or (pre.help and not name) then
       out(help_text())
-      status = name and 0 or (pre.help and 0 or 2)
       return
     end
+    if not name then util.usage_error("missing command") end
     if name == "--version" or name == "-V" or name == "version" then
       if want_json then
         out(json.encode(json.object { { "version", util.lib().version } }) .. "\n")

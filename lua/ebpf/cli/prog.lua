@@ -157,6 +157,7 @@ sub.load = load_cmd(false)
 sub.loadall = load_cmd(true)
 
 local function read_input(path)
+  if path == "-" then return io.stdin:read("a") or "" end
   local s, err = lib().core.read_file(path, "input", 64 << 20)
   if not s then fail(err) end
   return s

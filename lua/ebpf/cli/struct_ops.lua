@@ -90,7 +90,7 @@ function sub.unregister(ctx, args)
   local m = util.open_ref(args, "map")
   args:done()
   local info = m:info()
-  local ok, err = true, nil
+  local ok, err
   if not info or info.type ~= "struct_ops" then
     ok, err = false, "not a struct_ops map"
   else

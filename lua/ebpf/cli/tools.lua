@@ -67,15 +67,15 @@ commands.run = {
     if ok == nil then err("ebpf run: note: " .. tostring(merr) .. "\n") end
     ensure_mounts(err)
     -- The script sees the usual globals: arg (script at 0) and ... .
-    local args = { [0] = script }
-    for i = 2, #pos do args[i - 1] = pos[i] end
-    _G.arg = args
+    local sargs = { [0] = script }
+    for i = 2, #pos do sargs[i - 1] = pos[i] end
+    _G.arg = sargs
     package.loaded.ebpf = eb
     -- SIGINT/SIGTERM/SIGHUP end the library's waits (the script's loops
     -- return), then everything the script opened is closed (its links and
     -- their tracefs events included) and the exit status is 128+signal.
     if eb.signal then eb.signal.watch { "SIGINT", "SIGTERM", "SIGHUP" } end
-    local rok, rerr = xpcall(chunk, debug.traceback, table.unpack(args, 1, #args))
+    local rok, rerr = xpcall(chunk, debug.traceback, table.unpack(sargs, 1, #sargs))
     local sig = eb.signal and eb.signal.pending()
     if sig then
       collectgarbage("collect")

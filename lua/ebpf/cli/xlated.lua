@@ -86,7 +86,10 @@ function M.dump(ctx, p, id, opts)
   end
   local names = next(wanted) and kernel_symbols(wanted) or {}
   local lines, funcs = {}, {}
-  for _, l in ipairs(p:line_info() or {}) do lines[l.insn] = l end
+  for _, l in ipairs(p:line_info() or {}) do
+    if l.line then l.line = l.line:gsub("^%s+", "") end -- the code, not its indentation
+    lines[l.insn] = l
+  end
   local b = info.btf_id ~= 0 and eb.btf.from_id(info.btf_id)
   for _, fi in ipairs(p:func_info() or {}) do
     local proto = fi.name
