@@ -218,6 +218,15 @@ void ebpf_map_close(struct ebpf_map *m)
 
 void ebpf_map_unregister_on_close(struct ebpf_map *m) { m->unregister = true; }
 
+int ebpf_map_keep_registered(struct ebpf_map *m)
+{
+    if (!m->unregister)
+        return ebpf_err(EINVAL, "keep registered", "map '%s' holds no struct_ops registration of its own",
+                        m->name);
+    m->unregister = false;
+    return 0;
+}
+
 int ebpf_map_fd(const struct ebpf_map *m) { return m->fd; }
 int ebpf_map_type(const struct ebpf_map *m) { return m->type; }
 uint32_t ebpf_map_key_size(const struct ebpf_map *m) { return m->key_size; }

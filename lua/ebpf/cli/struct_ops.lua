@@ -56,13 +56,15 @@ function sub.register(ctx, args)
   local eb = lib()
   local coll, err = util.try(eb.load, obj)
   if not coll then fail(err) end
-  local done = json.array()
+  local done, plain = json.array(), {}
   local ok, e = pcall(function()
     for name, m in pairs(coll.maps) do
       local info = m:info()
       if info and info.type == "struct_ops" then
         local r = json.object { { "name", name }, { "id", info.id } }
-        if info.map_flags & LINK_FLAG ~= 0 then
+        if info.map_flags & LINK_FLAG == 0 then
+          plain[#plain + 1] = m -- registered at load; kept below once all went well
+        else
           local l, lerr = util.try(eb.link.struct_ops, m)
           if not l then fail(lerr) end
           if link_dir then
@@ -76,6 +78,10 @@ function sub.register(ctx, args)
         end
         done[#done + 1] = r
       end
+    end
+    for _, m in ipairs(plain) do
+      local kok, kerr = m:keep_registered()
+      if not kok then fail(kerr) end
     end
   end)
   coll:close()

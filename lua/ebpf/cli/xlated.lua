@@ -38,15 +38,31 @@ end
 local function u32(s, at) return (string.unpack("<I4", s, at)) end
 local function i32(s, at) return (string.unpack("<i4", s, at)) end
 
+local function i16(s, at) return (string.unpack("<i2", s, at)) end
+
 -- Rewrites one instruction's text where the dump carries kernel ids.
-local function fix(text, bytes, idx, names)
+-- funcs maps instruction index -> function name (BTF func info).
+local function fix(text, bytes, idx, names, funcs)
   local at = idx * 8 + 1
   local code, regs = bytes:byte(at), bytes:byte(at + 1)
   local dst, src = regs & 0xf, regs >> 4
+  local function target(rel)
+    local f = funcs[idx + 1 + rel]
+    return (" ; -> %d%s"):format(idx + 1 + rel, f and f.name and (" " .. f.name) or "")
+  end
   if code == 0x18 and (src == 1 or src == 2) and #bytes >= at + 15 then
     local map_id = u32(bytes, at + 4)
     if src == 1 then return ("r%d = map[id:%d]"):format(dst, map_id) end
     return ("r%d = map[id:%d][0]+%d"):format(dst, map_id, u32(bytes, at + 12))
+  elseif code == 0x18 and src == 4 then -- a callback's address: relative in imm
+    local rel = i32(bytes, at + 4)
+    return ("r%d = subprog[%+d]"):format(dst, rel) .. target(rel)
+  elseif code == 0x85 and src == 1 then
+    -- After JIT the kernel keeps the relative target in off (imm is then
+    -- the subprogram's number); without JIT imm keeps it.
+    local off = i16(bytes, at + 2)
+    local rel = off ~= 0 and off or i32(bytes, at + 4)
+    return ("call pc%+d"):format(rel) .. target(rel)
   elseif code == 0x85 and src == 0 then
     local imm = i32(bytes, at + 4)
     local name = names[imm]
@@ -103,7 +119,7 @@ function M.dump(ctx, p, id, opts)
   local out = json.array()
   local buf = {}
   for _, ins in ipairs(insns) do
-    local t = fix(ins.text, bytes, ins.idx, names)
+    local t = fix(ins.text, bytes, ins.idx, names, funcs)
     local raw = bytes:byte(ins.idx * 8 + 1)
     if raw == 0x85 and (bytes:byte(ins.idx * 8 + 2) >> 4) == 2 then
       local kn = kfunc_name(i32(bytes, ins.idx * 8 + 5))
