@@ -170,11 +170,18 @@ function M.main(argv, out, err)
   end)
   if ok then return status or 0 end
   local mt = type(e) == "table" and getmetatable(e)
-  local msg = mt and e.msg or tostring(e)
+  -- what the kernel or the user gave may hold any bytes: escaped
+  local msg = util.printable_text(mt and e.msg or tostring(e))
+  if not c then -- no command to parse the rest: -j anywhere still asks for JSON
+    for _, a in ipairs(argv) do
+      if a == "--" then break end
+      if global_flags[a] == "json" or global_flags[a] == "pretty" then want_json = true end
+    end
+  end
   local code = mt == util.Usage and 2 or 1
   if want_json then
     -- bpftool's shape: one object with the message, on stdout.
-    out(json.encode(json.object { { "error", util.printable(msg) } }, pre.pretty and { indent = "  " } or nil) .. "\n")
+    out(json.encode(json.object { { "error", msg } }, pre.pretty and { indent = "  " } or nil) .. "\n")
     return code
   end
   if mt == util.Usage then

@@ -133,10 +133,7 @@ function M.btf_users()
     if m then
       local info = m:info()
       m:close()
-      if info then
-        add(info.btf_id, "map_ids", id)
-        if info.btf_vmlinux_id and info.btf_vmlinux_id ~= 0 then add(info.btf_vmlinux_id, "map_ids", id) end
-      end
+      if info then add(info.btf_id, "map_ids", id) end
     end
   end
   return users

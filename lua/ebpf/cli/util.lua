@@ -63,6 +63,15 @@ function M.printable(s)
   return (s:gsub("[%c\127-\255]", function(c) return ("\\x%02x"):format(c:byte()) end))
 end
 
+-- The same for messages, which may span lines (a verifier log's tail).
+function M.printable_text(s)
+  s = tostring(s)
+  local bad = utf8.len(s) == nil
+  return (s:gsub(bad and "[%z\1-\8\11-\31\127-\255]" or "[%z\1-\8\11-\31\127]", function(c)
+    return ("\\x%02x"):format(c:byte())
+  end))
+end
+
 function M.kv_block(pairs_list)
   local rows = {}
   for _, p in ipairs(pairs_list) do
