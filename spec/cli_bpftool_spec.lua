@@ -38,9 +38,10 @@ end
 
 -- Runs bin/ebpf -j ARGS; returns exit status and the decoded output
 -- (asserting that it is valid JSON for Python).
-local function ours(args, want_code)
+local function ours(args, want_code, prefix)
   local errf = os.tmpname()
-  local p = assert(io.popen(("EBPF_BUILD=%s bin/ebpf -j %s 2>%s"):format(q(helpers.build), args, q(errf))))
+  local p = assert(io.popen(("%s env EBPF_BUILD=%s bin/ebpf -j %s 2>%s"):format(prefix or "", q(helpers.build), args,
+    q(errf))))
   local out = p:read("a")
   local _, _, code = p:close()
   local err = helpers.read_file(errf)
@@ -53,8 +54,8 @@ end
 
 local have_bpftool = os.execute("command -v bpftool >/dev/null 2>&1")
 
-local function theirs(args)
-  local p = assert(io.popen("env -u LD_PRELOAD bpftool -j " .. args .. " 2>/dev/null"))
+local function theirs(args, prefix)
+  local p = assert(io.popen((prefix or "") .. " env -u LD_PRELOAD bpftool -j " .. args .. " 2>/dev/null"))
   local out = p:read("a")
   p:close()
   if out == "" then return nil end
@@ -470,6 +471,29 @@ describe("ebpf command vs bpftool", function()
     xl:close()
     tp:close()
     xp:close()
+  end)
+
+  it("net show: the flow dissector of a network namespace, as bpftool shows it there", function()
+    local ns = ("ebpfcli%d"):format(math.random(10000, 99999))
+    if not os.execute("ip netns add " .. ns .. " 2>/dev/null") then
+      return helpers.skip_unless(false, "cannot create a network namespace")
+    end
+    finally(function() os.execute("ip netns del " .. ns .. " 2>/dev/null") end)
+    local p <close> = assert(ebpf.program { type = "flow_dissector", name = "s4_flow", insns = helpers.return_imm(0) })
+    local l <close> = assert(ebpf.link.netns(p, "/var/run/netns/" .. ns))
+    local inside = "ip netns exec " .. ns
+    local _, mine = ours("net show", 0, inside)
+    assert.are.equal(1, #mine[1].flow_dissector)
+    local fd = mine[1].flow_dissector[1]
+    assert.are.equal(p:info().id, fd.id)
+    assert.are.equal("s4_flow", fd.name)
+    -- bpftool 7.1 prints this member as `["id":N]`, not JSON: read its raw text
+    local b, raw = theirs("net show", inside)
+    local bid = b and b[1].flow_dissector[1].id or tonumber(raw:match('"flow_dissector":%[{?"id":(%d+)'))
+    assert.are.equal(fd.id, bid)
+    -- outside the namespace it is not there
+    local _, host = ours("net show")
+    for _, e in ipairs(host[1].flow_dissector) do assert.are_not.equal(fd.id, e.id) end
   end)
 
   it("cgroup show and tree: the cgroup's attachments, as bpftool lists them", function()
