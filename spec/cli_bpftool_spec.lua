@@ -514,6 +514,16 @@ describe("ebpf command vs bpftool", function()
     assert.are.equal(1, #mine)
     assert.are.equal(#b, #mine)
     for _, f in ipairs { "id", "attach_type", "attach_flags", "name" } do assert.are.equal(b[1][f], mine[1][f], f) end
+    -- effective: a child cgroup runs its parent's program too
+    local child = cg .. "/child"
+    assert(os.execute("mkdir " .. q(child)))
+    local _, eff = ours("cgroup show " .. q(child) .. " effective")
+    local beff = theirs("cgroup show " .. q(child) .. " effective")
+    os.execute("rmdir " .. q(child))
+    assert.are.equal(1, #eff)
+    assert.are.equal(p:info().id, eff[1].id)
+    assert.are.equal(beff[1].id, eff[1].id)
+    assert.are.equal(beff[1].attach_type, eff[1].attach_type)
     local _, tree = ours("cgroup tree " .. q(root))
     local bt = theirs("cgroup tree " .. q(root))
     local function find(list)

@@ -270,6 +270,9 @@ struct ebpf_prog_query {
     uint64_t revision;
 };
 EBPF_API int ebpf_prog_query(int target, int attach_type, struct ebpf_prog_query *q);
+/* The same with query flags: BPF_F_QUERY_EFFECTIVE gives the programs
+ * that run for a cgroup, its ancestors' inherited ones included. */
+EBPF_API int ebpf_prog_query_flags(int target, int attach_type, uint32_t query_flags, struct ebpf_prog_query *q);
 
 /* BPF_TASK_FD_QUERY: the program behind a process's perf event or raw
  * tracepoint fd. fd_type is a BPF_FD_TYPE_*; name is the tracepoint, the

@@ -32,10 +32,10 @@ end
 
 -- Every program attached to one cgroup; a path that is not a cgroup v2
 -- directory fails with the kernel's word (EBADF) explained.
-local function attached(path, types)
+local function attached(path, types, effective)
   local list = json.array()
   for _, at in ipairs(types) do
-    local q, err = util.try(lib().link.query, path, at)
+    local q, err = util.try(lib().link.query, path, at, effective and { effective = true } or nil)
     if not q then
       local code = type(err) == "table" and err.code
       if code == "EBADF" then fail(path .. ": not a cgroup v2 directory (BPF_PROG_QUERY: EBADF)") end
@@ -43,7 +43,7 @@ local function attached(path, types)
     else
       for _, p in ipairs(q.programs) do
         list[#list + 1] = json.object { { "id", p.id }, { "attach_type", at },
-          { "attach_flags", flags_name(q.attach_flags) }, { "name", prog_name(p.id) },
+          { "attach_flags", effective and "" or flags_name(q.attach_flags) }, { "name", prog_name(p.id) },
           { "link_id", p.link_id ~= 0 and p.link_id or nil } }
       end
     end
@@ -63,9 +63,9 @@ local sub = {}
 
 local function show(ctx, args)
   local path = args:next("cgroup path")
-  if args:accept("effective") then usage_error("'effective' (BPF_F_QUERY_EFFECTIVE) is not supported") end
+  local effective = args:accept("effective")
   args:done()
-  local list = attached(path, cgroup_types())
+  local list = attached(path, cgroup_types(), effective)
   if ctx.json then return ctx.emit(list) end
   local rows = text_rows(list, "")
   table.insert(rows, 1, { "ID", "ATTACH", "FLAGS", "NAME" })
@@ -89,13 +89,15 @@ local function cgroup2_root()
 end
 
 function sub.tree(ctx, args)
-  local root = args:more() and args:next("cgroup root") or cgroup2_root() or fail("no cgroup v2 mount found")
+  local root = args:more() and args:peek() ~= "effective" and args:next("cgroup root") or cgroup2_root()
+    or fail("no cgroup v2 mount found")
+  local effective = args:accept("effective")
   args:done()
   local types = cgroup_types()
   local out = json.array()
   local function walk(dir, depth)
     if depth > 64 then return end
-    local list = attached(dir, types)
+    local list = attached(dir, types, effective)
     if #list > 0 then out[#out + 1] = json.object { { "cgroup", dir }, { "programs", list } } end
     local entries = lib().core.listdir(dir)
     for _, e in ipairs(entries or {}) do
@@ -116,7 +118,7 @@ end
 
 return {
   summary = "show programs attached to a cgroup, or to every cgroup of a tree",
-  usage = "ebpf cgroup { show | list } CGROUP\n       ebpf cgroup tree [CGROUP_ROOT]",
+  usage = "ebpf cgroup { show | list } CGROUP [effective]\n       ebpf cgroup tree [CGROUP_ROOT] [effective]",
   run = function(ctx, args)
     local w = args:next("a cgroup command (show, list, tree)")
     local f = sub[w] or usage_error("unknown cgroup command '" .. util.printable(w) .. "'")
