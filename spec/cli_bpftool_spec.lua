@@ -481,6 +481,7 @@ describe("ebpf command vs bpftool", function()
     finally(function() os.execute("ip netns del " .. ns .. " 2>/dev/null") end)
     local p <close> = assert(ebpf.program { type = "flow_dissector", name = "s4_flow", insns = helpers.return_imm(0) })
     local l <close> = assert(ebpf.link.netns(p, "/var/run/netns/" .. ns))
+    assert.are.equal("netns", l:info().type)
     local inside = "ip netns exec " .. ns
     local _, mine = ours("net show", 0, inside)
     assert.are.equal(1, #mine[1].flow_dissector)
