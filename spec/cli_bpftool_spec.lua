@@ -339,6 +339,65 @@ describe("ebpf command vs bpftool", function()
     assert.is_nil(after[plain.id])
   end)
 
+  it("map event_pipe prints the records a program writes to a perf event array, until SIGINT", function()
+    local pe <close> = assert(ebpf.map { type = "perf_event_array", key_size = 4, value_size = 4,
+      max_entries = ebpf.possible_cpus(), name = "s4_events" })
+    local I = helpers.insns
+    local p <close> = assert(ebpf.program { type = "socket_filter", name = "s4_emit", insns = I {
+      { 0xbf, 6, 1 },                               -- r6 = ctx
+      { 0x7a, 10, 0, -8, 0x2a },                    -- *(u64 *)(r10 - 8) = 42
+      { 0xbf, 1, 6 },                               -- r1 = ctx
+      { 0x18, 2, 1, 0, pe:fd() }, { 0 },            -- r2 = map
+      { 0x18, 3, 0, 0, -1 }, { 0 },                 -- r3 = BPF_F_CURRENT_CPU (0xffffffff)
+      { 0xbf, 4, 10 }, { 0x07, 4, 0, 0, -8 },       -- r4 = &value
+      { 0xb7, 5, 0, 0, 8 },                         -- r5 = 8 bytes
+      { 0x85, 0, 0, 0, 25 },                        -- bpf_perf_event_output
+      { 0xb7, 0, 0, 0, 0 }, { 0x95 },
+    } })
+    local outf = os.tmpname()
+    -- in the background: the exit status lands in outf.rc when it has ended
+    assert(os.execute(("(EBPF_BUILD=%s timeout -s INT 8 bin/ebpf -j map event_pipe id %d > %s 2>&1 & echo $! > %s.pid; "
+      .. "wait $!; echo $? > %s.rc) &"):format(q(helpers.build), pe:info().id, q(outf), q(outf), q(outf))))
+    -- records written before the reader is in the map go nowhere: emit
+    -- until the first one shows (the command prints line by line), then two more
+    local seen = false
+    for _ = 1, 60 do
+      assert(p:run(string.rep("\0", 64)))
+      ebpf.sleep(0.1)
+      if helpers.read_file(outf) ~= "" then
+        seen = true
+        break
+      end
+    end
+    assert.is_true(seen, "no record from ebpf map event_pipe")
+    for _ = 1, 2 do assert(p:run(string.rep("\0", 64))) end
+    ebpf.sleep(0.3)
+    -- Ctrl-C (to the timeout we started, which passes it on) ends the stream
+    local pid = helpers.read_file(outf .. ".pid"):match("%d+")
+    os.execute("kill -INT " .. pid)
+    os.remove(outf .. ".pid")
+    local rc
+    for _ = 1, 150 do
+      ebpf.sleep(0.1)
+      local f = io.open(outf .. ".rc")
+      rc = f and f:read("l")
+      if f then f:close() end
+      if rc and rc ~= "" then break end
+    end
+    local text = helpers.read_file(outf)
+    assert.are.equal("0", rc) -- Ctrl-C is the normal end of the stream
+    os.remove(outf .. ".rc")
+    os.remove(outf)
+    local n = 0
+    for line in text:gmatch("[^\n]+") do
+      local r = json_decode(line)
+      outputs[#outputs + 1] = { args = "map event_pipe", text = line }
+      n = n + 1
+      assert.are.same({ "0x2a", "0x00", "0x00", "0x00", "0x00", "0x00", "0x00", "0x00" }, { table.unpack(r.data, 1, 8) })
+    end
+    assert.are.equal(3, n, text)
+  end)
+
   it("btf show: the same sizes, names and the programs and maps using each", function()
     local _, list = ours("btf show")
     local bt = by(theirs("btf show"), "id")

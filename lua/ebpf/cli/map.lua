@@ -324,6 +324,7 @@ function sub.event_pipe(ctx, args)
   end
   local r, err = util.try(lib().perf.reader, m)
   if not r then fail(err) end
+  io.stdout:setvbuf("line") -- a stream: each record shows at once, also in a pipe
   local signal = lib().signal
   if signal then signal.watch { "SIGINT", "SIGTERM" } end
   for rec in r:records() do

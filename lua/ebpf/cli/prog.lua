@@ -219,6 +219,7 @@ function sub.tracelog(ctx, args)
     if f then break end
   end
   if not f then fail("cannot open trace_pipe: is tracefs mounted at /sys/kernel/tracing?") end
+  io.stdout:setvbuf("line") -- a stream: each line shows at once, also in a pipe
   for line in f:lines() do
     if ctx.json then ctx.emit(line) else ctx.out(line .. "\n") end
   end
