@@ -281,8 +281,19 @@ describe("ebpf command vs bpftool", function()
     assert.are.equal("fill", b.name)
     assert.are.equal("stats", theirs("map show pinned " .. q(maps .. "/stats")).name)
     assert.are.equal("btfmaps.rodata", theirs("map show pinned " .. q(maps .. "/_rodata")).name)
+    -- an existing map in place of the object's own (`map name NAME MAP`)
+    local mine_map <close> = assert(ebpf.map { type = "lru_hash", key_size = 4, value_size = 4, max_entries = 32,
+      name = "s4_sized" })
+    local mid = mine_map:info().id
+    local _, re = ours(("prog loadall %s %s map name sized id %d"):format(q(helpers.testdata("elf/btfmaps.bpf.o")),
+      q(dir .. "/re"), mid))
+    local found = false
+    for _, x in ipairs(theirs("prog show id " .. re[1].id).map_ids) do found = found or x == mid end
+    assert.is_true(found, "the program uses the given map")
+    os.execute("rm -rf " .. q(dir .. "/re"))
     local one = dir .. "/one"
-    local _, l1 = ours(("prog load %s %s"):format(q(helpers.testdata("misc/minimal.bpf.o")), q(one)))
+    local _, l1 = ours(("prog load %s %s type socket_filter"):format(q(helpers.testdata("misc/minimal.bpf.o")), q(one)))
+    assert.are.equal("socket_filter", theirs("prog show pinned " .. q(one)).type)
     assert.are.equal(l1[1].id, theirs("prog show pinned " .. q(one)).id)
     ours(("prog pin id %d %s"):format(l1[1].id, q(dir .. "/again")))
     assert.are.equal(l1[1].id, theirs("prog show pinned " .. q(dir .. "/again")).id)

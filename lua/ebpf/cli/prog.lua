@@ -69,10 +69,22 @@ function sub.pin(ctx, args)
 end
 
 -- Loads an object; returns the collection (sorted program names too).
-local function load_object(path)
+-- o.type forces every program's type (for sections that do not name
+-- one); o.replace = {map name = ebpf.map} reuses existing maps.
+local function load_object(path, o)
   local eb = lib()
-  local coll, err = util.try(eb.load, path)
-  if not coll then fail(err) end
+  local spec, err = util.try(eb.elf.open, path)
+  if not spec then fail(err) end
+  if o.type then
+    util.try(function()
+      for _, ps in pairs(spec.programs) do
+        ps.type = o.type
+        ps.autoload = true
+      end
+    end)
+  end
+  local coll, lerr = util.try(spec.load, spec, next(o.replace) and { replace_maps = o.replace } or nil)
+  if not coll then fail(lerr) end
   local names = {}
   for name in pairs(coll.programs) do names[#names + 1] = name end
   table.sort(names)
@@ -106,17 +118,38 @@ local function load_cmd(all)
     local obj = args:next("object file")
     local path = args:next(all and "pin directory" or "pin path")
     local pinmaps, autoattach
-    while args:more() do
-      local w = args:next("option")
-      if w == "pinmaps" then
-        pinmaps = args:next("map pin directory")
-      elseif w == "autoattach" and all then
-        autoattach = true
-      else
-        usage_error("unknown option '" .. util.printable(w) .. "'")
+    local o = { replace = {} }
+    local opened = {}
+    local ok0, err0 = pcall(function()
+      while args:more() do
+        local w = args:next("option")
+        if w == "pinmaps" then
+          pinmaps = args:next("map pin directory")
+        elseif w == "autoattach" then
+          autoattach = true
+        elseif w == "type" then
+          o.type = args:next("program type")
+        elseif w == "map" then
+          -- `map name NAME MAP`: the object's map NAME is MAP, not a new one
+          if args:next("'name'") ~= "name" then usage_error("maps are replaced by name: map name NAME MAP") end
+          local name = args:next("map name")
+          local m = util.open_ref(args, "map")
+          opened[#opened + 1] = m
+          o.replace[name] = m
+        else
+          usage_error("unknown option '" .. util.printable(w) .. "'")
+        end
       end
+    end)
+    if not ok0 then
+      for _, m in ipairs(opened) do m:close() end
+      error(err0, 0)
     end
-    local coll, names = load_object(obj)
+    local lok, coll, names = pcall(load_object, obj, o)
+    if not lok then
+      for _, m in ipairs(opened) do m:close() end
+      error(coll, 0)
+    end
     if #names == 0 then
       coll:close()
       fail(obj .. ": no program to load")
@@ -144,6 +177,7 @@ local function load_cmd(all)
       end
     end)
     coll:close()
+    for _, m in ipairs(opened) do pcall(m.close, m) end -- (the collection may have closed them)
     if not ok then
       -- all or nothing: what was pinned before the failure goes again
       for _, pth in ipairs(paths) do lib().unpin(pth) end
@@ -232,7 +266,7 @@ return {
     "ebpf prog { show | list } [PROG]",
     "       ebpf prog dump xlated PROG [linum] [opcodes]",
     "       ebpf prog pin PROG FILE",
-    "       ebpf prog { load | loadall } OBJ PATH [pinmaps DIR] [autoattach]",
+    "       ebpf prog { load | loadall } OBJ PATH [type TYPE] [map name NAME MAP]... [pinmaps DIR] [autoattach]",
     "       ebpf prog run PROG [data_in FILE] [data_out FILE] [data_size_out N] [ctx_in FILE] [ctx_out FILE] [ctx_size_out N] [repeat N]",
     "       ebpf prog tracelog",
     "PROG := { id ID | name NAME | tag TAG | pinned FILE | ID }",
