@@ -14,6 +14,7 @@ static void (*const openers[])(lua_State *) = {
     ebpf_lua_open_map,
     ebpf_lua_open_prog,
     ebpf_lua_open_link,
+    ebpf_lua_open_net,
     ebpf_lua_open_btf,
     ebpf_lua_open_elf,
     ebpf_lua_open_asm,

@@ -79,6 +79,7 @@ void ebpf_lua_open_prog(lua_State *L);
 void ebpf_lua_open_sys(lua_State *L);
 void ebpf_lua_open_proc(lua_State *L);
 void ebpf_lua_open_link(lua_State *L);
+void ebpf_lua_open_net(lua_State *L); /* lnet.c: after link, adds to its table */
 void ebpf_lua_open_btf(lua_State *L);
 void ebpf_lua_open_elf(lua_State *L);
 void ebpf_lua_open_asm(lua_State *L);

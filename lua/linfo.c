@@ -95,6 +95,18 @@ static int link_info(lua_State *L)
             an = ebpf_attach_type_name((int)at); /* named by the kernel's BTF */
         }
         break;
+    case 9: /* struct_ops: {map_id} (the union starts at byte 16) */
+    case 10: { /* netfilter: {pf, hooknum, priority, flags} */
+        uint32_t f[4];
+        memcpy(f, u.raw + 16, sizeof(f));
+        static const char *const nf[] = {"map_id", "pf", "hooknum", "priority", "flags"};
+        int first = i->type == 9 ? 0 : 1, n = i->type == 9 ? 1 : 4;
+        for (int k = 0; k < n; k++) {
+            lua_pushinteger(L, k == 2 && i->type == 10 ? (lua_Integer)(int32_t)f[k] : (lua_Integer)f[k]);
+            lua_setfield(L, -2, nf[first + k]);
+        }
+        break;
+    }
     default: break;
     }
     if (an) {

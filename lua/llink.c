@@ -698,6 +698,14 @@ static int l_query(lua_State *L)
     int type = ebpf_attach_type_by_name(at);
     if (type < 0)
         return luaL_error(L, "unknown attach type '%s'", at);
+    /* (parsed before the open below: a raise must not leak the fd) */
+    /* {effective = true}: BPF_F_QUERY_EFFECTIVE (cgroups: inherited programs too) */
+    uint32_t qflags = 0;
+    if (!lua_isnoneornil(L, 3)) {
+        static const char *const f[] = {"effective", NULL};
+        ebpf_lua_check_fields(L, 3, f);
+        qflags = ebpf_lua_opt_bool(L, 3, "effective", 0) ? BPF_F_QUERY_EFFECTIVE : 0;
+    }
     int by_ifindex = !strncmp(at, "tcx_", 4) || !strncmp(at, "netkit_", 7) || !strcmp(at, "xdp");
     int by_netns = !strcmp(at, "flow_dissector") || !strcmp(at, "sk_lookup");
     int target = -1, fd = -1;
@@ -713,7 +721,7 @@ static int l_query(lua_State *L)
         target = fd;
     }
     struct ebpf_prog_query q;
-    int n = ebpf_prog_query(target, type, &q);
+    int n = ebpf_prog_query_flags(target, type, qflags, &q);
     if (fd >= 0)
         close(fd);
     if (n < 0)

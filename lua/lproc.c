@@ -367,6 +367,54 @@ static int l_file_id(lua_State *L)
     return 1;
 }
 
+/* core.listdir(path) -> { {name=, type="dir"|"file"|"link"|"other"}, ... }
+ * or nil, err, errno: the entries of a directory ("." and ".." left out),
+ * never following a symlink at the path itself; for walking /proc and the
+ * cgroup tree without a shell. readlink(path) -> target or nil, err. */
+static int l_listdir(lua_State *L)
+{
+    const char *path = ebpf_lua_check_path(L, 1, "path");
+    int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    DIR *d = fd < 0 ? NULL : fdopendir(fd);
+    if (!d) {
+        int e = errno;
+        if (fd >= 0)
+            close(fd);
+        return ebpf_lua_fail_msg(L, e, "listdir", "%s: %s", path, strerror(e));
+    }
+    lua_newtable(L);
+    lua_Integer n = 0;
+    for (struct dirent *e; (e = readdir(d));) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+            continue;
+        lua_createtable(L, 0, 2);
+        lua_pushstring(L, e->d_name);
+        lua_setfield(L, -2, "name");
+        unsigned char t = e->d_type;
+        if (t == DT_UNKNOWN) {
+            struct stat st;
+            if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+                t = S_ISDIR(st.st_mode) ? DT_DIR : S_ISREG(st.st_mode) ? DT_REG : S_ISLNK(st.st_mode) ? DT_LNK : 0;
+        }
+        lua_pushstring(L, t == DT_DIR ? "dir" : t == DT_REG ? "file" : t == DT_LNK ? "link" : "other");
+        lua_setfield(L, -2, "type");
+        lua_rawseti(L, -2, ++n);
+    }
+    closedir(d);
+    return 1;
+}
+
+static int l_readlink(lua_State *L)
+{
+    const char *path = ebpf_lua_check_path(L, 1, "path");
+    char buf[PATH_MAX];
+    ssize_t n = readlink(path, buf, sizeof(buf));
+    if (n < 0)
+        return ebpf_lua_fail_msg(L, errno, "readlink", "%s: %s", path, strerror(errno));
+    lua_pushlstring(L, buf, (size_t)n);
+    return 1;
+}
+
 /* core.geteuid() -> the effective user id */
 static int l_geteuid(lua_State *L)
 {
@@ -391,6 +439,7 @@ void ebpf_lua_open_proc(lua_State *L)
         {"write_new", l_write_new}, {"rmdir_private", l_rmdir_private}, {"private_dir", l_private_dir},
         {"owned_file", l_owned_file}, {"machine", l_machine},   {"geteuid", l_geteuid},
         {"read_file", l_read_file}, {"hash", l_hash}, {"file_id", l_file_id},
+        {"listdir", l_listdir}, {"readlink", l_readlink},
         {NULL, NULL},
     };
     luaL_setfuncs(L, funcs, 0);

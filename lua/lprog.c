@@ -448,6 +448,8 @@ void ebpf_lua_open_prog(lua_State *L)
         {"info", prog_info},
         {"log", prog_log},
         {"stream", prog_stream},
+        {"line_info", ebpf_lua_prog_line_info},
+        {"func_info", ebpf_lua_prog_func_info},
         {"close", prog_close},
         {NULL, NULL},
     };

@@ -22,3 +22,6 @@ lprog *ebpf_lua_push_prog(lua_State *L, struct ebpf_prog *p);
  * multiple of 8) or an object with a tobytes() method (ebpf.asm lists).
  * Pushes the bytes string and returns its pointer and count. */
 const void *ebpf_lua_insns(lua_State *L, int idx, size_t *cnt);
+/* lprog_lines.c: program:line_info() and program:func_info(). */
+int ebpf_lua_prog_line_info(lua_State *L);
+int ebpf_lua_prog_func_info(lua_State *L);

@@ -145,6 +145,20 @@ static int monotime_ns(lua_State *L)
     return 1;
 }
 
+/* clock_ns("realtime"|"boottime"|"monotonic"): the clock in nanoseconds.
+ * Kernel load times count from boot (CLOCK_BOOTTIME); realtime minus
+ * boottime turns them into wall-clock time. */
+static int clock_ns(lua_State *L)
+{
+    static const char *const names[] = {"realtime", "boottime", "monotonic", NULL};
+    static const clockid_t ids[] = {CLOCK_REALTIME, CLOCK_BOOTTIME, CLOCK_MONOTONIC};
+    int i = luaL_checkoption(L, 1, NULL, names);
+    struct timespec ts;
+    clock_gettime(ids[i], &ts);
+    lua_pushinteger(L, (lua_Integer)ts.tv_sec * 1000000000 + ts.tv_nsec);
+    return 1;
+}
+
 static int errno_name(lua_State *L)
 {
     lua_pushstring(L, ebpf_errno_name((int)luaL_checkinteger(L, 1)));
@@ -193,6 +207,7 @@ void ebpf_lua_open_sys(lua_State *L)
         {"attach_types", attach_types},
         {"errno_name", errno_name},
         {"monotime_ns", monotime_ns},
+        {"clock_ns", clock_ns},
         {NULL, NULL},
     };
     luaL_setfuncs(L, funcs, 0);

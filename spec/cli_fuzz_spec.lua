@@ -36,6 +36,7 @@ describe("ebpf command with random arguments", function()
   local function vocabulary()
     return {
       commands = { "prog", "map", "link", "btf", "features", "run", "disasm", "embed", "help", "version",
+        "net", "cgroup", "perf", "struct_ops", "iter", "feature", "-j", "-p",
         "--help", "-h", "--version", "nosuch", "", "-", "--", "PROG", "prog\0x" },
       words = { "list", "show", "dump", "nosuch", "", " ", "-", "--", "=", "--json", "--json=1", "-h", "--help",
         "--format", "--format=c", "--format=raw", "--format=", "--no-helpers", "--kfunc", "--kfunc=bpf_rcu_read_lock",
@@ -43,6 +44,8 @@ describe("ebpf command with random arguments", function()
         "--x=y", "0", "1", "2", "-1", "1.5", "0x10", "1e3", "4294967296", "99999999999999999999", "nan", "inf",
         "abc", "add_counter", "a\0b", "line\nbreak", "\255\254", ("x"):rep(5000), "/", "/nonexistent/x.o",
         "/proc/self", "/dev/null", "/dev/zero", "spec", "lua", "%s%d", "--=", "-=", object, object, object,
+        "id", "name", "tag", "pinned", "xlated", "jited", "linum", "opcodes", "key", "value", "hex", "0x1f", "ff",
+        "lookup", "getnext", "peek", "tree", "dev", "lo", "format", "raw", "c", "file", "-j", "-p", "--pretty",
         dir .. "/out.lua", "/nonexistent/dir/out.lua" },
     }
   end
@@ -53,10 +56,20 @@ describe("ebpf command with random arguments", function()
   -- part reaches past the first usage check), then mutate it.
   local function grammar()
     local ids = { "0", "1", "2", "-1", "x", "4294967296", "1.5" }
+    -- Read-only commands only: ids may name other processes' objects, so
+    -- nothing here updates, deletes, detaches, pins, loads or blocks.
     return {
-      prog = { { "list", "show", "dump", "nosuch" }, ids, { "--json", "--json=x", "" } },
-      map = { { "list", "show", "dump" }, ids, { "--json", "-h" } },
-      link = { { "list", "show" }, { "--json", "1" } },
+      prog = { { "list", "show", "dump", "nosuch", "help" }, { "id", "name", "tag", "pinned", "xlated" }, ids,
+        { "--json", "--json=x", "", "linum", "opcodes" } },
+      map = { { "list", "show", "dump", "lookup", "getnext", "peek" }, { "id", "pinned", "name" }, ids,
+        { "key", "--json", "-h" }, { "hex", "0", "1", "0x1" }, { "0", "00", "zz" } },
+      link = { { "list", "show" }, { "id", "pinned" }, { "--json", "1" } },
+      net = { { "show", "list", "x" }, { "dev", "-j" }, { "lo", "nosuch", "" } },
+      cgroup = { { "show", "tree", "list" }, { "/sys/fs/cgroup", "/nonexistent", "/dev/null", "/" }, { "effective" } },
+      perf = { { "show", "list", "x" }, { "-j" } },
+      struct_ops = { { "show", "list" }, ids },
+      iter = { { "x", "help" } },
+      feature = { { "probe", "x" }, { "kernel", "--no-helpers" }, { "--no-helpers" } },
       btf = { { "list", "dump" }, { object, "1", "/nonexistent/x.o", "/dev/zero", "/", "abc" },
         { "--format", "--format=raw", "--format=c", "--format=x" }, { "c", "raw", "xml" } },
       features = { { "--json", "--no-helpers", "--kfunc", "--kfunc=bpf_rcu_read_lock" },
@@ -72,7 +85,8 @@ describe("ebpf command with random arguments", function()
   local function random_argv(rng, voc, gram)
     local argv
     if rng(2) == 1 then
-      local cmds = { "prog", "map", "link", "btf", "features", "run", "disasm", "embed" }
+      local cmds = { "prog", "map", "link", "btf", "features", "run", "disasm", "embed", "net", "cgroup", "perf",
+        "struct_ops", "iter", "feature" }
       local cmd = pick(rng, cmds)
       argv = { cmd }
       for _, choices in ipairs(gram[cmd]) do
@@ -88,6 +102,14 @@ describe("ebpf command with random arguments", function()
       for i = 2, #argv do
         if argv[i] == "-e" then argv[i] = "-x" end
         if argv[i] == "/dev/null" then argv[i] = "/nonexistent/x.lua" end -- an empty script would run
+      end
+    end
+    -- an output file always goes to the private directory (a random word
+    -- after -o would be a file in the working tree)
+    for i = 1, #argv - 1 do
+      if (argv[i] == "-o" or argv[i] == "--output") and argv[i + 1]:sub(1, #dir) ~= dir
+        and argv[i + 1] ~= "/nonexistent/dir/out.lua" then
+        argv[i + 1] = dir .. "/out.lua"
       end
     end
     return argv
@@ -154,6 +176,13 @@ describe("ebpf command with random arguments", function()
       seen[status] = seen[status] + 1
       local etext = table.concat(err)
       for _, s in ipairs(out) do assert(type(s) == "string", what .. ": non-string output") end
+      -- under -j/-p an error is a JSON object on stdout, with the message
+      local otext = table.concat(out)
+      if status ~= 0 and etext == "" and otext:match("^{") then
+        local okj, j = pcall(require("spec.json_decode"), otext)
+        assert(okj and type(j) == "table" and type(j.error) == "string", what .. ": bad JSON error: " .. otext)
+        etext = j.error .. (status == 2 and " usage:" or "")
+      end
       if status == 2 then
         assert(etext:find("usage:", 1, true), what .. ": usage error without usage: " .. etext)
       elseif status == 1 then

@@ -53,7 +53,7 @@ describe("ebpf command", function()
     assert.are.equal(bt.name, mine.name)
     assert.are.equal(bt.type, mine.type)
     assert.are.equal(bt.tag, mine.tag)
-    assert.are.equal(bt.bytes_xlated, mine.xlated_size)
+    assert.are.equal(bt.bytes_xlated, mine.bytes_xlated)
     assert.are.equal("cli_prog", mine.name)
     -- text output: one aligned row with the same id and name
     code, out = ebpf_cmd("prog list")
@@ -96,12 +96,12 @@ describe("ebpf command", function()
     local bt = by_id(btl)[id]
     assert.are.equal(bt.name, mine.name)
     assert.are.equal(bt.type, mine.type)
-    assert.are.equal(bt.bytes_key, mine.key_size)
-    assert.are.equal(bt.bytes_value, mine.value_size)
+    assert.are.equal(bt.bytes_key, mine.bytes_key)
+    assert.are.equal(bt.bytes_value, mine.bytes_value)
     assert.are.equal(bt.max_entries, mine.max_entries)
     code, out = ebpf_cmd("map show " .. id)
     assert.are.equal(0, code)
-    assert.matches("name:%s+cli_map", out)
+    assert.matches("\n" .. id .. "%s+hash%s+cli_map%s", out)
   end)
 
   it("dumps map entries with the bytes bpftool reads", function()
@@ -284,11 +284,21 @@ describe("ebpf command", function()
   end)
 
   it("has --help for every command", function()
-    for _, c in ipairs { "prog", "map", "link", "btf", "features", "run", "disasm", "embed" } do
+    for _, c in ipairs { "prog", "map", "link", "btf", "net", "cgroup", "perf", "struct_ops", "iter", "feature",
+      "run", "disasm", "embed" } do
       local code, out = ebpf_cmd(c .. " --help")
       assert.are.equal(0, code, c)
       assert.matches("^usage: ebpf " .. c, out)
+      -- bpftool's `ebpf prog help` form too
+      if c ~= "run" and c ~= "disasm" and c ~= "embed" then
+        code, out = ebpf_cmd(c .. " help")
+        assert.are.equal(0, code, c)
+        assert.matches("^usage: ebpf " .. c, out)
+      end
     end
+    local code0, out0 = ebpf_cmd("features --help")
+    assert.are.equal(0, code0)
+    assert.matches("^usage: ebpf feature", out0)
     local code, out = ebpf_cmd("--help")
     assert.are.equal(0, code)
     assert.matches("commands:", out, 1, true)

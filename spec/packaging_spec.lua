@@ -73,6 +73,13 @@ describe("packaging", function()
     assert.truthy(io.open(prefix .. "/share/doc/ebpf/install.md", "rb")):close()
     assert.truthy(io.open(prefix .. "/share/doc/ebpf/LICENSE", "rb")):close()
     assert.truthy(io.open(tree .. "/bin/ebpf", "rb")):close()
+    -- the command groups of the tool are installed with it, and it runs
+    for _, g in ipairs { "util", "prog", "map", "link", "btf", "net", "cgroup", "perf", "struct_ops", "iter" } do
+      assert.truthy(io.open(("%s/share/lua/5.4/ebpf/cli/%s.lua"):format(tree, g), "rb")):close()
+    end
+    local help = helpers.sh(("cd / && LUA_PATH='%s/share/lua/5.4/?.lua;%s/share/lua/5.4/?/init.lua' LUA_CPATH='%s/lib/lua/5.4/?.so' "
+      .. "'%s/bin/ebpf' map --help"):format(tree, tree, tree, tree))
+    assert.matches("^usage: ebpf map", help)
   end)
 end)
 

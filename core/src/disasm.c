@@ -224,8 +224,21 @@ static void fmt_atomic(struct out *o, const struct ebpf_insn *in, unsigned flags
     }
 }
 
+/* The kernel's BPF_MOV64_PERCPU_REG (off -1, BPF_ADDR_PERCPU in its
+ * filter.h): the verifier inlines per-CPU helpers with it, so it shows in
+ * xlated code although a loader may not use it. */
+static int is_percpu_mov(const struct ebpf_insn *in)
+{
+    return in->code == (BPF_ALU64 | BPF_MOV | BPF_X) && in->off == -1 && in->imm == 0 && in->dst < 11 &&
+           in->src < 11;
+}
+
 static void fmt(struct out *o, const struct ebpf_insn *in, unsigned flags)
 {
+    if (is_percpu_mov(in)) {
+        put(o, "r%u = &(void __percpu *)(r%u)", in->dst, in->src);
+        return;
+    }
     if (!ebpf_insn_valid(in)) {
         put(o, "<unknown>");
         return;
@@ -295,6 +308,8 @@ int ebpf_insn_format(const struct ebpf_insn *in, unsigned flags, char *buf, size
 static void comment(struct out *o, const struct ebpf_insn *in, size_t idx)
 {
     int64_t d;
+    if (is_percpu_mov(in))
+        return;
     if (!ebpf_insn_valid(in)) {
         put(o, "code 0x%02x dst %u src %u off %d imm %" PRId64, in->code, in->dst, in->src, in->off,
             in->imm);

@@ -372,3 +372,50 @@ int ebpf_prog_map_ids(const struct ebpf_prog *p, uint32_t **out, uint32_t *count
     *count = info.nr_map_ids < n ? info.nr_map_ids : n;
     return 0;
 }
+
+/* One array of the info struct (line info, func info): asks for the count
+ * and record size first, then the records, which the kernel writes in its
+ * own record size (kept, so newer record layouts still parse). */
+static int prog_info_array(const struct ebpf_prog *p, int func, void **out, uint32_t *count, uint32_t *rec_size)
+{
+    struct bpf_prog_info info;
+    int r = ebpf_prog_get_info(p, &info);
+    if (r < 0)
+        return r;
+    uint32_t n = func ? info.nr_func_info : info.nr_line_info;
+    uint32_t rs = func ? info.func_info_rec_size : info.line_info_rec_size;
+    void *buf = calloc(n && rs ? n : 1, rs ? rs : 1);
+    if (!buf)
+        return ebpf_err(ENOMEM, "program info", "out of memory");
+    memset(&info, 0, sizeof(info));
+    if (func) {
+        info.nr_func_info = n;
+        info.func_info_rec_size = rs;
+        info.func_info = ebpf_ptr(buf);
+    } else {
+        info.nr_line_info = n;
+        info.line_info_rec_size = rs;
+        info.line_info = ebpf_ptr(buf);
+    }
+    uint32_t ilen = sizeof(info);
+    r = ebpf_obj_get_info(p->fd, &info, &ilen);
+    if (r < 0) {
+        free(buf);
+        return r;
+    }
+    uint32_t got = func ? info.nr_func_info : info.nr_line_info;
+    *out = buf;
+    *count = got < n ? got : n;
+    *rec_size = rs;
+    return 0;
+}
+
+int ebpf_prog_line_info(const struct ebpf_prog *p, void **out, uint32_t *count, uint32_t *rec_size)
+{
+    return prog_info_array(p, 0, out, count, rec_size);
+}
+
+int ebpf_prog_func_info(const struct ebpf_prog *p, void **out, uint32_t *count, uint32_t *rec_size)
+{
+    return prog_info_array(p, 1, out, count, rec_size);
+}

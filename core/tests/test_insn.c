@@ -58,6 +58,9 @@ static void test_text(void)
     expect(mk(0xbf, 1, 2, 32, 0), 0, "r1 = (s32)r2");
     expect(mk(0xbc, 1, 2, 16, 0), 0, "w1 = (s16)w2");
     expect(mk(0xbf, 1, 2, 1, 0x10005), 0, "r1 = addr_space_cast(r2, 0x1, 0x5)");
+    /* the kernel's per-CPU move (off -1), only ever in xlated code */
+    expect(mk(0xbf, 0, 0, -1, 0), 0, "r0 = &(void __percpu *)(r0)");
+    expect(mk(0xbf, 3, 7, -1, 0), 0, "r3 = &(void __percpu *)(r7)");
     expect(mk(0xdc, 1, 0, 0, 16), 0, "r1 = be16 r1");
     expect(mk(0xd4, 1, 0, 0, 64), 0, "r1 = le64 r1");
     expect(mk(0xd7, 1, 0, 0, 32), 0, "r1 = bswap32 r1");

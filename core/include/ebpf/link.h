@@ -272,6 +272,47 @@ struct ebpf_prog_query {
     uint64_t revision;
 };
 EBPF_API int ebpf_prog_query(int target, int attach_type, struct ebpf_prog_query *q);
+/* The same with query flags: BPF_F_QUERY_EFFECTIVE gives the programs
+ * that run for a cgroup, its ancestors' inherited ones included. */
+EBPF_API int ebpf_prog_query_flags(int target, int attach_type, uint32_t query_flags, struct ebpf_prog_query *q);
+
+/* BPF_TASK_FD_QUERY: the program behind a process's perf event or raw
+ * tracepoint fd. fd_type is a BPF_FD_TYPE_*; name is the tracepoint, the
+ * kprobe's function or the uprobe's file; probe_offset/probe_addr as the
+ * kernel reports them. Returns 0 or -errno (ENOTSUPP or EBADF for fds
+ * that are not BPF perf events) with a message. */
+struct ebpf_task_fd_info {
+    uint32_t prog_id;
+    uint32_t fd_type;
+    uint64_t probe_offset;
+    uint64_t probe_addr;
+    char name[4096];
+};
+EBPF_API int ebpf_task_fd_query(int pid, int fd, struct ebpf_task_fd_info *out);
+
+/* Network devices with their XDP state, from an rtnetlink link dump:
+ * xdp_attached is an XDP_ATTACHED_* mode; the program ids per mode (0:
+ * none; xdp_prog_id is set for a single program). *out is malloc'd.
+ * Returns 0 or -errno with a message. */
+struct ebpf_net_dev {
+    int ifindex;
+    char name[16];
+    uint8_t xdp_attached;
+    uint32_t xdp_prog_id, xdp_skb_prog_id, xdp_drv_prog_id, xdp_hw_prog_id;
+};
+EBPF_API int ebpf_net_devices(struct ebpf_net_dev **out, size_t *count);
+/* Classic tc cls_bpf filters on a device's clsact ingress or egress hook
+ * (tcx programs are not filters: ask ebpf_prog_query). name is the name
+ * the attacher gave the filter. A device without clsact has none. *out is
+ * malloc'd. Returns 0 or -errno with a message. */
+struct ebpf_tc_filter {
+    uint32_t prog_id;
+    uint32_t handle;
+    uint16_t prio;
+    int direct_action;
+    char name[256];
+};
+EBPF_API int ebpf_tc_filters(int ifindex, int egress, struct ebpf_tc_filter **out, size_t *count);
 
 enum ebpf_tc_mode {
     EBPF_TC_AUTO = 0,    /* tcx where the "tcx" link probe says so, else classic */

@@ -81,6 +81,14 @@ EBPF_API int ebpf_prog_get_info(const struct ebpf_prog *p, struct bpf_prog_info 
 /* Translated (post-verifier) instructions and map ids; *out is malloc'd. */
 EBPF_API int ebpf_prog_xlated(const struct ebpf_prog *p, void **out, uint32_t *len);
 EBPF_API int ebpf_prog_map_ids(const struct ebpf_prog *p, uint32_t **out, uint32_t *count);
+/* The BTF line info (struct bpf_line_info records: insn_off in xlated
+ * instructions, file/line string offsets into the program's BTF, line <<
+ * 10 | column) and func info (struct bpf_func_info: insn_off, type_id)
+ * the kernel kept for a program; *out is malloc'd, *count records of
+ * *rec_size bytes (the kernel's record size, >= the struct). A program
+ * loaded without BTF gives 0 records. Returns 0 or -errno. */
+EBPF_API int ebpf_prog_line_info(const struct ebpf_prog *p, void **out, uint32_t *count, uint32_t *rec_size);
+EBPF_API int ebpf_prog_func_info(const struct ebpf_prog *p, void **out, uint32_t *count, uint32_t *rec_size);
 
 #ifdef __cplusplus
 }

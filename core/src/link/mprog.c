@@ -49,6 +49,11 @@ struct query_attr {
 
 int ebpf_prog_query(int target, int attach_type, struct ebpf_prog_query *q)
 {
+    return ebpf_prog_query_flags(target, attach_type, 0, q);
+}
+
+int ebpf_prog_query_flags(int target, int attach_type, uint32_t query_flags, struct ebpf_prog_query *q)
+{
     memset(q, 0, sizeof(*q));
     union {
         union bpf_attr a;
@@ -58,6 +63,7 @@ int ebpf_prog_query(int target, int attach_type, struct ebpf_prog_query *q)
     memset(&b, 0, sizeof(b));
     b.qa.target = (uint32_t)target;
     b.qa.attach_type = (uint32_t)attach_type;
+    b.qa.query_flags = query_flags;
     b.qa.prog_ids = ebpf_ptr(q->prog_ids);
     b.qa.count = 64;
     b.qa.link_ids = ebpf_ptr(q->link_ids);
