@@ -78,17 +78,40 @@ local function walk_module(t, path, seen)
 end
 
 -- The method table behind a metatable: __methods, a table __index, or the
--- table an __index closure looks methods up in (its first table upvalue).
+-- table an __index closure looks methods up in (its first table upvalue;
+-- for a closure wrapping another __index, see below).
 local function methods_of(mt)
   if type(mt.__methods) == "table" then return mt.__methods end
   local idx = rawget(mt, "__index")
   if type(idx) == "table" then return idx end
   if type(idx) == "function" then
+    local tables, inner = {}, nil
     for i = 1, 8 do
       local n, v = debug.getupvalue(idx, i)
       if n == nil then break end
-      if type(v) == "table" and n ~= "_ENV" then return v end
+      if type(v) == "table" and n ~= "_ENV" then
+        tables[#tables + 1] = v
+      elseif type(v) == "function" and not inner then
+        inner = v
+      end
     end
+    if not inner then return tables[1] end
+    -- An __index that Lua code wrapped around the type's own (ebpf.link
+    -- adds coll:attach so): the wrapped one's methods, plus the names of
+    -- its table upvalues that the wrapper itself answers with a function
+    -- when asked for a stand-in object (the wrapped __index raises on it).
+    local out = {}
+    for k, v in pairs(methods_of({ __index = inner }) or {}) do out[k] = v end
+    local stand_in = {}
+    for _, t in ipairs(tables) do
+      for k in pairs(t) do
+        if type(k) == "string" and out[k] == nil then
+          local ok, v = pcall(idx, stand_in, k)
+          if ok and type(v) == "function" then out[k] = v end
+        end
+      end
+    end
+    return out
   end
   return nil
 end
