@@ -1064,6 +1064,16 @@ static int link_fd(lua_State *L)
     return 1;
 }
 
+/* l:keep_registered(): a plain struct_ops registration outlives the link. */
+static int link_keep_registered(lua_State *L)
+{
+    llink *ll = tolink(L, 1);
+    if (ebpf_link_keep_registered(ll->l) < 0)
+        return ebpf_lua_fail(L);
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
 static int link_program(lua_State *L)
 {
     tolink(L, 1);
@@ -1235,7 +1245,7 @@ void ebpf_lua_open_link(lua_State *L)
 {
     static const luaL_Reg methods[] = {
         {"close", link_close}, {"detach", link_detach}, {"pin", link_pin}, {"unpin", link_unpin},
-        {"update", link_update}, {"info", link_info}, {"fd", link_fd}, {"program", link_program},
+        {"update", link_update}, {"info", link_info}, {"fd", link_fd}, {"program", link_program}, {"keep_registered", link_keep_registered},
         {"open", link_open}, {"read", link_read}, {NULL, NULL},
     };
     static const luaL_Reg meta[] = {

@@ -443,14 +443,6 @@ static int map_freeze(lua_State *L)
     return 1;
 }
 
-static int map_keep_registered(lua_State *L)
-{
-    lmap *lm = ebpf_lua_tomap(L, 1);
-    if (ebpf_map_keep_registered(lm->m) < 0)
-        return ebpf_lua_fail(L);
-    lua_pushboolean(L, 1);
-    return 1;
-}
 
 /* ---- iteration: batched where the kernel can, next_key otherwise ---- */
 
@@ -1130,7 +1122,6 @@ void ebpf_lua_open_map(lua_State *L)
         {"peek", map_peek},
         {"contains", map_contains},
         {"freeze", map_freeze},
-        {"keep_registered", map_keep_registered},
         {"arena_read", ebpf_lua_map_arena_read},
         {"arena_write", ebpf_lua_map_arena_write},
         {"arena_base", ebpf_lua_map_arena_base},

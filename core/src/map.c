@@ -228,15 +228,6 @@ void ebpf_map_set_st_ops(struct ebpf_map *m, struct ebpf_map_st_ops *st)
 
 const struct ebpf_map_st_ops *ebpf_map_st_ops(const struct ebpf_map *m) { return m->st; }
 
-int ebpf_map_keep_registered(struct ebpf_map *m)
-{
-    if (!m->unregister)
-        return ebpf_err(EINVAL, "keep registered", "map '%s' holds no struct_ops registration of its own",
-                        m->name);
-    m->unregister = false;
-    return 0;
-}
-
 int ebpf_map_fd(const struct ebpf_map *m) { return m->fd; }
 int ebpf_map_type(const struct ebpf_map *m) { return m->type; }
 uint32_t ebpf_map_key_size(const struct ebpf_map *m) { return m->key_size; }

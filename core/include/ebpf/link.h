@@ -363,6 +363,11 @@ EBPF_API struct ebpf_link *ebpf_link_struct_ops(int map_fd, const char *name);
  * link of kind EBPF_LINK_STRUCT_OPS whose close unregisters it. A link map
  * can be linked again after its link closed; a plain map registers once. */
 EBPF_API struct ebpf_link *ebpf_link_struct_ops_map(const struct ebpf_map *m);
+/* For a plain struct_ops registration (kind EBPF_LINK_STRUCT_OPS): its
+ * close no longer unregisters, so the registration outlives the process
+ * (as after `bpftool struct_ops register`) until the map's element is
+ * deleted. -EINVAL for other links. */
+EBPF_API int ebpf_link_keep_registered(struct ebpf_link *l);
 
 /* Generic BPF_LINK_CREATE for anything else. */
 EBPF_API struct ebpf_link *ebpf_link_create(const struct ebpf_prog *p, int target_fd, int attach_type,

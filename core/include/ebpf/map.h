@@ -74,12 +74,6 @@ EBPF_API int ebpf_map_lookup_and_delete(const struct ebpf_map *m, const void *ke
 /* key NULL: first key. */
 EBPF_API int ebpf_map_next_key(const struct ebpf_map *m, const void *key, void *next_key);
 EBPF_API int ebpf_map_freeze(const struct ebpf_map *m);
-/* A plain struct_ops map registered by a collection load is unregistered
- * when its object closes; after this call the registration outlives it
- * (the kernel keeps the map while registered, as after `bpftool
- * struct_ops register`), until its element is deleted. -EINVAL for a
- * map that holds no registration. */
-EBPF_API int ebpf_map_keep_registered(struct ebpf_map *m);
 /* BPF_MAP_TYPE_ARENA (6.9), newer than Debian 12's <linux/bpf.h>. */
 #define EBPF_MAP_TYPE_ARENA 33
 /* An arena map's memory (6.9+), mapped into this process on the first

@@ -89,3 +89,12 @@ undo: { /* registered but no link to undo it: unregister now */
         return NULL;
     }
 }
+
+int ebpf_link_keep_registered(struct ebpf_link *l)
+{
+    if (l->kind != EBPF_LINK_STRUCT_OPS || l->target_fd < 0)
+        return ebpf_err(EINVAL, "keep registered", "link '%s' is not a plain struct_ops registration", l->desc);
+    close(l->target_fd); /* the fd close would unregister through */
+    l->target_fd = -1;
+    return 0;
+}

@@ -63,7 +63,9 @@ function sub.register(ctx, args)
       if info and info.type == "struct_ops" then
         local r = json.object { { "name", name }, { "id", info.id } }
         if info.map_flags & LINK_FLAG == 0 then
-          plain[#plain + 1] = m -- registered at load; kept below once all went well
+          local l, lerr = util.try(eb.link.struct_ops, m) -- registered; kept below once all went well
+          if not l then fail(lerr) end
+          plain[#plain + 1] = l
         else
           local l, lerr = util.try(eb.link.struct_ops, m)
           if not l then fail(lerr) end
@@ -79,8 +81,8 @@ function sub.register(ctx, args)
         done[#done + 1] = r
       end
     end
-    for _, m in ipairs(plain) do
-      local kok, kerr = m:keep_registered()
+    for _, l in ipairs(plain) do
+      local kok, kerr = l:keep_registered()
       if not kok then fail(kerr) end
     end
   end)
