@@ -5,7 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "btf_internal.h"
+#include "btf/btf_internal.h"
 #include "ebpf/sys.h"
 #include "ebpf/types.h"
 #include "lcommon.h"

@@ -15,7 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "btf_internal.h"
+#include "btf/btf_internal.h"
 #include "ebpf/btf.h"
 #include "ebpf/features.h"
 

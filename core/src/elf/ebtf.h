@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "../btf_internal.h"
+#include "../btf/btf_internal.h"
 #include "ebpf/btf.h"
 
 /* Total ids (last id + 1), including the base. */
