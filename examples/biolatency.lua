@@ -23,7 +23,7 @@ local coll <close> = ex.load("biolatency", { targ_dev = dev })
 do
   local links <close> = assert(coll:attach()) -- luacheck: ignore (detached at the end of the block)
   print("Tracing block device I/O... Hit Ctrl-C to end.")
-  if opt.duration then ex.sleep(opt.duration) else repeat until not ex.sleep(3600) end
+  ex.wait(opt.duration)
 end
 
 local text, buckets = ebpf.hist.log2(coll.maps.hist, { unit = "usecs" })

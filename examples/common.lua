@@ -118,6 +118,14 @@ function M.sleep(seconds)
   return true
 end
 
+--- Waits `seconds` (nil: until Ctrl-C) or until SIGINT/SIGTERM, for a
+-- tool that prints its summary at the end: `ex.wait(opt.duration)`.
+function M.wait(seconds)
+  if seconds then return M.sleep(seconds) end
+  repeat until not M.sleep(3600)
+  return false
+end
+
 --- True once SIGINT/SIGTERM reached the script (after a wait began).
 function M.stopped()
   return ebpf.signal ~= nil and ebpf.signal.pending() ~= nil

@@ -14,7 +14,7 @@ do
     { event = "cpu_clock", frequency = opt.freq, cpu = "all" }))
   io.stderr:write(("sampling at %d Hz on every CPU%s; Ctrl-C to stop\n")
     :format(opt.freq, opt.pid and (" for pid " .. opt.pid) or ""))
-  if opt.duration then ex.sleep(opt.duration) else repeat until not ex.sleep(3600) end
+  ex.wait(opt.duration)
 end
 
 -- the stacks of one sample key; a process gone by now leaves its user

@@ -10,7 +10,7 @@ local coll <close> = ex.load("runqlat", { targ_tgid = opt.pid or 0 })
 do
   local links <close> = assert(coll:attach()) -- luacheck: ignore (detached at the end of the block)
   print("Tracing run queue latency... Hit Ctrl-C to end.")
-  if opt.duration then ex.sleep(opt.duration) else repeat until not ex.sleep(3600) end
+  ex.wait(opt.duration)
 end
 
 local text, buckets = ebpf.hist.log2(coll.maps.hist, { unit = "usecs" })
