@@ -6,6 +6,8 @@
 # a run-in-kernel.sh alias: 5.10, 6.1, 6.12, 7.2), and the two loads are
 # compared per object (tools/conformance.lua). LIST, a file of object names
 # (one a line, without .c), restricts the run to a subset (CI).
+# VM_SMP (default 2) and VM_TIMEOUT (seconds, default 3000) size the VM run;
+# with VM_SMP=1 under `taskset -c 1` a full corpus leaves CPU 0 free.
 #
 # The headers are the package's own (tools/lib/bpf, selftests, uapi) plus a
 # vmlinux.h written by OUR dumper (ebpf btf dump --format c) from the 6.1
@@ -90,6 +92,6 @@ echo "conformance: $(wc -l < "$OBJS") of $(wc -l < "$SRCS") selftests programs c
 if [ "$KERNEL" = host ]; then
   lua5.4 tools/conformance.lua "$OBJS" "$KERNEL" "$W/report.$KERNEL.txt"
 else
-  "$VM" -m 2G -t "${VM_TIMEOUT:-3000}" -w "$W" "$KERNEL" -- \
+  "$VM" -m 2G -s "${VM_SMP:-2}" -t "${VM_TIMEOUT:-3000}" -w "$W" "$KERNEL" -- \
     lua5.4 tools/conformance.lua "$OBJS" "$KERNEL" "$W/report.$KERNEL.txt"
 fi
