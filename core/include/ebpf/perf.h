@@ -49,6 +49,10 @@ EBPF_API int ebpf_perf_epoll_fd(const struct ebpf_perf *pb);
 /* Number of rings (online CPUs covered) and the CPU of ring i. */
 EBPF_API int ebpf_perf_count(const struct ebpf_perf *pb);
 EBPF_API int ebpf_perf_cpu(const struct ebpf_perf *pb, int ring);
+/* The perf event fd of ring i (owned by the reader; -1 when out of range):
+ * what the map slot of its CPU holds, e.g. to point the slot back at this
+ * reader after another one replaced it. */
+EBPF_API int ebpf_perf_ring_fd(const struct ebpf_perf *pb, int ring);
 /* Bytes of the data area of each ring. */
 EBPF_API size_t ebpf_perf_ring_size(const struct ebpf_perf *pb);
 

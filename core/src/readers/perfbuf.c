@@ -256,6 +256,7 @@ struct ebpf_perf *ebpf_perf_new(const struct ebpf_map *map, const struct ebpf_pe
 int ebpf_perf_epoll_fd(const struct ebpf_perf *pb) { return pb->epfd; }
 int ebpf_perf_count(const struct ebpf_perf *pb) { return pb->n; }
 int ebpf_perf_cpu(const struct ebpf_perf *pb, int i) { return i >= 0 && i < pb->n ? pb->rings[i].cpu : -1; }
+int ebpf_perf_ring_fd(const struct ebpf_perf *pb, int i) { return i >= 0 && i < pb->n ? pb->rings[i].fd : -1; }
 size_t ebpf_perf_ring_size(const struct ebpf_perf *pb) { return pb->size; }
 int ebpf_perf_stop_code(const struct ebpf_perf *pb) { return pb->stop_code; }
 uint64_t ebpf_perf_lost(const struct ebpf_perf *pb) { return pb->lost; }
