@@ -279,6 +279,7 @@ describe("library fallbacks follow the probes #fallbacks", function()
         decl_tag = b:add_decl_tag("tag", "pt", -1).id,
         type_tag = b:add_type_tag("user", int).id,
       }
+      ids.signed_enum = b:add_enum("se", 4, { { name = "SE_NEG", value = -1 } }, true).id
       local proto = b:add_func_proto(int, { { name = "a", type = int } })
       ids.func = b:add_func("f", proto, "global").id
       return b, ids
@@ -298,6 +299,9 @@ describe("library fallbacks follow the probes #fallbacks", function()
         assert.equal(has and c[1] or c[2], k:type(ids[c[1]]).kind, c[1])
       end
       assert.equal("global", k:type(ids.func).linkage)
+      -- a signed enum's kind_flag came with enum64: cleared before 6.0
+      assert.equal("enum", k:type(ids.signed_enum).kind)
+      assert.equal(kernel_version() >= 600, k:type(ids.signed_enum).signed)
       k:close() b:close()
     end)
 
@@ -309,6 +313,7 @@ describe("library fallbacks follow the probes #fallbacks", function()
       local k = loaded(b)
       assert.equal("union", k:type(ids.enum64).kind)
       assert.equal(8, k:type(ids.enum64).size)
+      assert.is_false(k:type(ids.signed_enum).signed)
       assert.equal("int", k:type(ids.decl_tag).kind)
       assert.equal("static", k:type(ids.func).linkage)
       k:close() b:close()

@@ -168,6 +168,8 @@ static struct ebpf_btf *all_kinds(void)
     ebpf_btf_add_enum_value(b, "E_BIG", 1ll << 40);
     ebpf_btf_add_enum_value(b, "E_SMALL", 3);
     ebpf_btf_add_float(b, "double", 8);
+    ebpf_btf_add_enum(b, "se", 4, true); /* kind_flag: signed values */
+    ebpf_btf_add_enum_value(b, "SE_NEG", -1);
     int64_t proto = ebpf_btf_add_func_proto(b, (uint32_t)i32);
     ebpf_btf_add_param(b, "x", (uint32_t)i32);
     ebpf_btf_add_func(b, "f", (uint32_t)proto, BTF_FUNC_GLOBAL);
@@ -180,7 +182,7 @@ static struct ebpf_btf *all_kinds(void)
 static void test_sanitize(void)
 {
     struct ebpf_btf *b = all_kinds();
-    CHECK(b && ebpf_btf_type_cnt(b) == 12);
+    CHECK(b && ebpf_btf_type_cnt(b) == 13);
     uint32_t masks[] = {
         1u << BTF_KIND_DECL_TAG, 1u << BTF_KIND_TYPE_TAG, 1u << BTF_KIND_ENUM64, 1u << BTF_KIND_FLOAT,
         1u, /* func linkage */
@@ -268,6 +270,18 @@ static void test_sanitize_follows_probes(void)
     CHECK(ebpf_btf_kernel_supports(BTF_KIND_ENUM64) == 0);
     CHECK(sanitized_kind(b, e64) == BTF_KIND_UNION);
     CHECK(sanitized_kind(b, tag) == BTF_KIND_DECL_TAG);
+    /* a signed ENUM loses its kind_flag with ENUM64 (kernels before 6.0
+     * refuse it), and keeps its values */
+    uint32_t se = (uint32_t)ebpf_btf_find(b, "se", BTF_KIND_ENUM);
+    CHECK(se && ebpf_btf_is_signed(b, se));
+    {
+        size_t sz;
+        void *raw = ebpf_btf_sanitized_raw(b, &sz);
+        struct ebpf_btf *s = raw ? ebpf_btf_new(raw, sz, NULL) : NULL;
+        CHECK(s && ebpf_btf_kind(s, se) == BTF_KIND_ENUM && !ebpf_btf_is_signed(s, se) && ebpf_btf_vlen(s, se) == 1);
+        ebpf_btf_free(s);
+        free(raw);
+    }
     int fd = ebpf_btf_load(b, NULL);
     CHECK(fd >= 0 || fd == -EPERM);
     /* Inconclusive: not rewritten up front (this kernel takes it as is). */

@@ -68,13 +68,19 @@ int ebpf_btf_kernel_supports(int kind)
 static uint32_t sanitize_mask(const struct ebpf_btf *b, int want)
 {
     uint32_t present = 0, mask = 0;
-    bool global_func = false;
+    bool global_func = false, signed_enum = false;
     for (uint32_t i = 0; i < b->nr; i++) {
         const struct btf_type *t = (const struct btf_type *)(b->types + b->idx[i].off);
         present |= 1u << btf_kind_of(t);
         if (btf_kind_of(t) == BTF_KIND_FUNC && btf_vlen_of(t) != BTF_FUNC_STATIC)
             global_func = true;
+        if (btf_kind_of(t) == BTF_KIND_ENUM && (t->info >> 31))
+            signed_enum = true;
     }
+    /* An ENUM's kind_flag (signed values) came with ENUM64 (6.0): kernels
+     * without ENUM64 refuse the whole blob for it, so it is cleared. */
+    if (signed_enum && kind_status(BTF_KIND_ENUM64, NULL) == want)
+        mask |= 1u << BTF_KIND_ENUM;
     static const int kinds[] = {BTF_KIND_FLOAT, BTF_KIND_DECL_TAG, BTF_KIND_TYPE_TAG, BTF_KIND_ENUM64,
                                 BTF_KIND_FUNC, BTF_KIND_VAR, BTF_KIND_DATASEC};
     for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
@@ -142,6 +148,9 @@ void *btf_sanitize_raw(const struct ebpf_btf *b, uint32_t mask, size_t *size)
             break;
         case BTF_KIND_FLOAT: /* -> an opaque struct of the same size */
             t->info = TI(BTF_KIND_STRUCT, 0, 0);
+            break;
+        case BTF_KIND_ENUM: /* signedness unknown before ENUM64 */
+            t->info &= ~(1u << 31);
             break;
         case BTF_KIND_ENUM64: { /* -> union of 1-byte ints, same size */
             struct btf_member *m = (struct btf_member *)(t + 1);
