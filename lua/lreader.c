@@ -362,6 +362,7 @@ static int drain_loop(lua_State *L)
     const int u64 = r->up && r->up->all_u64 && !r->decode && !r->pass_tag;
     const struct upop *o0 = u64 ? r->up->ops : NULL, *oe = u64 ? o0 + r->up->n : NULL;
     const int nv = r->up ? r->up->n : 1;
+    const size_t need = r->up ? r->up->need : 0;
     for (;;) {
         int want = LREADER_BATCH;
         if (max > 0 && max - r->count < want)
@@ -376,12 +377,13 @@ static int drain_loop(lua_State *L)
             for (; i < k; i++) {
                 r->held = i;
                 const struct ebpf_record *rec = &r->batch[i];
-                if (__builtin_expect(rec->size < r->up->need, 0))
+                if (__builtin_expect(rec->size < need, 0))
                     break; /* LOST records (size 0) and short ones: deliver() */
                 lua_pushvalue(L, 2);
+                const uint8_t *d = rec->data;
                 for (const struct upop *o = o0; o < oe; o++) {
                     int64_t v;
-                    memcpy(&v, (const uint8_t *)rec->data + o->off, 8);
+                    memcpy(&v, d + o->off, 8);
                     lua_pushinteger(L, (lua_Integer)v);
                 }
                 r->count++;
@@ -764,15 +766,16 @@ static int records_next(lua_State *L)
             return 0; /* closed inside the loop: the loop ends */
         if (r->busy)
             return luaL_error(L, "%s reader: records() used from its own callback", r->ops->kind);
-        iter_commit(r);
         if (r->it_i >= r->it_n) { /* the next batch, handed over one by one */
+            iter_commit(r); /* the records handed over so far, at once */
             r->it_n = r->ops->peek_batch(r->src, r->batch, LREADER_BATCH);
             r->it_i = 0;
         }
         if (r->it_i < r->it_n) {
             const struct ebpf_record *rec = &r->batch[r->it_i];
-            /* held until its values are pushed: if that raises, the next
-             * reader call consumes it (a record is never handed twice) */
+            /* Handed over = consumed: held (committed with the rest of the
+             * batch, or by the next other reader call after a break or a
+             * raise), so a record is never handed twice. */
             r->it_held = r->it_i++;
             if (rec->type == EBPF_RECORD_LOST) {
                 iter_commit(r);
@@ -785,10 +788,9 @@ static int records_next(lua_State *L)
                 }
                 continue;
             }
-            if (r->up)
+            if (r->up && r->up->n + 8 > LUA_MINSTACK)
                 luaL_checkstack(L, r->up->n + 8, "unpacked record");
             int na = push_record(L, r, lua_upvalueindex(1), rec);
-            iter_commit(r);
             if (r->pass_tag) {
                 lua_pushinteger(L, batch_tag(r, rec));
                 na++;
@@ -825,9 +827,14 @@ static int reader_records(lua_State *L)
     return 1;
 }
 
+/* fd() and available(): records() commits per batch; the records it has
+ * handed over are consumed before the rings are looked at from outside
+ * (the rest of its batch stays in place for the loop to go on). */
 static int reader_fd(lua_State *L)
 {
     lreader *r = lreader_check(L, 1);
+    if (!r->busy)
+        iter_commit(r);
     lua_pushinteger(L, r->ops->epoll_fd(r->src));
     return 1;
 }
@@ -835,6 +842,8 @@ static int reader_fd(lua_State *L)
 static int reader_available(lua_State *L)
 {
     lreader *r = lreader_check(L, 1);
+    if (!r->busy)
+        iter_commit(r);
     lua_pushinteger(L, (lua_Integer)r->ops->available(r->src));
     return 1;
 }
