@@ -1177,9 +1177,16 @@ static int iter_read(lua_State *L)
         char *dst = luaL_prepbuffsize(&b, chunk);
         ssize_t n = read(it->fd, dst, chunk);
         if (n < 0) {
-            if (errno == EINTR || errno == EAGAIN)
+            int e = errno;
+            if (e == EINTR)
                 continue;
-            return ebpf_lua_fail_msg(L, errno, "read", "iterator read: %s", strerror(errno));
+            /* EAGAIN: the program returned 1 ("retry") for an element.
+             * Retrying at once reruns it on the same element, so it is
+             * an error here (the caller may read again). */
+            /* the buffer closed before anything else is pushed */
+            luaL_pushresult(&b);
+            lua_pop(L, 1);
+            return ebpf_lua_fail_msg(L, e, "read", "iterator read: %s", strerror(e));
         }
         if (n == 0)
             break;
@@ -1230,14 +1237,16 @@ static int link_read(lua_State *L)
         return n;
     lua_replace(L, 1);
     lua_settop(L, 1);
-    iter_read(L);
+    int nr = iter_read(L);
+    liter *it = lua_touserdata(L, 1);
+    close(it->fd);
+    it->fd = -1;
+    if (nr > 1)
+        return nr; /* nil, error */
     if (lua_isnil(L, -1)) {
         lua_pop(L, 1);
         lua_pushliteral(L, "");
     }
-    liter *it = lua_touserdata(L, 1);
-    close(it->fd);
-    it->fd = -1;
     return 1;
 }
 
