@@ -126,6 +126,10 @@ describe("periodic perf events", function()
     local l = assert(link.perf_event(coll.programs.on_tick, { event = "cpu_clock", frequency = 100, cpu = 0 }))
     assert.equal("perf_event", l:info().type) -- one event, not a group
     l:close()
+    -- prog:attach takes the same options for a perf_event program
+    l = assert(coll.programs.on_tick:attach { event = "cpu_clock", frequency = 100, cpu = 0 })
+    assert.equal("perf_event", l:info().type)
+    l:close()
     assert.error_matches(function()
       link.perf_event(coll.programs.on_tick, { event = "cpu_clock", frequency = 100, cpu = "some" })
     end, "'cpu' is a CPU number or \"all\"", 1, true)

@@ -250,7 +250,7 @@ local kind_fields = {
   tcx = { "ifname", "ifindex", "interface", "direction", "before", "after" },
   tc = { "ifname", "ifindex", "interface", "direction", "prio", "handle", "mode" },
   cgroup = { "cgroup", "attach_type", "flags" }, netfilter = { "family", "hook", "priority", "defrag" },
-  perf_event = { "event", "type", "config", "freq", "period", "cpu", "pid", "cookie" },
+  perf_event = { "event", "type", "config", "frequency", "freq", "period", "cpu", "pid", "cookie" },
   socket = { "socket" }, sockmap = { "map" }, struct_ops = {},
 }
 local kind_set = {}
