@@ -363,6 +363,22 @@ print("value", m[0], select("#", ...), arg[0] ~= nil)
     code, _, err = ebpf_cmd("disasm " .. q(obj) .. " nope")
     assert.are.equal(1, code)
     assert.matches("no program 'nope'", err, 1, true)
+    -- an object with maps only says so
+    local dir = os.tmpname()
+    os.remove(dir)
+    assert(os.execute("mkdir -m 0700 " .. q(dir)))
+    local f = assert(io.open(dir .. "/maps.bpf.c", "w"))
+    f:write('#include <linux/bpf.h>\n#include <bpf/bpf_helpers.h>\n'
+      .. 'struct { __uint(type, BPF_MAP_TYPE_ARRAY); __uint(max_entries, 1); __type(key, __u32); '
+      .. '__type(value, __u64); } m SEC(".maps");\nchar LICENSE[] SEC("license") = "GPL";\n')
+    f:close()
+    tool(("clang-19 -O2 -g -target bpf -idirafter /usr/include/x86_64-linux-gnu -c %s/maps.bpf.c -o %s/maps.o"):format(
+      q(dir), q(dir)))
+    code, _, err = ebpf_cmd("disasm " .. q(dir .. "/maps.o"))
+    os.execute("rm -rf " .. q(dir))
+    assert.are.equal(1, code)
+    assert.matches("maps.o: no programs (the object has no code sections)", err, 1, true)
+    assert.not_matches("nil", err, 1, true)
   end)
 
   it("embeds an object into a Lua module carrying the exact bytes", function()

@@ -113,7 +113,10 @@ commands.disasm = {
         out(eb.asm.disassemble(insns))
       end
     end
-    if not found then fail(("no program '%s' in %s"):format(pos[2], path)) end
+    if not found then
+      if pos[2] then fail(("no program '%s' in %s"):format(pos[2], path)) end
+      fail(path .. ": no programs (the object has no code sections)")
+    end
   end,
 }
 
