@@ -18,8 +18,9 @@
 #define CODEC_MT "ebpf.elf_codec"
 
 typedef struct {
-    struct ebpf_spec *s; /* NULL when closed */
+    struct ebpf_spec *s; /* NULL when freed */
     int loaded;
+    int closed; /* closed by the user; s kept while collections use it */
 } lspec;
 
 typedef struct {
@@ -41,6 +42,16 @@ typedef struct {
 /* ---- spec ---- */
 
 static lspec *tospec(lua_State *L, int idx)
+{
+    lspec *ls = luaL_checkudata(L, idx, EBPF_SPEC_MT);
+    if (!ls->s || ls->closed)
+        luaL_error(L, "attempt to use a closed spec");
+    return ls;
+}
+
+/* For what a collection keeps using from its spec (the object's BTF for
+ * map codecs, the variables' layout): works after spec:close(). */
+static lspec *spec_of_coll(lua_State *L, int idx)
 {
     lspec *ls = luaL_checkudata(L, idx, EBPF_SPEC_MT);
     if (!ls->s)
@@ -68,6 +79,7 @@ static int elf_open(lua_State *L)
     lspec *ls = lua_newuserdatauv(L, sizeof(lspec), 1);
     ls->s = NULL;
     ls->loaded = 0;
+    ls->closed = 0;
     luaL_setmetatable(L, EBPF_SPEC_MT);
     lua_newtable(L);
     lua_setiuservalue(L, -2, 1);
@@ -80,11 +92,26 @@ static int elf_open(lua_State *L)
     return 1;
 }
 
+/* Once loaded, collections hold the spec (a uservalue) and keep using its
+ * BTF and variable layout: close() then only ends the spec's own use, and
+ * the memory goes with the last of them (__gc). */
 static int spec_close(lua_State *L)
 {
     lspec *ls = tospec(L, 1);
-    ebpf_spec_free(ls->s);
-    ls->s = NULL;
+    ls->closed = 1;
+    if (!ls->loaded) {
+        ebpf_spec_free(ls->s);
+        ls->s = NULL;
+    }
+    return 0;
+}
+
+/* <close>: as close(), and quiet when already closed. */
+static int spec_close_var(lua_State *L)
+{
+    lspec *ls = luaL_checkudata(L, 1, EBPF_SPEC_MT);
+    if (ls->s && !ls->closed)
+        spec_close(L);
     return 0;
 }
 
@@ -101,7 +128,7 @@ static const char *type_name_or(const char *n) { return n ? n : "?"; }
 static int spec_tostring(lua_State *L)
 {
     lspec *ls = luaL_checkudata(L, 1, EBPF_SPEC_MT);
-    if (!ls->s) {
+    if (!ls->s || ls->closed) {
         lua_pushliteral(L, "ebpf.spec (closed)");
         return 1;
     }
@@ -162,7 +189,7 @@ static int spec_index(lua_State *L)
     const char *k = lua_tostring(L, 2);
     if (!k)
         return 0;
-    if (!ls->s)
+    if (!ls->s || ls->closed)
         return luaL_error(L, "attempt to use a closed spec");
     struct ebpf_spec *s = ls->s;
     if (!strcmp(k, "name")) {
@@ -270,7 +297,7 @@ static int mapspec_tostring(lua_State *L)
     lsub *u = luaL_checkudata(L, 1, MAPSPEC_MT);
     lua_getiuservalue(L, 1, 1);
     lspec *ls = luaL_checkudata(L, -1, EBPF_SPEC_MT);
-    if (!ls->s) {
+    if (!ls->s || ls->closed) {
         lua_pushliteral(L, "ebpf.map_spec (closed)");
         return 1;
     }
@@ -343,7 +370,7 @@ static int progspec_tostring(lua_State *L)
     lsub *u = luaL_checkudata(L, 1, PROGSPEC_MT);
     lua_getiuservalue(L, 1, 1);
     lspec *ls = luaL_checkudata(L, -1, EBPF_SPEC_MT);
-    if (!ls->s) {
+    if (!ls->s || ls->closed) {
         lua_pushliteral(L, "ebpf.program_spec (closed)");
         return 1;
     }
@@ -363,7 +390,7 @@ static unsigned char *var_bytes(lua_State *L, int self, const char *name, struct
 {
     lvars *v = luaL_checkudata(L, self, VARS_MT);
     lua_getiuservalue(L, self, 2);
-    lspec *ls = tospec(L, -1);
+    lspec *ls = v->of_coll ? spec_of_coll(L, -1) : tospec(L, -1);
     lua_pop(L, 1);
     struct ebpf_spec *s = ls->s;
     int i = ebpf_spec_var_find(s, name);
@@ -457,9 +484,8 @@ static int vars_newindex(lua_State *L)
 static int vars_next(lua_State *L)
 {
     lvars *lv = luaL_checkudata(L, 1, VARS_MT);
-    (void)lv;
     lua_getiuservalue(L, 1, 2);
-    lspec *ls = tospec(L, -1);
+    lspec *ls = lv->of_coll ? spec_of_coll(L, -1) : tospec(L, -1);
     lua_pop(L, 1);
     lua_Integer i = 0;
     if (!lua_isnil(L, 2)) {
@@ -506,7 +532,7 @@ static int codec_decode(lua_State *L)
         bytes = luaL_checklstring(L, 2, &len);
     }
     lua_getiuservalue(L, 1, 1);
-    lspec *ls = tospec(L, -1);
+    lspec *ls = spec_of_coll(L, -1);
     if (len < c->size)
         return luaL_error(L, "decode: %d bytes for a %d-byte type", (int)len, (int)c->size);
     elf_codec_decode(L, ls->s->obtf, c->type, (const unsigned char *)bytes, c->size, 0);
@@ -517,7 +543,7 @@ static int codec_encode(lua_State *L)
 {
     lcodec *c = luaL_checkudata(L, 1, CODEC_MT);
     lua_getiuservalue(L, 1, 1);
-    lspec *ls = tospec(L, -1);
+    lspec *ls = spec_of_coll(L, -1);
     unsigned char *tmp = lua_newuserdatauv(L, c->size ? c->size : 1, 0);
     memset(tmp, 0, c->size);
     elf_codec_encode(L, 2, ls->s->obtf, c->type, tmp, c->size, "map value", 0);
@@ -810,7 +836,7 @@ void ebpf_lua_open_elf(lua_State *L)
 {
     static const luaL_Reg spec_methods[] = {{"load", spec_load}, {"close", spec_close}, {NULL, NULL}};
     static const luaL_Reg spec_meta[] = {
-        {"__gc", spec_gc}, {"__close", spec_gc}, {"__tostring", spec_tostring}, {NULL, NULL}};
+        {"__gc", spec_gc}, {"__close", spec_close_var}, {"__tostring", spec_tostring}, {NULL, NULL}};
     luaL_newmetatable(L, EBPF_SPEC_MT);
     luaL_setfuncs(L, spec_meta, 0);
     lua_newtable(L);

@@ -35,6 +35,31 @@ describe("ebpf.open", function()
     assert.has_error(function() spec:close() end, "attempt to use a closed spec")
   end)
 
+  it("closing a loaded spec (close() or <close>) leaves its collections' typed maps and variables working", function()
+    local coll
+    do
+      local spec <close> = assert(ebpf.open(td("btfmaps")))
+      coll = assert(spec:load())
+    end -- <close> here
+    local k = { id = 5, name = "five" }
+    coll.maps.stats[k] = { count = 50, delta = -3, flag = 1, level = 5 }
+    assert.same({ count = 50, delta = -3, flag = 1, level = 5 }, coll.maps.stats[k])
+    coll:close()
+    local spec = assert(ebpf.open(td("globals")))
+    local c2 = assert(spec:load())
+    spec:close()
+    assert.equal("ebpf.spec (closed)", tostring(spec))
+    assert.has_error(function() return spec.maps end, "attempt to use a closed spec")
+    assert.has_error(function() spec:load() end, "attempt to use a closed spec")
+    assert.same({ a = 7, b = 9, tag = "abc" }, c2.vars.k_pair)
+    c2.vars.counter = 5
+    assert.equal(5, c2.vars.counter)
+    local names = {}
+    for name in pairs(c2.vars) do names[#names + 1] = name end
+    assert.is_true(#names >= 6)
+    c2:close()
+  end)
+
   it("opens object bytes as well as paths", function()
     local spec = assert(ebpf.open(read_file(td("subprogs")), { name = "mem" }))
     assert.equal("mem", spec.name)
