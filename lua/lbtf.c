@@ -245,6 +245,7 @@ struct ectx {
     const struct ebpf_btf *b;
     unsigned char *buf;
     size_t size;
+    const char *what; /* error prefix: "btf encode" unless the caller names the value */
     char path[256];
 };
 
@@ -267,9 +268,10 @@ static int enc_fail(lua_State *L, struct ectx *e, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
+    const char *what = e->what ? e->what : "btf encode";
     if (e->path[0])
-        return luaL_error(L, "btf encode: field '%s': %s", e->path, msg);
-    return luaL_error(L, "btf encode: %s", msg);
+        return luaL_error(L, "%s: field '%s': %s", what, e->path, msg);
+    return luaL_error(L, "%s: %s", what, msg);
 }
 
 static void encode_at(lua_State *L, struct ectx *e, uint32_t id, int idx, uint64_t bitoff, uint32_t bitsz,
@@ -449,8 +451,9 @@ static void encode_at(lua_State *L, struct ectx *e, uint32_t id, int idx, uint64
             if (!find_member(e->b, r, name, bitoff, &m, &mbo, 0)) {
                 size_t save;
                 path_push(e, &save, name, 0);
-                luaL_error(L, "btf encode: invalid field name '%s' (%s %s has no such member)", e->path,
-                           kind_str(e->b, r), *ebpf_btf_name(e->b, r) ? ebpf_btf_name(e->b, r) : "(anon)");
+                luaL_error(L, "%s: invalid field name '%s' (%s %s has no such member)",
+                           e->what ? e->what : "btf encode", e->path, kind_str(e->b, r),
+                           *ebpf_btf_name(e->b, r) ? ebpf_btf_name(e->b, r) : "(anon)");
             }
             size_t save;
             path_push(e, &save, name, 0);
@@ -536,6 +539,22 @@ static int type_encode(lua_State *L)
     encode_at(L, &e, t->id, 2, 0, 0, 0);
     lua_pushlstring(L, (const char *)buf, (size_t)sz);
     return 1;
+}
+
+void ebpf_lua_btf_encode_into(lua_State *L, int idx, const struct ebpf_btf *b, uint32_t id, unsigned char *buf,
+                              size_t size, const char *what)
+{
+    memset(buf, 0, size);
+    struct ectx e = {.b = b, .buf = buf, .size = size, .what = what};
+    encode_at(L, &e, id, lua_absindex(L, idx), 0, 0, 0);
+}
+
+void ebpf_lua_btf_decode_from(lua_State *L, const struct ebpf_btf *b, uint32_t id, const unsigned char *p,
+                              size_t size)
+{
+    uint64_t budget = 4096 + (uint64_t)size * 64;
+    struct vctx c = {b, p, size, budget < VISIT_BUDGET ? (uint32_t)budget : VISIT_BUDGET, false};
+    decode_at(L, &c, id, 0, 0, 0);
 }
 
 static int push_decl(lua_State *L, const struct ebpf_btf *b, uint32_t id, const char *name)

@@ -47,3 +47,12 @@ bool ebpf_lua_btf_is_byte(const struct ebpf_btf *b, uint32_t id);
 /* Plain `char` (or an explicit CHAR encoding): only arrays of it are C
  * strings cut at the first NUL; other byte arrays keep all their bytes. */
 bool ebpf_lua_btf_is_text_char(const struct ebpf_btf *b, uint32_t id);
+
+/* Values <-> bytes through a BTF type, for any owner of a struct ebpf_btf
+ * (type:encode/decode, object globals, collection map codecs): encodes the
+ * Lua value at idx into buf (size bytes, zeroed first), errors prefixed
+ * with `what` (NULL: "btf encode"); decodes pushes the value at p. */
+void ebpf_lua_btf_encode_into(lua_State *L, int idx, const struct ebpf_btf *b, uint32_t id, unsigned char *buf,
+                              size_t size, const char *what);
+void ebpf_lua_btf_decode_from(lua_State *L, const struct ebpf_btf *b, uint32_t id, const unsigned char *p,
+                              size_t size);

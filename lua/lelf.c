@@ -442,7 +442,7 @@ static int vars_index(lua_State *L)
     int w;
     unsigned char *p = var_bytes(L, 1, name, &s, &v, &w);
     if (s->obtf && v->btf_type)
-        elf_codec_decode(L, s->obtf, v->btf_type, p, v->size, 0);
+        elf_codec_decode(L, s->obtf, v->btf_type, p, v->size);
     else
         ebpf_lua_push_bytes_value(L, p, v->size);
     return 1;
@@ -467,7 +467,7 @@ static int vars_newindex(lua_State *L)
     char what[300];
     snprintf(what, sizeof(what), "variable '%s'", name);
     if (s->obtf && v->btf_type) {
-        elf_codec_encode(L, 3, s->obtf, v->btf_type, tmp, v->size, what, 0);
+        elf_codec_encode(L, 3, s->obtf, v->btf_type, tmp, v->size, what);
     } else {
         ebpf_lua_to_bytes(L, 3, tmp, v->size, "variable", name);
     }
@@ -535,7 +535,7 @@ static int codec_decode(lua_State *L)
     lspec *ls = spec_of_coll(L, -1);
     if (len < c->size)
         return luaL_error(L, "decode: %d bytes for a %d-byte type", (int)len, (int)c->size);
-    elf_codec_decode(L, ls->s->obtf, c->type, (const unsigned char *)bytes, c->size, 0);
+    elf_codec_decode(L, ls->s->obtf, c->type, (const unsigned char *)bytes, c->size);
     return 1;
 }
 
@@ -546,7 +546,7 @@ static int codec_encode(lua_State *L)
     lspec *ls = spec_of_coll(L, -1);
     unsigned char *tmp = lua_newuserdatauv(L, c->size ? c->size : 1, 0);
     memset(tmp, 0, c->size);
-    elf_codec_encode(L, 2, ls->s->obtf, c->type, tmp, c->size, "map value", 0);
+    elf_codec_encode(L, 2, ls->s->obtf, c->type, tmp, c->size, "map value");
     lua_pushlstring(L, (const char *)tmp, c->size);
     return 1;
 }

@@ -60,6 +60,27 @@ describe("ebpf.open", function()
     c2:close()
   end)
 
+  it("typed map values and variables refuse unknown fields and values out of their field's range", function()
+    local coll <close> = assert(ebpf.load(td("btfmaps")))
+    local k = { id = 1, name = "one" }
+    assert.error_matches(function() coll.maps.stats[k] = { count = 1, cuont = 2 } end,
+      "map value: invalid field name 'cuont' (struct val has no such member)", 1, true)
+    assert.error_matches(function() coll.maps.stats[k] = { level = 8 } end,
+      "map value: field 'level': 8 out of range", 1, true) -- __u8 level : 3
+    assert.error_matches(function() coll.maps.stats[k] = { flag = -1 } end, "out of range", 1, true)
+    assert.error_matches(function() coll.maps.stats[{ id = 1, nom = "x" }] = { count = 1 } end,
+      "invalid field name 'nom'", 1, true)
+    coll.maps.stats[k] = { count = 2, level = 7, flag = 1, delta = -8 }
+    assert.same({ count = 2, delta = -8, flag = 1, level = 7 }, coll.maps.stats[k])
+    local spec <close> = assert(ebpf.open(td("globals")))
+    assert.error_matches(function() spec.vars.k_pair = { a = 1, c = 2 } end,
+      "variable 'k_pair': invalid field name 'c'", 1, true)
+    assert.error_matches(function() spec.vars.k_pair = { b = 70000 } end,
+      "variable 'k_pair': field 'b': 70000 out of range", 1, true) -- unsigned short
+    spec.vars.k_pair = { a = -1, b = 65535, tag = "xyz" }
+    assert.same({ a = -1, b = 65535, tag = "xyz" }, spec.vars.k_pair)
+  end)
+
   it("opens object bytes as well as paths", function()
     local spec = assert(ebpf.open(read_file(td("subprogs")), { name = "mem" }))
     assert.equal("mem", spec.name)
