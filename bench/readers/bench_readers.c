@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "bench_common.h" /* bench/ of main */
+#include "w_acc.h"
 #include "ebpf/elf.h"
 #include "ebpf/perf.h"
 #include "ebpf/ringbuf.h"
@@ -23,17 +24,12 @@
 
 #define LABEL "ebpf-core"
 
-struct w_acc { uint64_t count, sum, lost; };
 
 /* The timed callback: add val (u64 at offset 8) and count. */
 static int w2_cb(void *ctx, const void *data, size_t size, int ring)
 {
-    struct w_acc *a = ctx;
-    uint64_t v;
     (void)size, (void)ring;
-    memcpy(&v, (const char *)data + 8, 8);
-    a->sum += v;
-    a->count++;
+    w_acc_add(ctx, data);
     return 0;
 }
 
@@ -109,23 +105,6 @@ static int mode_ringbuf(const char *obj, uint64_t n, int reps)
         close(btf);
     }
     return 0;
-}
-
-static int w3_cb(void *ctx, int cpu, const void *data, size_t size)
-{
-    struct w_acc *a = ctx;
-    uint64_t v;
-    (void)cpu, (void)size;
-    memcpy(&v, (const char *)data + 8, 8);
-    a->sum += v;
-    a->count++;
-    return 0;
-}
-
-static void w3_lost(void *ctx, int cpu, uint64_t lost)
-{
-    (void)cpu;
-    ((struct w_acc *)ctx)->lost += lost;
 }
 
 static int mode_perfbuf(const char *obj, uint64_t n, int reps, size_t pages)

@@ -19,44 +19,21 @@
 #include <sched.h>
 
 #include "bench_common.h"
+#include "readers/w_acc.h"
 #include "ebpf/elf.h"
 #include "ebpf/map.h"
 #include "ebpf/perf.h"
 #include "ebpf/prog.h"
 
-struct acc { uint64_t count, sum, lost; };
-
 static void libbpf_sample(void *ctx, int cpu, void *data, __u32 size)
 {
-    struct acc *a = ctx;
-    uint64_t v;
     (void)cpu, (void)size;
-    memcpy(&v, (const char *)data + 8, 8);
-    a->sum += v;
-    a->count++;
+    w_acc_add(ctx, data);
 }
 
 static void libbpf_lost(void *ctx, int cpu, __u64 n)
 {
-    (void)cpu;
-    ((struct acc *)ctx)->lost += n;
-}
-
-static int ours_sample(void *ctx, int cpu, const void *data, size_t size)
-{
-    struct acc *a = ctx;
-    uint64_t v;
-    (void)cpu, (void)size;
-    memcpy(&v, (const char *)data + 8, 8);
-    a->sum += v;
-    a->count++;
-    return 0;
-}
-
-static void ours_lost(void *ctx, int cpu, uint64_t n)
-{
-    (void)cpu;
-    ((struct acc *)ctx)->lost += n;
+    w3_lost(ctx, cpu, n);
 }
 
 struct w3 { struct ebpf_prog *prog; struct ebpf_map *events, *state; uint64_t n; };
@@ -86,14 +63,14 @@ static void produce(const struct w3 *w, int ring_fd)
                    (unsigned long long)fails);
 }
 
-static void check(const char *who, const struct acc *a, uint64_t n)
+static void check(const char *who, const struct w_acc *a, uint64_t n)
 {
     if (a->lost || a->count != n || a->sum != n * (n + 1) / 2)
         BENCH_FAIL("%s: count %llu lost %llu sum %llu", who, (unsigned long long)a->count,
                    (unsigned long long)a->lost, (unsigned long long)a->sum);
 }
 
-static struct acc libbpf_acc;
+static struct w_acc libbpf_acc;
 
 /* One round of libbpf's reader: ns per record. */
 static double round_libbpf(const struct w3 *w, struct perf_buffer *pb)
@@ -112,9 +89,9 @@ static double round_libbpf(const struct w3 *w, struct perf_buffer *pb)
 static double round_ours(const struct w3 *w, struct ebpf_perf *pb)
 {
     produce(w, ebpf_perf_ring_fd(pb, 0));
-    struct acc a = {0};
+    struct w_acc a = {0};
     uint64_t t0 = bench_now_ns();
-    ebpf_perf_consume(pb, 0, ours_sample, ours_lost, &a);
+    ebpf_perf_consume(pb, 0, w3_cb, w3_lost, &a);
     uint64_t t1 = bench_now_ns();
     check("ebpf-core", &a, w->n);
     return (double)(t1 - t0) / (double)w->n;
