@@ -146,6 +146,22 @@ describe("kconfig map and virtual externs", function()
     local coll <close> = assert(ebpf.load(OBJ))
     assert.is_true(oracle.compare(OBJ, coll) > 0)
   end)
+
+  it("refuses what libbpf refuses: a weak unknown LINUX_ char array, a weak name of no known prefix", function()
+    for obj, msg in pairs {
+      ["elf/kconfig_weak_chararr.bpf.o"] = "weak virtual kconfig extern 'LINUX_EBPF_LUA_NAME' defaults to 0",
+      ["elf/kconfig_unprefixed.bpf.o"] = "unknown kconfig extern 'EBPF_LUA_NO_PREFIX'",
+    } do
+      local path = helpers.testdata(obj)
+      local dir = helpers.bpffs_dir("kconfig_refused")
+      local ok = os.execute(("%s prog loadall %s %s >/dev/null 2>&1"):format(oracle.BPFTOOL, path, dir))
+      helpers.sh("rm -rf " .. dir)
+      assert.is_falsy(ok, "libbpf loads " .. obj)
+      local coll, err = ebpf.load(path)
+      assert.is_nil(coll, obj)
+      assert.matches(msg, tostring(err), 1, true)
+    end
+  end)
 end)
 
 describe("ring buffer sizes", function()

@@ -210,9 +210,20 @@ int eext_kconfig_text(const struct ebpf_spec *s, const struct eext_virtual *vv, 
             continue;
         }
         if (strncmp(e->name, "CONFIG_", 7) != 0) {
-            if (e->weak)
-                continue;
-            r = ebpf_err(ENOENT, "load", "object '%s': unknown kconfig extern '%s'", s->name, e->name);
+            /* As libbpf: besides CONFIG_*, only the virtual LINUX_* names;
+             * a weak LINUX_ one it does not know is 0, which only an
+             * integer, char or bool extern can hold. */
+            if (strncmp(e->name, "LINUX_", 6) == 0 && e->weak) {
+                const struct btf_type *t = ebtf_skip_mods(s->obtf, e->type_id, NULL);
+                if (t && ebtf_kind(t) == BTF_KIND_INT)
+                    continue; /* stays zero */
+                r = ebpf_err(EINVAL, "load",
+                             "object '%s': weak virtual kconfig extern '%s' defaults to 0, which its type cannot "
+                             "hold (only integer, char and bool ones can)", s->name, e->name);
+                break;
+            }
+            r = ebpf_err(ENOENT, "load", "object '%s': unknown kconfig extern '%s' (not CONFIG_*, nor a virtual "
+                         "LINUX_* one%s)", s->name, e->name, e->weak ? "; __weak does not make it optional" : "");
             break;
         }
         size_t vl = 0;
