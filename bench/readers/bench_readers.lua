@@ -150,6 +150,7 @@ local function run(w, name, mk_reader, n, reps, extra)
   local floors = {}
   for _, shape in ipairs(shapes) do floors[shape[1]] = shape end
   local function run_floor(shape)
+    collectgarbage("collect")
     count, sum = 0, 0
     local ns = shape[2]()
     if count ~= n or sum ~= n * (n + 1) // 2 then fail(shape[1] .. ": count " .. count) end
@@ -163,6 +164,9 @@ local function run(w, name, mk_reader, n, reps, extra)
     local t, tp, ratio = {}, {}, {}
     local fl = floors[v.floor]
     for round = 0, reps do
+      -- no garbage of an earlier variant (a million strings per round)
+      -- left for this one's GC steps to pay for
+      collectgarbage("collect")
       local dp = produce(prog, state, n)
       count, sum = 0, 0
       local fn = v.fn
