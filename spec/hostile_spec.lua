@@ -401,8 +401,10 @@ describe("signals and stale tracefs events", function()
       ebpf.sleep(30)
     ]]):format(BIN)))
     for sig, code in pairs { TERM = 143, HUP = 129, INT = 130 } do
-      -- (a background job of sh starts with SIGINT ignored: give it the default back)
-      local out = helpers.sh(("EBPF_BUILD=%s env --default-signal=INT bin/ebpf run %s & pid=$!; for i in $(seq 50); do "
+      -- (a background job of sh starts with SIGINT ignored, and a run under
+      -- nohup with SIGHUP ignored: give them the default back)
+      local out = helpers.sh(("EBPF_BUILD=%s env --default-signal=INT,HUP,TERM bin/ebpf run %s & pid=$!; "
+        .. "for i in $(seq 50); do "
         .. "grep -q ebpf_uprobe_$pid /sys/kernel/tracing/uprobe_events 2>/dev/null && break; sleep 0.1; done; "
         .. "kill -%s $pid; wait $pid; echo rc=$?; grep -c ebpf_uprobe_$pid /sys/kernel/tracing/uprobe_events "
         .. "|| true"):format(helpers.build, script, sig))
