@@ -22,13 +22,7 @@ local function flags_name(f)
   return ""
 end
 
-local function prog_name(id)
-  local p = lib().program.from_id(id)
-  if not p then return nil end
-  local info = p:info()
-  p:close()
-  return info and info.name
-end
+local prog_name = util.prog_name
 
 -- Every program attached to one cgroup; a path that is not a cgroup v2
 -- directory fails with the kernel's word (EBADF) explained.

@@ -9,13 +9,7 @@ local records = require "ebpf.cli.records"
 
 local lib, usage_error, fail = util.lib, util.usage_error, util.fail
 
-local function prog_name(id)
-  local p = lib().program.from_id(id)
-  if not p then return nil end
-  local info = p:info()
-  p:close()
-  return info and info.name
-end
+local prog_name = util.prog_name
 
 -- Programs at one BPF_PROG_QUERY hook of a device (none where the hook
 -- does not exist: tcx before 6.6, netkit on other devices).

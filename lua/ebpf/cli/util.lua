@@ -254,4 +254,13 @@ function M.bytes(args, n, what)
   return string.char(table.unpack(out))
 end
 
+-- The name of the loaded program with this id (nil if it is gone).
+function M.prog_name(id)
+  local p = M.lib().program.from_id(id)
+  if not p then return nil end
+  local info = p:info()
+  p:close()
+  return info and info.name
+end
+
 return M
