@@ -25,8 +25,7 @@ SRC=/usr/src/linux-source-6.1.tar.xz
 S=$W/linux-source-6.1
 P=$S/tools/testing/selftests/bpf
 CLANG=${CLANG:-clang-19}
-VM=${VM:-/work/shared/vm/run-in-kernel.sh}
-[ -x "$VM" ] || VM=$ROOT/../shared/vm/run-in-kernel.sh
+VM=${VM:-$ROOT/tools/vm-run.sh}
 export LUA_PATH="$ROOT/lua/?.lua;$ROOT/lua/?/init.lua;$ROOT/spec/?.lua;;"
 export LUA_CPATH="$ROOT/$BUILD/?.so;;"
 

@@ -6,8 +6,7 @@
 # 5.10 6.1 6.12 7.2: ~1 min each under TCG). Needs a build (make build) first.
 set -u
 cd "$(dirname "$0")/.."
-RIK=${RIK:-$(cd .. && pwd)/shared/vm/run-in-kernel.sh}
-[ -x "$RIK" ] || RIK=/work/shared/vm/run-in-kernel.sh
+VM=tools/vm-run.sh
 BUILD=${BUILD:-build}
 kernels=("$@")
 [ ${#kernels[@]} -eq 0 ] && kernels=(5.10 6.1 6.12 7.2)
@@ -15,7 +14,7 @@ rc=0
 for k in "${kernels[@]}"; do
   echo "=== link specs in kernel $k ==="
   # bpf in the LSM list enables the BPF LSM (off by default in Debian).
-  "$RIK" -t 900 -A "lsm=lockdown,capability,yama,bpf" "$k" -- \
+  "$VM" -t 900 -A "lsm=lockdown,capability,yama,bpf" "$k" -- \
     env EBPF_LINK_VM=1 EBPF_BUILD="$BUILD" busted --lua=lua5.4 -o utfTerminal spec/link_kernel_spec.lua
   r=$?
   echo "=== kernel $k: exit $r ==="

@@ -3,9 +3,8 @@
 # fmod_ret, lsm), which this machine refuses, load in a 6.12 VM with their
 # attach targets resolved. Slow (qemu TCG): one spec file only.
 set -euo pipefail
-VM=/work/shared/vm/run-in-kernel.sh
-[ -x "$VM" ] || VM=../shared/vm/run-in-kernel.sh
-if [ ! -x "$VM" ]; then echo "no run-in-kernel.sh: skipped"; exit 0; fi
+VM=tools/vm-run.sh
+$VM --available || { echo "no run-in-kernel.sh: skipped"; exit 0; }
 out=$(timeout 1200 "$VM" 6.12 -- busted --lua=lua5.4 -o plainTerminal spec/elf_tracing_spec.lua 2>&1) || { echo "$out"; exit 1; }
 echo "$out" | tail -3
 # in the VM nothing may be pending: every program must load

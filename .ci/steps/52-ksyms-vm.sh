@@ -5,9 +5,8 @@
 # vmlinux and of kvm, kfunc calls through the module BTF fd's fd_array
 # slot: nothing may be pending there.
 set -euo pipefail
-VM=/work/shared/vm/run-in-kernel.sh
-[ -x "$VM" ] || VM=../shared/vm/run-in-kernel.sh
-if [ ! -x "$VM" ]; then echo "no run-in-kernel.sh: skipped"; exit 0; fi
+VM=tools/vm-run.sh
+$VM --available || { echo "no run-in-kernel.sh: skipped"; exit 0; }
 # The VM's busybox modprobe reads the modules.dep the runner makes; a host
 # kmod modprobe (first on PATH when kmod is installed) wants modules.dep.bin.
 run='/run/rik-bin/modprobe -a nf_conntrack kvm &&

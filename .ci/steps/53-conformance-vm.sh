@@ -7,9 +7,8 @@
 # (CONFORMANCE_STRICT). Bounded: one VM boot, VM_TIMEOUT seconds at most.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-VM=${VM:-../shared/vm/run-in-kernel.sh}
-[ -x "$VM" ] || VM=/work/shared/vm/run-in-kernel.sh
-if [ ! -x "$VM" ]; then
+VM=${VM:-$PWD/tools/vm-run.sh}
+if ! "$VM" --available; then
   echo "skip: run-in-kernel.sh not available"
   exit 0
 fi

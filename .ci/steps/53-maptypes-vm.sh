@@ -5,8 +5,8 @@
 # inside the 5.10, 6.1, 6.12 and 7.2 kernels. About 25 s per kernel.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-vm=/work/shared/vm/run-in-kernel.sh
-[ -x "$vm" ] || { echo "no $vm: skipping"; exit 0; }
+vm=tools/vm-run.sh
+$vm --available || { echo "no run-in-kernel.sh: skipping"; exit 0; }
 status=0
 # Debian kernels have no /proc/config.gz, and this machine's /boot holds no
 # config of the VM kernels: the .kconfig externs (spec "externs", like

@@ -5,10 +5,9 @@
 # in 5.10 (no kernel BTF ids, older OBJ_GET_INFO) the #oldkernels part.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-RIK=${RIK:-../shared/vm/run-in-kernel.sh}
-[ -x "$RIK" ] || RIK=/work/shared/vm/run-in-kernel.sh
-if [ ! -x "$RIK" ]; then
-  echo "skip: $RIK not available"
+RIK=tools/vm-run.sh
+if ! $RIK --available; then
+  echo "skip: run-in-kernel.sh not available"
   exit 0
 fi
 for k in ${BTF_KERNELS:-6.1 6.12}; do

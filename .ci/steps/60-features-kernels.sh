@@ -7,8 +7,8 @@
 # in the same kernels, where the old ways are taken for real.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-vm=/work/shared/vm/run-in-kernel.sh
-[ -x "$vm" ] || { echo "no $vm: skipping kernel matrix"; exit 0; }
+vm=tools/vm-run.sh
+$vm --available || { echo "no run-in-kernel.sh: skipping kernel matrix"; exit 0; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 status=0

@@ -7,8 +7,8 @@
 # headers (spec/kernel_names_spec.lua). About 30 s per kernel under TCG.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-vm=/work/shared/vm/run-in-kernel.sh
-[ -x "$vm" ] || { echo "no $vm: skipping"; exit 0; }
+vm=tools/vm-run.sh
+$vm --available || { echo "no run-in-kernel.sh: skipping"; exit 0; }
 status=0
 for k in ${EBPF_NEWEST_KERNELS:-6.12 7.2}; do
   echo "--- newest links on $k"
