@@ -118,4 +118,36 @@ describe("API consistency", function()
     assert.is_false(ok)
     assert.matches("broken ringbuf part", tostring(err))
   end)
+
+  -- Parts nothing hooks into load on first use (startup: asm alone is a
+  -- third of the Lua); run in a fresh interpreter so the suite's own
+  -- requires do not hide what `require "ebpf"` loads.
+  it("loads the parts that hook nothing on first use, and pairs(ebpf) loads them all", function()
+    local out = helpers.sh(("LUA_PATH=%q LUA_CPATH=%q lua5.4 -e %q"):format(package.path, package.cpath, [[
+      local ebpf = require "ebpf"
+      local before = {}
+      for _, n in ipairs { "asm", "hist", "sym", "stack", "features", "btf", "perf" } do
+        before[#before + 1] = package.loaded["ebpf." .. n] and n or nil
+      end
+      local hist = ebpf.hist
+      local names = {}
+      for k in pairs(ebpf) do names[k] = true end
+      io.write(#before, " ", tostring(hist == require "ebpf.hist"), " ",
+        tostring(names.asm and names.sym and names.btf_ids and ebpf.btf_ids == ebpf.btf.ids))
+    ]]))
+    assert.equal("0 true true", out)
+  end)
+
+  it("raises with the cause at first use when a part loaded on demand fails", function()
+    local loaded = package.loaded
+    local saved_ebpf, saved_part = loaded.ebpf, loaded["ebpf.hist"]
+    loaded.ebpf, loaded["ebpf.hist"] = nil, nil
+    package.preload["ebpf.hist"] = function() error("broken hist part", 0) end
+    local ebpf = require "ebpf"
+    local ok, err = pcall(function() return ebpf.hist end)
+    package.preload["ebpf.hist"] = nil
+    loaded.ebpf, loaded["ebpf.hist"] = saved_ebpf, saved_part
+    assert.is_false(ok)
+    assert.matches("broken hist part", tostring(err))
+  end)
 end)

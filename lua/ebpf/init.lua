@@ -45,21 +45,50 @@ ebpf.attach_types = core.attach_types
 -- else (a regular file, a directory, a path outside bpffs) is removed.
 ebpf.unpin = core.unpin
 
--- Every part is its own module (`require "ebpf.link"`); a part that fails
--- to load raises here with its cause instead of leaving a hole.
-for _, name in ipairs { "asm", "btf", "elf", "link", "ringbuf", "perf", "features", "hist", "sym", "stack" } do
+-- Every part is its own module (`require "ebpf.link"`). Those that hook
+-- into the C objects (link: prog:attach and coll:attach; ringbuf: the
+-- readers' type resolver) and elf (ebpf.load) load now; the others on
+-- first use, so that a script pays only for what it touches (asm alone
+-- is a third of the Lua). A part that fails to load raises with its cause
+-- at that first use instead of leaving a hole; pairs(ebpf) loads them all.
+for _, name in ipairs { "elf", "link", "ringbuf" } do
   ebpf[name] = require("ebpf." .. name)
 end
+local lazy = { asm = true, btf = true, perf = true, features = true, hist = true, sym = true, stack = true }
 
 --- Iterators over object ids: `ebpf.map.ids`, `ebpf.program.ids`,
 -- `ebpf.link.ids`, `ebpf.btf.ids`; the older names `ebpf.link_ids` and
 -- `ebpf.btf_ids` stay as documented aliases.
 ebpf.link_ids = ebpf.link.ids
-ebpf.btf_ids = ebpf.btf.ids
+local aliases = { btf_ids = { "btf", "ids" } }
 
 -- ELF objects: ebpf.open / ebpf.load / ebpf.compile.
 ebpf.open = ebpf.elf.open
 ebpf.load = ebpf.elf.load
 ebpf.compile = ebpf.elf.compile
+
+local function load_part(t, k)
+  if lazy[k] then
+    local m = require("ebpf." .. k)
+    rawset(t, k, m)
+    return m
+  end
+  local a = aliases[k]
+  if a then
+    local v = t[a[1]][a[2]]
+    rawset(t, k, v)
+    return v
+  end
+  return nil
+end
+
+setmetatable(ebpf, {
+  __index = load_part,
+  __pairs = function(t)
+    for k in pairs(lazy) do load_part(t, k) end
+    for k in pairs(aliases) do load_part(t, k) end
+    return next, t, nil
+  end,
+})
 
 return ebpf
