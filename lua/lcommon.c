@@ -224,24 +224,14 @@ void ebpf_lua_to_bytes(lua_State *L, int idx, void *buf, size_t size, const char
         memcpy(buf, s, size);
         return;
     }
-    if (t == LUA_TNUMBER && (size == 1 || size == 2 || size == 4 || size == 8)) {
+    if (t == LUA_TNUMBER && ebpf_lua_int_size(size)) {
         int isnum;
         lua_Integer v = lua_tointegerx(L, idx, &isnum);
         if (!isnum)
             luaL_error(L, "map '%s': %s must be an integer, got a float", name, what);
-        if (size < 8) {
-            lua_Integer lim = (lua_Integer)1 << (size * 8);
-            if (v >= lim || v < -(lim / 2))
-                luaL_error(L, "map '%s': %s %I does not fit in %d bytes", name, what, (LUAI_UACINT)v,
-                           (int)size);
-        }
-        /* Host byte order, as the kernel stores map data. */
-        switch (size) {
-        case 1: { uint8_t x = (uint8_t)v; memcpy(buf, &x, 1); break; }
-        case 2: { uint16_t x = (uint16_t)v; memcpy(buf, &x, 2); break; }
-        case 4: { uint32_t x = (uint32_t)v; memcpy(buf, &x, 4); break; }
-        default: { uint64_t x = (uint64_t)v; memcpy(buf, &x, 8); break; }
-        }
+        if (!ebpf_lua_int_fits(v, size))
+            luaL_error(L, "map '%s': %s %I does not fit in %d bytes", name, what, (LUAI_UACINT)v, (int)size);
+        ebpf_lua_store_int(buf, v, size);
         return;
     }
     if (t == LUA_TNUMBER)
@@ -254,29 +244,10 @@ void ebpf_lua_to_bytes(lua_State *L, int idx, void *buf, size_t size, const char
 
 void ebpf_lua_push_bytes_value(lua_State *L, const void *buf, size_t size)
 {
-    const unsigned char *b = buf;
-    switch (size) {
-    case 1: lua_pushinteger(L, b[0]); return;
-    case 2: {
-        uint16_t v;
-        memcpy(&v, b, 2);
-        lua_pushinteger(L, (lua_Integer)v);
-        return;
-    }
-    case 4: {
-        uint32_t v;
-        memcpy(&v, b, 4);
-        lua_pushinteger(L, (lua_Integer)v);
-        return;
-    }
-    case 8: {
-        int64_t v;
-        memcpy(&v, b, 8);
-        lua_pushinteger(L, (lua_Integer)v);
-        return;
-    }
-    default: lua_pushlstring(L, (const char *)buf, size);
-    }
+    if (ebpf_lua_int_size(size))
+        lua_pushinteger(L, ebpf_lua_load_int(buf, size));
+    else
+        lua_pushlstring(L, (const char *)buf, size);
 }
 
 const char *ebpf_lua_check_path(lua_State *L, int idx, const char *what)

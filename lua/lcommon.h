@@ -5,6 +5,7 @@
 #include <lauxlib.h>
 #include <lua.h>
 #include <stdint.h>
+#include <string.h>
 
 #define EBPF_MAP_MT "ebpf.map"
 #define EBPF_PROG_MT "ebpf.program"
@@ -48,6 +49,38 @@ void ebpf_lua_set_funcs(lua_State *L, const luaL_Reg *funcs);
 
 /* Reads an integer that must fit in [lo, hi], naming `what` on error. */
 lua_Integer ebpf_lua_check_range(lua_State *L, int idx, const char *what, lua_Integer lo, lua_Integer hi);
+
+/* Integers as map keys and values of 1/2/4/8 bytes (host byte order, as
+ * the kernel stores map data): whether v fits `size` bytes (signed or
+ * unsigned), and its bytes. Shared by ebpf_lua_to_bytes and the maps'
+ * short way for integer elements. */
+static inline int ebpf_lua_int_size(size_t size) { return size == 1 || size == 2 || size == 4 || size == 8; }
+static inline int ebpf_lua_int_fits(lua_Integer v, size_t size)
+{
+    if (size >= 8)
+        return 1;
+    lua_Integer lim = (lua_Integer)1 << (size * 8);
+    return v < lim && v >= -(lim / 2);
+}
+static inline void ebpf_lua_store_int(void *buf, lua_Integer v, size_t size)
+{
+    switch (size) {
+    case 1: { uint8_t x = (uint8_t)v; memcpy(buf, &x, 1); break; }
+    case 2: { uint16_t x = (uint16_t)v; memcpy(buf, &x, 2); break; }
+    case 4: { uint32_t x = (uint32_t)v; memcpy(buf, &x, 4); break; }
+    default: { uint64_t x = (uint64_t)v; memcpy(buf, &x, 8); break; }
+    }
+}
+/* The integer that 1/2/4/8 bytes hold (unsigned except 8). */
+static inline lua_Integer ebpf_lua_load_int(const void *buf, size_t size)
+{
+    switch (size) {
+    case 1: return *(const uint8_t *)buf;
+    case 2: { uint16_t v; memcpy(&v, buf, 2); return (lua_Integer)v; }
+    case 4: { uint32_t v; memcpy(&v, buf, 4); return (lua_Integer)v; }
+    default: { int64_t v; memcpy(&v, buf, 8); return (lua_Integer)v; }
+    }
+}
 
 /* Encodes the Lua value at idx into exactly `size` bytes: a string of that
  * length, or an integer for sizes 1/2/4/8 (little-endian). Raises with

@@ -23,6 +23,9 @@ typedef struct {
     int ncpu;           /* per-CPU: possible CPUs */
     uint8_t percpu, keyless, holds_progs, holds_maps, has_codec, borrowed;
     uint8_t bytes_keys; /* keys are structs (lpm_trie): always strings */
+    /* Keys and values are plain integers of 1/2/4/8 bytes (not per-CPU,
+     * no handles): m[k] takes the short way when no codec is installed. */
+    uint8_t scalar;
 } lmap;
 
 /* Checks arg idx is an open ebpf.map (raises otherwise). */

@@ -78,6 +78,46 @@ describe("ebpf.map", function()
     assert.equal("ebpf.map 'counts' (hash, 4->8, 64 entries, fd " .. m:fd() .. ")", tostring(m))
   end)
 
+  -- m[k] on integer keys and values takes a short way in C; the oracle is
+  -- the bytes the kernel holds (lookup_bytes) and the general methods.
+  it("gives integer elements of every size the same bytes, results and errors as the methods", function()
+    for _, sz in ipairs { { 1, 2 }, { 2, 4 }, { 4, 1 }, { 8, 8 }, { 2, 8 } } do
+      local ks, vs = sz[1], sz[2]
+      local m <close> = assert(ebpf.map { type = "hash", key_size = ks, value_size = vs, max_entries = 8 })
+      local kmax, vmax = ks == 8 and math.maxinteger or (1 << (8 * ks)) - 1, vs == 8 and -1 or (1 << (8 * vs)) - 1
+      m[kmax] = vmax
+      m[0] = 0
+      m[1] = -1 -- negative: two's complement in vs bytes
+      local kfmt, vfmt = "<i" .. ks, "<I" .. vs
+      assert.equal(string.pack("<I" .. vs, vmax & ((vs == 8) and -1 or ((1 << (8 * vs)) - 1))), m:lookup_bytes(kmax))
+      assert.equal(m:lookup(kmax), m[kmax])
+      assert.equal(vs == 8 and -1 or (1 << (8 * vs)) - 1, m[1])
+      assert.equal(string.pack(vfmt, vs == 8 and 0 or 0), m:lookup_bytes(string.pack(kfmt, 0)))
+      m[2.0] = 3 -- an integral float key takes the general way, same element
+      assert.equal(3, m[2])
+      assert.is_nil(m[3])
+      m[3] = nil -- deleting a missing key is not an error
+      m[kmax] = nil
+      assert.is_nil(m:lookup(kmax))
+      if ks < 8 then
+        assert.has_error(function() m[1 << (8 * ks)] = 1 end,
+          ("map '(unnamed)': key %d does not fit in %d bytes"):format(1 << (8 * ks), ks))
+        assert.has_error(function() return m[1 << (8 * ks)] end,
+          ("map '(unnamed)': key %d does not fit in %d bytes"):format(1 << (8 * ks), ks))
+      end
+      if vs < 8 then
+        assert.has_error(function() m[0] = 1 << (8 * vs) end,
+          ("map '(unnamed)': value %d does not fit in %d bytes"):format(1 << (8 * vs), vs))
+      end
+      assert.has_error(function() m[0] = 1.5 end, "map '(unnamed)': value must be an integer, got a float")
+    end
+    -- a full map: the kernel's error is raised, as by the general way
+    local a <close> = assert(ebpf.map { type = "array", key_size = 4, value_size = 4, max_entries = 2 })
+    local ok, err = pcall(function() a[5] = 1 end)
+    assert.is_false(ok)
+    assert.matches("update", tostring(err))
+  end)
+
   it("supports update flags, lookup_and_delete, next_key and keys()", function()
     local m <close> = hash()
     assert.is_true(m:update(1, 10, "noexist"))
