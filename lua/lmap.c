@@ -50,12 +50,21 @@ static void init_from_core(lmap *lm, struct ebpf_map *m)
     lm->m = m;
 }
 
-lmap *ebpf_lua_push_map(lua_State *L, struct ebpf_map *m)
+/* Pushes a closed map userdata, opened later by init_from_core. The
+ * openers push it before they make the core map: the allocation may
+ * raise, and must not leak the map. */
+static lmap *push_closed(lua_State *L)
 {
     lmap *lm = lua_newuserdatauv(L, sizeof(lmap), LMAP_NUV);
     memset(lm, 0, sizeof(*lm));
     lm->magic = LMAP_MAGIC;
     luaL_setmetatable(L, EBPF_MAP_MT);
+    return lm;
+}
+
+lmap *ebpf_lua_push_map(lua_State *L, struct ebpf_map *m)
+{
+    lmap *lm = push_closed(L);
     if (!m) {
         lua_pop(L, 1);
         return NULL;
@@ -231,6 +240,36 @@ static int check_keyed(lua_State *L, lmap *lm)
 
 /* ---- element operations ---- */
 
+/* The self check of the hot element methods: ebpf_lua_checkmagic, which
+ * skips the registry lookup of ebpf_lua_tomap. */
+static lmap *fast_tomap(lua_State *L)
+{
+    lmap *lm = ebpf_lua_checkmagic(L, 1, sizeof(lmap), LMAP_MAGIC, EBPF_MAP_MT);
+    if (!lm->m)
+        luaL_error(L, "attempt to use a closed map");
+    return lm;
+}
+
+/* A failed operation: raised for m[k] and m[k] = v, which have no way to
+ * return an error; nil, err, errno for the methods. */
+static int failed(lua_State *L, int raise)
+{
+    if (raise)
+        return luaL_error(L, "%s", ebpf_error_message());
+    return ebpf_lua_fail(L);
+}
+
+/* A read that returned r < 0: nil when there was nothing to read
+ * (ENOENT), else the failure. */
+static int absent_or_failed(lua_State *L, int r, int raise)
+{
+    if (r == -ENOENT) {
+        lua_pushnil(L);
+        return 1;
+    }
+    return failed(L, raise);
+}
+
 static int do_lookup(lua_State *L, lmap *lm, int self, int kidx, uint64_t flags, int raise)
 {
     unsigned char kst[STACK_BUF], vst[STACK_BUF];
@@ -241,24 +280,15 @@ static int do_lookup(lua_State *L, lmap *lm, int self, int kidx, uint64_t flags,
     memset(v, 0, lm->vbuf);
     key_to_bytes(L, self, lm, kidx, k);
     int r = ebpf_map_lookup(lm->m, k, v, flags);
-    if (r == -ENOENT) {
-        lua_pushnil(L);
-        return 1;
-    }
-    if (r < 0) {
-        if (raise)
-            return luaL_error(L, "%s", ebpf_error_message());
-        return ebpf_lua_fail(L);
-    }
+    if (r < 0)
+        return absent_or_failed(L, r, raise);
     push_value(L, self, lm, v);
     return 1;
 }
 
 static int map_lookup(lua_State *L)
 {
-    lmap *lm = ebpf_lua_checkmagic(L, 1, sizeof(lmap), LMAP_MAGIC, EBPF_MAP_MT);
-    if (!lm->m)
-        return luaL_error(L, "attempt to use a closed map");
+    lmap *lm = fast_tomap(L);
     luaL_checkany(L, 2);
     uint64_t flags = lua_isnoneornil(L, 3) ? 0 : update_flags(L, 3);
     return do_lookup(L, lm, 1, 2, flags, 0);
@@ -274,12 +304,8 @@ static int map_lookup_bytes(lua_State *L)
     void *v = scratch(L, lm->vbuf, vst);
     key_to_bytes(L, 1, lm, 2, k);
     int r = ebpf_map_lookup(lm->m, k, v, 0);
-    if (r == -ENOENT) {
-        lua_pushnil(L);
-        return 1;
-    }
     if (r < 0)
-        return ebpf_lua_fail(L);
+        return absent_or_failed(L, r, 0);
     lua_pushlstring(L, (const char *)v, lm->vbuf);
     return 1;
 }
@@ -293,20 +319,15 @@ static int do_update(lua_State *L, lmap *lm, int self, int kidx, int vidx, uint6
     key_to_bytes(L, self, lm, kidx, k);
     value_to_bytes(L, self, lm, vidx, v);
     int r = ebpf_map_update(lm->m, k, v, flags);
-    if (r < 0) {
-        if (raise)
-            return luaL_error(L, "%s", ebpf_error_message());
-        return ebpf_lua_fail(L);
-    }
+    if (r < 0)
+        return failed(L, raise);
     lua_pushboolean(L, 1);
     return 1;
 }
 
 static int map_update(lua_State *L)
 {
-    lmap *lm = ebpf_lua_checkmagic(L, 1, sizeof(lmap), LMAP_MAGIC, EBPF_MAP_MT);
-    if (!lm->m)
-        return luaL_error(L, "attempt to use a closed map");
+    lmap *lm = fast_tomap(L);
     luaL_checkany(L, 2);
     luaL_checkany(L, 3);
     return do_update(L, lm, 1, 2, 3, update_flags(L, 4), 0);
@@ -319,20 +340,15 @@ static int do_delete(lua_State *L, lmap *lm, int self, int kidx, int raise)
     void *k = scratch(L, lm->ksz, kst);
     key_to_bytes(L, self, lm, kidx, k);
     int r = ebpf_map_delete(lm->m, k);
-    if (r < 0 && r != -ENOENT) {
-        if (raise)
-            return luaL_error(L, "%s", ebpf_error_message());
-        return ebpf_lua_fail(L);
-    }
+    if (r < 0 && r != -ENOENT)
+        return failed(L, raise);
     lua_pushboolean(L, r == 0);
     return 1;
 }
 
 static int map_delete(lua_State *L)
 {
-    lmap *lm = ebpf_lua_checkmagic(L, 1, sizeof(lmap), LMAP_MAGIC, EBPF_MAP_MT);
-    if (!lm->m)
-        return luaL_error(L, "attempt to use a closed map");
+    lmap *lm = fast_tomap(L);
     luaL_checkany(L, 2);
     return do_delete(L, lm, 1, 2, 0);
 }
@@ -347,34 +363,35 @@ static int map_lookup_and_delete(lua_State *L)
     void *v = scratch(L, lm->vbuf, vst);
     key_to_bytes(L, 1, lm, 2, k);
     int r = ebpf_map_lookup_and_delete(lm->m, k, v, 0);
-    if (r == -ENOENT) {
-        lua_pushnil(L);
-        return 1;
-    }
     if (r < 0)
-        return ebpf_lua_fail(L);
+        return absent_or_failed(L, r, 0);
     push_value(L, 1, lm, v);
     return 1;
+}
+
+/* ebpf_map_next_key into n: from the key at index 2, or from the start
+ * when `first`. */
+static int next_key(lua_State *L, int self, lmap *lm, int first, void *n)
+{
+    unsigned char kst[STACK_BUF];
+    void *k = NULL;
+    if (!first) {
+        k = scratch(L, lm->ksz, kst);
+        key_to_bytes(L, self, lm, 2, k);
+    }
+    return ebpf_map_next_key(lm->m, k, n);
 }
 
 static int map_next_key(lua_State *L)
 {
     lmap *lm = ebpf_lua_tomap(L, 1);
-    unsigned char kst[STACK_BUF], nst[STACK_BUF];
+    unsigned char nst[STACK_BUF];
     check_keyed(L, lm);
-    void *k = NULL;
-    if (!lua_isnoneornil(L, 2)) {
-        k = scratch(L, lm->ksz, kst);
-        key_to_bytes(L, 1, lm, 2, k);
-    }
+    int first = lua_isnoneornil(L, 2); /* before scratch may push at 2 */
     void *n = scratch(L, lm->ksz, nst);
-    int r = ebpf_map_next_key(lm->m, k, n);
-    if (r == -ENOENT) {
-        lua_pushnil(L);
-        return 1;
-    }
+    int r = next_key(L, 1, lm, first, n);
     if (r < 0)
-        return ebpf_lua_fail(L);
+        return absent_or_failed(L, r, 0);
     push_key(L, 1, lm, n);
     return 1;
 }
@@ -406,12 +423,8 @@ static int pop_or_peek(lua_State *L, int pop)
                           ebpf_map_type_name(lm->type), pop ? "pop" : "peek");
     void *v = scratch(L, lm->vbuf, vst);
     int r = pop ? ebpf_map_lookup_and_delete(lm->m, NULL, v, 0) : ebpf_map_lookup(lm->m, NULL, v, 0);
-    if (r == -ENOENT) {
-        lua_pushnil(L);
-        return 1;
-    }
     if (r < 0)
-        return ebpf_lua_fail(L);
+        return absent_or_failed(L, r, 0);
     push_value(L, 1, lm, v);
     return 1;
 }
@@ -561,14 +574,10 @@ static int map_pairs(lua_State *L)
 static int keys_next(lua_State *L)
 {
     lmap *lm = ebpf_lua_tomap(L, lua_upvalueindex(1));
-    unsigned char kst[STACK_BUF], nst[STACK_BUF];
-    void *k = NULL;
-    if (!lua_isnil(L, 2)) {
-        k = scratch(L, lm->ksz, kst);
-        key_to_bytes(L, lua_upvalueindex(1), lm, 2, k);
-    }
+    unsigned char nst[STACK_BUF];
+    int first = lua_isnil(L, 2);
     void *n = scratch(L, lm->ksz, nst);
-    int r = ebpf_map_next_key(lm->m, k, n);
+    int r = next_key(L, lua_upvalueindex(1), lm, first, n);
     if (r == -ENOENT)
         return 0;
     if (r < 0)
@@ -749,10 +758,7 @@ static int map_unpin(lua_State *L)
 static int map_clone(lua_State *L)
 {
     lmap *lm = ebpf_lua_tomap(L, 1);
-    lmap *c = lua_newuserdatauv(L, sizeof(lmap), LMAP_NUV);
-    memset(c, 0, sizeof(*c));
-    c->magic = LMAP_MAGIC;
-    luaL_setmetatable(L, EBPF_MAP_MT);
+    lmap *c = push_closed(L);
     struct ebpf_map *m = ebpf_map_clone(lm->m);
     if (!m)
         return ebpf_lua_fail(L);
@@ -1080,10 +1086,7 @@ static int map_new(lua_State *L)
             o.value_size = (uint32_t)lua_tointeger(L, -1);
         lua_settop(L, holder);
     }
-    lmap *lm = lua_newuserdatauv(L, sizeof(lmap), LMAP_NUV);
-    memset(lm, 0, sizeof(*lm));
-    lm->magic = LMAP_MAGIC;
-    luaL_setmetatable(L, EBPF_MAP_MT);
+    lmap *lm = push_closed(L);
     struct ebpf_map *m = ebpf_map_create(&o);
     if (!m)
         return ebpf_lua_fail(L);
@@ -1100,10 +1103,7 @@ static int map_new(lua_State *L)
 static int map_open_pinned(lua_State *L)
 {
     const char *path = ebpf_lua_check_path(L, 1, "path");
-    lmap *lm = lua_newuserdatauv(L, sizeof(lmap), LMAP_NUV);
-    memset(lm, 0, sizeof(*lm));
-    lm->magic = LMAP_MAGIC;
-    luaL_setmetatable(L, EBPF_MAP_MT);
+    lmap *lm = push_closed(L);
     struct ebpf_map *m = ebpf_map_open_pinned(path);
     if (!m)
         return ebpf_lua_fail(L);
@@ -1114,10 +1114,7 @@ static int map_open_pinned(lua_State *L)
 static int map_from_id(lua_State *L)
 {
     lua_Integer id = ebpf_lua_check_range(L, 1, "map id", 0, 0xffffffffLL);
-    lmap *lm = lua_newuserdatauv(L, sizeof(lmap), LMAP_NUV);
-    memset(lm, 0, sizeof(*lm));
-    lm->magic = LMAP_MAGIC;
-    luaL_setmetatable(L, EBPF_MAP_MT);
+    lmap *lm = push_closed(L);
     struct ebpf_map *m = ebpf_map_open_id((uint32_t)id);
     if (!m)
         return ebpf_lua_fail(L);
@@ -1129,10 +1126,7 @@ static int map_from_id(lua_State *L)
 static int map_from_fd(lua_State *L)
 {
     int fd = (int)ebpf_lua_check_range(L, 1, "fd", 0, 0x7fffffff);
-    lmap *lm = lua_newuserdatauv(L, sizeof(lmap), LMAP_NUV);
-    memset(lm, 0, sizeof(*lm));
-    lm->magic = LMAP_MAGIC;
-    luaL_setmetatable(L, EBPF_MAP_MT);
+    lmap *lm = push_closed(L);
     int nfd = ebpf_fd_dup(fd);
     if (nfd < 0)
         return ebpf_lua_fail_msg(L, -nfd, "open", "dup fd %d: %s", fd, strerror(-nfd));
