@@ -161,23 +161,11 @@ struct ebpf_map *ebpf_map_from_fd(int fd)
     return m;
 }
 
-static struct ebpf_map *from_new_fd(int fd)
-{
-    if (fd < 0) {
-        errno = -fd;
-        return NULL;
-    }
-    struct ebpf_map *m = ebpf_map_from_fd(fd);
-    if (!m) {
-        int e = errno;
-        close(fd);
-        errno = e;
-    }
-    return m;
-}
+/* ebpf_map_from_fd as ebpf_obj_from_new_fd takes it. */
+static void *wrap_fd(int fd) { return ebpf_map_from_fd(fd); }
 
-struct ebpf_map *ebpf_map_open_pinned(const char *path) { return from_new_fd(ebpf_obj_get(path, 0)); }
-struct ebpf_map *ebpf_map_open_id(uint32_t id) { return from_new_fd(ebpf_map_fd_by_id(id)); }
+struct ebpf_map *ebpf_map_open_pinned(const char *path) { return ebpf_obj_from_new_fd(ebpf_obj_get(path, 0), wrap_fd); }
+struct ebpf_map *ebpf_map_open_id(uint32_t id) { return ebpf_obj_from_new_fd(ebpf_map_fd_by_id(id), wrap_fd); }
 
 struct ebpf_map *ebpf_map_clone(const struct ebpf_map *src)
 {

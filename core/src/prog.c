@@ -225,23 +225,11 @@ struct ebpf_prog *ebpf_prog_from_fd(int fd)
     return p;
 }
 
-static struct ebpf_prog *from_new_fd(int fd)
-{
-    if (fd < 0) {
-        errno = -fd;
-        return NULL;
-    }
-    struct ebpf_prog *p = ebpf_prog_from_fd(fd);
-    if (!p) {
-        int e = errno;
-        close(fd);
-        errno = e;
-    }
-    return p;
-}
+/* ebpf_prog_from_fd as ebpf_obj_from_new_fd takes it. */
+static void *wrap_fd(int fd) { return ebpf_prog_from_fd(fd); }
 
-struct ebpf_prog *ebpf_prog_open_pinned(const char *path) { return from_new_fd(ebpf_obj_get(path, 0)); }
-struct ebpf_prog *ebpf_prog_open_id(uint32_t id) { return from_new_fd(ebpf_prog_fd_by_id(id)); }
+struct ebpf_prog *ebpf_prog_open_pinned(const char *path) { return ebpf_obj_from_new_fd(ebpf_obj_get(path, 0), wrap_fd); }
+struct ebpf_prog *ebpf_prog_open_id(uint32_t id) { return ebpf_obj_from_new_fd(ebpf_prog_fd_by_id(id), wrap_fd); }
 
 struct ebpf_prog *ebpf_prog_clone(const struct ebpf_prog *src)
 {

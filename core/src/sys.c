@@ -106,6 +106,21 @@ int ebpf_prog_fd_by_id(uint32_t id) { return fd_by_id(BPF_PROG_GET_FD_BY_ID, id,
 int ebpf_link_fd_by_id(uint32_t id) { return fd_by_id(BPF_LINK_GET_FD_BY_ID, id, "link"); }
 int ebpf_btf_fd_by_id(uint32_t id) { return fd_by_id(BPF_BTF_GET_FD_BY_ID, id, "btf"); }
 
+void *ebpf_obj_from_new_fd(int fd, void *(*wrap)(int fd))
+{
+    if (fd < 0) {
+        errno = -fd;
+        return NULL;
+    }
+    void *obj = wrap(fd);
+    if (!obj) {
+        int e = errno;
+        close(fd);
+        errno = e;
+    }
+    return obj;
+}
+
 int ebpf_obj_next_id(int cmd, uint32_t id, uint32_t *next)
 {
     union bpf_attr a;
