@@ -242,6 +242,19 @@ static lspec *sub_spec(lua_State *L, int idx, const char *mt, lsub **u)
     return ls;
 }
 
+/* sub_spec for __tostring, which must not raise on a closed spec: NULL
+ * after pushing "<tname> (closed)". */
+static lspec *sub_spec_or_closed(lua_State *L, const char *mt, const char *tname, lsub **u)
+{
+    *u = luaL_checkudata(L, 1, mt);
+    lua_getiuservalue(L, 1, 1);
+    lspec *ls = luaL_checkudata(L, -1, EBPF_SPEC_MT);
+    if (ls->s && !ls->closed)
+        return ls;
+    lua_pushfstring(L, "%s (closed)", tname);
+    return NULL;
+}
+
 static const char *const pin_names[] = {"none", "by_name", NULL};
 
 static int mapspec_index(lua_State *L)
@@ -294,13 +307,10 @@ static int mapspec_newindex(lua_State *L)
 
 static int mapspec_tostring(lua_State *L)
 {
-    lsub *u = luaL_checkudata(L, 1, MAPSPEC_MT);
-    lua_getiuservalue(L, 1, 1);
-    lspec *ls = luaL_checkudata(L, -1, EBPF_SPEC_MT);
-    if (!ls->s || ls->closed) {
-        lua_pushliteral(L, "ebpf.map_spec (closed)");
+    lsub *u;
+    lspec *ls = sub_spec_or_closed(L, MAPSPEC_MT, "ebpf.map_spec", &u);
+    if (!ls)
         return 1;
-    }
     const struct ebpf_map_spec *m = ls->s->maps[u->idx];
     lua_pushfstring(L, "ebpf.map_spec '%s' (%s, key %d, value %d, max_entries %d)", m->name,
                     type_name_or(ebpf_map_type_name(m->type)), (int)m->key_size, (int)m->value_size,
@@ -367,13 +377,10 @@ static int progspec_newindex(lua_State *L)
 
 static int progspec_tostring(lua_State *L)
 {
-    lsub *u = luaL_checkudata(L, 1, PROGSPEC_MT);
-    lua_getiuservalue(L, 1, 1);
-    lspec *ls = luaL_checkudata(L, -1, EBPF_SPEC_MT);
-    if (!ls->s || ls->closed) {
-        lua_pushliteral(L, "ebpf.program_spec (closed)");
+    lsub *u;
+    lspec *ls = sub_spec_or_closed(L, PROGSPEC_MT, "ebpf.program_spec", &u);
+    if (!ls)
         return 1;
-    }
     const struct ebpf_prog_spec *p = &ls->s->progs[u->idx];
     lua_pushfstring(L, "ebpf.program_spec '%s' (%s, section '%s')", p->name,
                     type_name_or(ebpf_prog_type_name(p->type)), p->section);
@@ -706,12 +713,17 @@ static void close_children(lua_State *L, int self)
     lua_pop(L, 1);
 }
 
-static int coll_close(lua_State *L)
+/* The collection at 1 and the children it still owns. */
+static void close_all(lua_State *L, lcoll *lc)
 {
-    lcoll *lc = tocoll(L, 1);
     close_children(L, 1);
     ebpf_collection_close(lc->c);
     lc->c = NULL;
+}
+
+static int coll_close(lua_State *L)
+{
+    close_all(L, tocoll(L, 1));
     return 0;
 }
 
@@ -728,11 +740,8 @@ static int coll_gc(lua_State *L)
 static int coll_close_meta(lua_State *L)
 {
     lcoll *lc = luaL_checkudata(L, 1, EBPF_COLL_MT);
-    if (lc->c) {
-        close_children(L, 1);
-        ebpf_collection_close(lc->c);
-        lc->c = NULL;
-    }
+    if (lc->c)
+        close_all(L, lc);
     return 0;
 }
 
