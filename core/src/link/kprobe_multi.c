@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "link_internal.h"
 
@@ -87,18 +86,7 @@ struct ebpf_link *ebpf_link_kprobe_multi(const struct ebpf_prog *p, const struct
             free(found[i]);
         free(found);
     }
-    if (fd < 0) {
-        if (fd == -ESRCH || fd == -ENOENT)
-            return ebpf_err_null(-fd, "attach", "%s: a target function was not found", what);
-        link_fail(p, -fd, what, "kprobe");
-        errno = -fd;
-        return NULL;
-    }
-    struct ebpf_link *l = link_new(EBPF_LINK_BPF, "%s (%zu functions)", what, cnt);
-    if (!l) {
-        close(fd);
-        return NULL;
-    }
-    l->fd = fd;
-    return l;
+    if (fd == -ESRCH || fd == -ENOENT)
+        return ebpf_err_null(-fd, "attach", "%s: a target function was not found", what);
+    return link_from_fd_funcs(p, fd, what, "kprobe", cnt);
 }

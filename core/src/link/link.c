@@ -75,6 +75,15 @@ struct ebpf_link *link_from_fd(const struct ebpf_prog *p, int fd, const char *wh
     return l;
 }
 
+struct ebpf_link *link_from_fd_funcs(const struct ebpf_prog *p, int fd, const char *what, const char *want_type,
+                                     size_t cnt)
+{
+    struct ebpf_link *l = link_from_fd(p, fd, what, want_type);
+    if (l)
+        snprintf(l->desc, sizeof(l->desc), "%s (%zu functions)", what, cnt);
+    return l;
+}
+
 int link_create_raw(struct link_create_attr *lc, size_t size)
 {
     union link_attr_buf b;

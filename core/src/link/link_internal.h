@@ -91,6 +91,10 @@ int link_fail(const struct ebpf_prog *p, int err, const char *what, const char *
  * EBPF_LINK_BPF link described by `what`; -errno is reported with
  * link_fail (naming want_type, may be NULL) and gives NULL. */
 struct ebpf_link *link_from_fd(const struct ebpf_prog *p, int fd, const char *what, const char *want_type);
+/* link_from_fd for a link to cnt functions (kprobe_multi, tracing_multi),
+ * described "what (N functions)". */
+struct ebpf_link *link_from_fd_funcs(const struct ebpf_prog *p, int fd, const char *what, const char *want_type,
+                                     size_t cnt);
 
 /* tracefs root (mounted if needed), or NULL with an error. */
 const char *link_tracefs(void);

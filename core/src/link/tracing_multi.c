@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "ebpf/btf.h"
 #include "link_internal.h"
@@ -156,16 +155,5 @@ struct ebpf_link *ebpf_link_tracing_multi(const struct ebpf_prog *p, const struc
     lc.u.tmulti.cnt = (uint32_t)cnt;
     int fd = link_create_raw(&lc, LC_SIZE(u.tmulti.cnt));
     free(ids);
-    if (fd < 0) {
-        link_fail(p, -fd, what, "tracing");
-        errno = -fd;
-        return NULL;
-    }
-    struct ebpf_link *l = link_new(EBPF_LINK_BPF, "%s (%zu functions)", what, cnt);
-    if (!l) {
-        close(fd);
-        return NULL;
-    }
-    l->fd = fd;
-    return l;
+    return link_from_fd_funcs(p, fd, what, "tracing", cnt);
 }
