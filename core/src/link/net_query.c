@@ -17,15 +17,22 @@
 #include "ebpf/link.h"
 #include "error_internal.h"
 
-/* Sends a dump request and calls each(msg, ctx) for every reply message
- * until NLMSG_DONE. Returns 0 or -errno (the kernel's error message). */
-static int nl_dump(void *req, uint32_t len, int (*each)(struct nlmsghdr *, void *), void *ctx)
+/* Sends a dump request of `type` and calls each(msg, ctx) for every reply
+ * message until NLMSG_DONE. req is a zeroed header followed by the body
+ * of body_len bytes that the caller filled; the header is filled here.
+ * Returns 0 or -errno (the kernel's error message). */
+static int nl_dump(struct nlmsghdr *req, uint16_t type, size_t body_len, int (*each)(struct nlmsghdr *, void *),
+                   void *ctx)
 {
+    req->nlmsg_len = NLMSG_LENGTH(body_len);
+    req->nlmsg_type = type;
+    req->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+    req->nlmsg_seq = 1;
     int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
     if (fd < 0)
         return -errno;
     struct sockaddr_nl sa = {.nl_family = AF_NETLINK};
-    if (sendto(fd, req, len, 0, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+    if (sendto(fd, req, req->nlmsg_len, 0, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
         int e = errno;
         close(fd);
         return -e;
@@ -144,13 +151,9 @@ int ebpf_net_devices(struct ebpf_net_dev **out, size_t *count)
         struct ifinfomsg i;
     } req;
     memset(&req, 0, sizeof(req));
-    req.n.nlmsg_len = NLMSG_LENGTH(sizeof(req.i));
-    req.n.nlmsg_type = RTM_GETLINK;
-    req.n.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-    req.n.nlmsg_seq = 1;
     req.i.ifi_family = AF_UNSPEC;
     struct vec v = {.size = sizeof(struct ebpf_net_dev)};
-    int r = nl_dump(&req, req.n.nlmsg_len, each_link, &v);
+    int r = nl_dump(&req.n, RTM_GETLINK, sizeof(req.i), each_link, &v);
     if (r < 0) {
         free(v.items);
         return ebpf_err(-r, "net devices", "rtnetlink link dump: %s", ebpf_strerror(-r));
@@ -206,15 +209,11 @@ int ebpf_tc_filters(int ifindex, int egress, struct ebpf_tc_filter **out, size_t
         struct tcmsg t;
     } req;
     memset(&req, 0, sizeof(req));
-    req.n.nlmsg_len = NLMSG_LENGTH(sizeof(req.t));
-    req.n.nlmsg_type = RTM_GETTFILTER;
-    req.n.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-    req.n.nlmsg_seq = 1;
     req.t.tcm_family = AF_UNSPEC;
     req.t.tcm_ifindex = ifindex;
     req.t.tcm_parent = TC_H_MAKE(TC_H_CLSACT, egress ? TC_H_MIN_EGRESS : TC_H_MIN_INGRESS);
     struct vec v = {.size = sizeof(struct ebpf_tc_filter)};
-    int r = nl_dump(&req, req.n.nlmsg_len, each_filter, &v);
+    int r = nl_dump(&req.n, RTM_GETTFILTER, sizeof(req.t), each_filter, &v);
     /* No clsact qdisc on the device: nothing attached, not a failure. */
     if (r == -EINVAL || r == -ENOENT)
         r = 0, v.n = 0;
