@@ -316,6 +316,43 @@ describe("ebpf.map", function()
     os.remove(dir)
   end)
 
+  -- The kernel answers the same info command for maps, programs and links,
+  -- so without a kind check a pinned map opened as a program "worked".
+  it("refuses to open a pinned object or an fd of another kind, naming what it is", function()
+    local dir = helpers.bpffs_dir("kind")
+    local m <close> = hash { name = "kindmap" }
+    local p <close> = assert(ebpf.program { type = "socket_filter",
+      insns = helpers.insns { { 0xb7, 0, 0, 0, 0 }, { 0x95 } } })
+    assert.is_true(m:pin(dir .. "/m"))
+    assert.is_true(p:pin(dir .. "/p"))
+    local cases = {
+      { ebpf.program.open_pinned, dir .. "/m", "it is a map, not a program" },
+      { ebpf.map.open_pinned, dir .. "/p", "it is a program, not a map" },
+      { ebpf.link.open_pinned, dir .. "/p", "it is a program, not a link" },
+      { ebpf.link.open_pinned, dir .. "/m", "it is a map, not a link" },
+    }
+    for _, c in ipairs(cases) do
+      local none, err, errno = c[1](c[2])
+      assert.is_nil(none)
+      assert.equal(22, errno)
+      assert.equal(("open pinned '%s': %s"):format(c[2], c[3]), err.message)
+    end
+    local none, err = ebpf.program.from_fd(m:fd())
+    assert.is_nil(none)
+    assert.matches("is a map, not a program", err.message)
+    none, err = ebpf.map.from_fd(p:fd())
+    assert.is_nil(none)
+    assert.matches("is a program, not a map", err.message)
+    -- the right kind still opens
+    local pm <close> = assert(ebpf.map.open_pinned(dir .. "/m"))
+    local pp <close> = assert(ebpf.program.open_pinned(dir .. "/p"))
+    assert.equal(m.id, pm.id)
+    assert.equal("socket_filter", pp.type)
+    os.remove(dir .. "/m")
+    os.remove(dir .. "/p")
+    os.remove(dir)
+  end)
+
   it("reports info and lists its id among all maps", function()
     local m <close> = hash { name = "infomap", flags = "no_prealloc" }
     local info = m:info()

@@ -268,6 +268,54 @@ const char *ebpf_eperm_memlock_hint(void)
 
 #define BPF_FS_MAGIC_ 0xcafe4a11
 
+enum ebpf_fd_kind ebpf_fd_kind(int fd)
+{
+    char path[64], target[64];
+    snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+    ssize_t n = readlink(path, target, sizeof(target) - 1);
+    if (n < 0)
+        return EBPF_FD_UNKNOWN;
+    target[n] = 0;
+    /* The kernel names them "bpf-prog", "bpf-map", "btf", and links
+     * "bpf_link" when created but "bpf-link" when opened by pin or id. */
+    static const struct { const char *name; enum ebpf_fd_kind kind; } kinds[] = {
+        {"anon_inode:bpf-prog", EBPF_FD_PROG}, {"anon_inode:bpf-map", EBPF_FD_MAP},
+        {"anon_inode:bpf_link", EBPF_FD_LINK}, {"anon_inode:bpf-link", EBPF_FD_LINK},
+        {"anon_inode:btf", EBPF_FD_BTF},
+    };
+    for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+        if (!strcmp(target, kinds[i].name))
+            return kinds[i].kind;
+    /* Another anonymous inode may be a BPF object under a name a future
+     * kernel gives it: left for the kernel to judge. */
+    return strncmp(target, "anon_inode:", 11) ? EBPF_FD_OTHER : EBPF_FD_UNKNOWN;
+}
+
+const char *ebpf_fd_kind_name(enum ebpf_fd_kind k)
+{
+    switch (k) {
+    case EBPF_FD_PROG: return "a program";
+    case EBPF_FD_MAP: return "a map";
+    case EBPF_FD_LINK: return "a link";
+    case EBPF_FD_BTF: return "BTF";
+    case EBPF_FD_OTHER: return "not a BPF object";
+    default: return "of an unknown kind";
+    }
+}
+
+int ebpf_obj_get_kind(const char *path, enum ebpf_fd_kind want)
+{
+    int fd = ebpf_obj_get(path, 0);
+    if (fd < 0)
+        return fd;
+    enum ebpf_fd_kind kind = ebpf_fd_kind(fd);
+    if (kind == EBPF_FD_UNKNOWN || kind == want)
+        return fd;
+    close(fd);
+    return ebpf_err(EINVAL, "open pinned", "open pinned '%s': it is %s, not %s", path, ebpf_fd_kind_name(kind),
+                    ebpf_fd_kind_name(want));
+}
+
 int ebpf_fd_on_bpffs(int fd)
 {
     struct statfs sf;

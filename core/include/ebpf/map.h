@@ -37,7 +37,9 @@ struct ebpf_map_create_opts {
 /* Fills opts with the neutral defaults (no numa, no inner map, no BTF). */
 EBPF_API void ebpf_map_create_opts_init(struct ebpf_map_create_opts *opts);
 EBPF_API struct ebpf_map *ebpf_map_create(const struct ebpf_map_create_opts *opts);
-/* Wraps an existing map fd (ownership moves to the map); reads its info. */
+/* Wraps an existing map fd (ownership moves to the map); reads its info.
+ * An fd of a program, link or BTF is refused (EINVAL), here and in
+ * open_pinned: the kernel's info command alone would not tell. */
 EBPF_API struct ebpf_map *ebpf_map_from_fd(int fd);
 EBPF_API struct ebpf_map *ebpf_map_open_pinned(const char *path);
 EBPF_API struct ebpf_map *ebpf_map_open_id(uint32_t id);

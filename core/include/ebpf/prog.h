@@ -40,6 +40,8 @@ EBPF_API void ebpf_prog_load_opts_init(struct ebpf_prog_load_opts *opts);
 /* Loads; on failure the error log (ebpf_error_log()) holds the whole
  * verifier log, retried with a growing buffer until it fits. */
 EBPF_API struct ebpf_prog *ebpf_prog_load(const struct ebpf_prog_load_opts *opts);
+/* Wraps an existing program fd (ownership moves); an fd of a map, link or
+ * BTF is refused (EINVAL), here and in open_pinned. */
 EBPF_API struct ebpf_prog *ebpf_prog_from_fd(int fd);
 EBPF_API struct ebpf_prog *ebpf_prog_open_pinned(const char *path);
 EBPF_API struct ebpf_prog *ebpf_prog_open_id(uint32_t id);

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "link_internal.h"
+#include "sys_internal.h"
 
 struct ebpf_link *link_new(int kind, const char *fmt, ...)
 {
@@ -257,6 +258,11 @@ static struct ebpf_link *from_new_fd(int fd, const char *what)
 {
     if (fd < 0)
         return ebpf_err_null(-fd, "open", "link %s: %s", what, strerror(-fd));
+    enum ebpf_fd_kind kind = ebpf_fd_kind(fd);
+    if (kind != EBPF_FD_UNKNOWN && kind != EBPF_FD_LINK) {
+        close(fd);
+        return ebpf_err_null(EINVAL, "open", "link %s: %s, not a bpf_link", what, ebpf_fd_kind_name(kind));
+    }
     struct bpf_link_info info;
     uint32_t len = sizeof(info);
     memset(&info, 0, sizeof(info));
@@ -274,7 +280,11 @@ static struct ebpf_link *from_new_fd(int fd, const char *what)
     return l;
 }
 
-struct ebpf_link *ebpf_link_open_pinned(const char *path) { return from_new_fd(ebpf_obj_get(path, 0), path); }
+struct ebpf_link *ebpf_link_open_pinned(const char *path)
+{
+    int fd = ebpf_obj_get_kind(path, EBPF_FD_LINK);
+    return fd < 0 ? NULL : from_new_fd(fd, path);
+}
 
 struct ebpf_link *ebpf_link_open_id(uint32_t id)
 {
