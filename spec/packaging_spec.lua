@@ -107,14 +107,21 @@ describe("API consistency", function()
     assert.is_true(seen)
   end)
 
+  -- Runs fn with a fresh `ebpf` whose part `name` raises when loaded; the
+  -- suite's own modules are back in place afterwards. Returns pcall's results.
+  local function with_broken_part(name, fn)
+    local loaded, part = package.loaded, "ebpf." .. name
+    local saved_ebpf, saved_part = loaded.ebpf, loaded[part]
+    loaded.ebpf, loaded[part] = nil, nil
+    package.preload[part] = function() error("broken " .. name .. " part", 0) end
+    local ok, err = pcall(fn)
+    package.preload[part] = nil
+    loaded.ebpf, loaded[part] = saved_ebpf, saved_part
+    return ok, err
+  end
+
   it("raises with the cause when a part fails to load", function()
-    local loaded = package.loaded
-    local saved_ebpf, saved_part = loaded.ebpf, loaded["ebpf.ringbuf"]
-    loaded.ebpf, loaded["ebpf.ringbuf"] = nil, nil
-    package.preload["ebpf.ringbuf"] = function() error("broken ringbuf part", 0) end
-    local ok, err = pcall(require, "ebpf")
-    package.preload["ebpf.ringbuf"] = nil
-    loaded.ebpf, loaded["ebpf.ringbuf"] = saved_ebpf, saved_part
+    local ok, err = with_broken_part("ringbuf", function() return require "ebpf" end)
     assert.is_false(ok)
     assert.matches("broken ringbuf part", tostring(err))
   end)
@@ -139,14 +146,10 @@ describe("API consistency", function()
   end)
 
   it("raises with the cause at first use when a part loaded on demand fails", function()
-    local loaded = package.loaded
-    local saved_ebpf, saved_part = loaded.ebpf, loaded["ebpf.hist"]
-    loaded.ebpf, loaded["ebpf.hist"] = nil, nil
-    package.preload["ebpf.hist"] = function() error("broken hist part", 0) end
-    local ebpf = require "ebpf"
-    local ok, err = pcall(function() return ebpf.hist end)
-    package.preload["ebpf.hist"] = nil
-    loaded.ebpf, loaded["ebpf.hist"] = saved_ebpf, saved_part
+    local ok, err = with_broken_part("hist", function()
+      local ebpf = require "ebpf" -- loads, without the broken part
+      return ebpf.hist
+    end)
     assert.is_false(ok)
     assert.matches("broken hist part", tostring(err))
   end)
