@@ -147,11 +147,10 @@ struct ebpf_map *ebpf_map_create(const struct ebpf_map_create_opts *o)
     return m;
 }
 
-struct ebpf_map *ebpf_map_from_fd(int fd)
+/* Wraps fd, known to be a map (the kernel's by id, or checked). Also as
+ * ebpf_obj_from_new_fd takes it. */
+static void *wrap_fd(int fd)
 {
-    enum ebpf_fd_kind kind = ebpf_fd_kind(fd);
-    if (kind != EBPF_FD_UNKNOWN && kind != EBPF_FD_MAP)
-        return ebpf_err_null(EINVAL, "open", "fd %d is %s, not a map", fd, ebpf_fd_kind_name(kind));
     struct ebpf_map *m = calloc(1, sizeof(*m));
     if (!m)
         return ebpf_err_null(ENOMEM, "open", "map: out of memory");
@@ -164,8 +163,10 @@ struct ebpf_map *ebpf_map_from_fd(int fd)
     return m;
 }
 
-/* ebpf_map_from_fd as ebpf_obj_from_new_fd takes it. */
-static void *wrap_fd(int fd) { return ebpf_map_from_fd(fd); }
+struct ebpf_map *ebpf_map_from_fd(int fd)
+{
+    return ebpf_fd_want_kind(fd, EBPF_FD_MAP) < 0 ? NULL : wrap_fd(fd);
+}
 
 struct ebpf_map *ebpf_map_open_pinned(const char *path) { return ebpf_obj_from_new_fd(ebpf_obj_get_kind(path, EBPF_FD_MAP), wrap_fd); }
 struct ebpf_map *ebpf_map_open_id(uint32_t id) { return ebpf_obj_from_new_fd(ebpf_map_fd_by_id(id), wrap_fd); }

@@ -206,11 +206,10 @@ struct ebpf_prog *ebpf_prog_load(const struct ebpf_prog_load_opts *o)
     return p;
 }
 
-struct ebpf_prog *ebpf_prog_from_fd(int fd)
+/* Wraps fd, known to be a program (the kernel's by id, or checked). Also
+ * as ebpf_obj_from_new_fd takes it. */
+static void *wrap_fd(int fd)
 {
-    enum ebpf_fd_kind kind = ebpf_fd_kind(fd);
-    if (kind != EBPF_FD_UNKNOWN && kind != EBPF_FD_PROG)
-        return ebpf_err_null(EINVAL, "open", "fd %d is %s, not a program", fd, ebpf_fd_kind_name(kind));
     struct ebpf_prog *p = calloc(1, sizeof(*p));
     if (!p)
         return ebpf_err_null(ENOMEM, "open", "program: out of memory");
@@ -228,8 +227,10 @@ struct ebpf_prog *ebpf_prog_from_fd(int fd)
     return p;
 }
 
-/* ebpf_prog_from_fd as ebpf_obj_from_new_fd takes it. */
-static void *wrap_fd(int fd) { return ebpf_prog_from_fd(fd); }
+struct ebpf_prog *ebpf_prog_from_fd(int fd)
+{
+    return ebpf_fd_want_kind(fd, EBPF_FD_PROG) < 0 ? NULL : wrap_fd(fd);
+}
 
 struct ebpf_prog *ebpf_prog_open_pinned(const char *path) { return ebpf_obj_from_new_fd(ebpf_obj_get_kind(path, EBPF_FD_PROG), wrap_fd); }
 struct ebpf_prog *ebpf_prog_open_id(uint32_t id) { return ebpf_obj_from_new_fd(ebpf_prog_fd_by_id(id), wrap_fd); }

@@ -303,6 +303,14 @@ const char *ebpf_fd_kind_name(enum ebpf_fd_kind k)
     }
 }
 
+int ebpf_fd_want_kind(int fd, enum ebpf_fd_kind want)
+{
+    enum ebpf_fd_kind kind = ebpf_fd_kind(fd);
+    if (kind == EBPF_FD_UNKNOWN || kind == want)
+        return 0;
+    return ebpf_err(EINVAL, "open", "fd %d is %s, not %s", fd, ebpf_fd_kind_name(kind), ebpf_fd_kind_name(want));
+}
+
 int ebpf_obj_get_kind(const char *path, enum ebpf_fd_kind want)
 {
     int fd = ebpf_obj_get(path, 0);

@@ -21,6 +21,10 @@ enum ebpf_fd_kind { EBPF_FD_UNKNOWN, EBPF_FD_PROG, EBPF_FD_MAP, EBPF_FD_LINK, EB
 enum ebpf_fd_kind ebpf_fd_kind(int fd);
 /* "a program", "a map", "a link", "BTF", "not a BPF object". */
 const char *ebpf_fd_kind_name(enum ebpf_fd_kind k);
+/* 0 when fd is of kind `want` (or /proc cannot tell), else -EINVAL with
+ * "fd N is a map, not a program". For fds from the user: those from the
+ * kernel by id or checked by ebpf_obj_get_kind need no second look. */
+int ebpf_fd_want_kind(int fd, enum ebpf_fd_kind want);
 /* ebpf_obj_get that also wants the pinned object to be of kind `want`:
  * the fd, or -errno with a message naming the path and what it holds. */
 int ebpf_obj_get_kind(const char *path, enum ebpf_fd_kind want);

@@ -258,11 +258,6 @@ static struct ebpf_link *from_new_fd(int fd, const char *what)
 {
     if (fd < 0)
         return ebpf_err_null(-fd, "open", "link %s: %s", what, strerror(-fd));
-    enum ebpf_fd_kind kind = ebpf_fd_kind(fd);
-    if (kind != EBPF_FD_UNKNOWN && kind != EBPF_FD_LINK) {
-        close(fd);
-        return ebpf_err_null(EINVAL, "open", "link %s: %s, not a bpf_link", what, ebpf_fd_kind_name(kind));
-    }
     struct bpf_link_info info;
     uint32_t len = sizeof(info);
     memset(&info, 0, sizeof(info));
