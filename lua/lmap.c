@@ -906,9 +906,10 @@ static int push_property(lua_State *L, lmap *lm, const char *k)
 /* The short way of m[k], m[k] = v and m[k] = nil for integer keys and
  * values on a scalar map without a codec: what do_lookup/do_update/
  * do_delete do for them, without their generality (a third of the
- * instructions of an element operation outside the kernel). Returns -1
- * when the arguments do not take it (a key or value out of range, a
- * float): the general way then gives the error. */
+ * instructions of an element operation outside the kernel). Arguments
+ * that do not take it (a key or value out of range, a float) go the
+ * general way, which gives the error: scalar_key returns 0 for them,
+ * scalar_store -1. */
 static inline int scalar_key(lua_State *L, const lmap *lm, uint64_t *kb)
 {
     if (!lm->scalar || lm->has_codec || !lm->m || !lua_isinteger(L, 2))
@@ -924,12 +925,9 @@ static int scalar_lookup(lua_State *L, const lmap *lm, const uint64_t *kb)
 {
     uint64_t vb = 0;
     int r = ebpf_map_lookup(lm->m, kb, &vb, 0);
-    if (r == -ENOENT)
-        lua_pushnil(L);
-    else if (r < 0)
-        return luaL_error(L, "%s", ebpf_error_message());
-    else
-        lua_pushinteger(L, ebpf_lua_load_int(&vb, lm->vsz));
+    if (r < 0)
+        return absent_or_failed(L, r, 1);
+    lua_pushinteger(L, ebpf_lua_load_int(&vb, lm->vsz));
     return 1;
 }
 
@@ -951,7 +949,7 @@ static int scalar_store(lua_State *L, const lmap *lm, const uint64_t *kb)
         r = ebpf_map_update(lm->m, kb, &vb, BPF_ANY);
     }
     if (r < 0)
-        return luaL_error(L, "%s", ebpf_error_message());
+        return failed(L, 1);
     return 0;
 }
 
