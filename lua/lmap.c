@@ -422,6 +422,7 @@ static int pop_or_peek(lua_State *L, int pop)
         return luaL_error(L, "map '%s' (%s): %s is for queue and stack maps", mname(lm),
                           ebpf_map_type_name(lm->type), pop ? "pop" : "peek");
     void *v = scratch(L, lm->vbuf, vst);
+    memset(v, 0, lm->vbuf); /* as do_lookup: valgrind does not see the kernel write a keyless value */
     int r = pop ? ebpf_map_lookup_and_delete(lm->m, NULL, v, 0) : ebpf_map_lookup(lm->m, NULL, v, 0);
     if (r < 0)
         return absent_or_failed(L, r, 0);
